@@ -1,0 +1,76 @@
+"""Annotated dependencies: settings, a per-request transaction, repositories, principal, ranker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from advisor.errors import Forbidden
+from advisor.recommendations.library import LibraryCache
+from advisor.settings import Settings
+from advisor.store import Session
+from advisor.store.decisions import DecisionLog
+from advisor.store.patterns import PatternRepository
+from advisor.store.tenancy import TenancyRepository
+from advisor.tenancy.models import ApiRole, Principal
+from advisor.tenancy.service import authenticate
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the app's settings."""
+    settings: Settings = request.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Open one transaction per request: committed on success, rolled back on any error."""
+    with request.state.sessionmaker() as session, session.begin():
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_library(request: Request) -> LibraryCache:
+    """Return the per-process library cache."""
+    library: LibraryCache = request.state.library
+    return library
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    """Authenticate the bearer key of the request."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    return authenticate(secret.strip() if scheme.lower() == "bearer" else None, TenancyRepository(session))
+
+
+LibraryDep = Annotated[LibraryCache, Depends(get_library)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: ApiRole) -> object:
+    """Return a dependency that admits only the given roles."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"role '{principal.role.value}' may not do this")
+        return principal
+
+    return Depends(check)
+
+
+def decision_log(session: SessionDep) -> DecisionLog:
+    """Return the decision log on the request's transaction."""
+    return DecisionLog(session)
+
+
+def pattern_repo(session: SessionDep) -> PatternRepository:
+    """Return the pattern repository on the request's transaction."""
+    return PatternRepository(session)
+
+
+DecisionLogDep = Annotated[DecisionLog, Depends(decision_log)]
+PatternRepoDep = Annotated[PatternRepository, Depends(pattern_repo)]

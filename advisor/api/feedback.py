@@ -1,0 +1,46 @@
+"""POST /v1/feedback."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from advisor.api.deps import DecisionLogDep, PrincipalDep
+from advisor.feedback.models import FeedbackAck, FeedbackIn
+from advisor.feedback.service import record
+
+router = APIRouter(tags=["feedback"])
+
+
+@router.post(
+    "/v1/feedback",
+    response_model=FeedbackAck,
+    status_code=201,
+    responses={200: {"model": FeedbackAck, "description": "A resend of an event already stored"}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "recommendation_id": "5b0d7c1e-8a53-4c8e-9a51-0f0a3c1e2b7d",
+                        "client_event_id": "desk-7f3a-0001",
+                        "action": "edited",
+                        "final_text": "Hi Dana, your order A1001 is on its way with UPS.",
+                        "time_to_decision_ms": 5400,
+                    }
+                }
+            }
+        }
+    },
+)
+def create_feedback(
+    body: FeedbackIn, principal: PrincipalDep, log: DecisionLogDep, response: Response
+) -> FeedbackAck:
+    """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
+
+    Idempotent on `client_event_id`: a resend is acknowledged with `duplicate: true` (HTTP 200) and is
+    not stored twice. An unknown `recommendation_id` is a 404.
+    """
+    ack = record(body, principal, log)
+    if ack.duplicate:
+        response.status_code = 200
+    return ack

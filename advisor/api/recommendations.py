@@ -1,0 +1,53 @@
+"""POST /v1/recommendations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from advisor.api.deps import DecisionLogDep, LibraryDep, PatternRepoDep, PrincipalDep
+from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
+from advisor.recommendations.service import recommend
+
+router = APIRouter(tags=["recommendations"])
+
+EXAMPLE = {
+    "interaction_id": "chat-20261125-0042",
+    "channel": "chat",
+    "locale": "en-US",
+    "agent_id": "agent-demo",
+    "team_id": "team-care",
+    "turns": [
+        {
+            "role": "customer",
+            "text": "Hi, my order still hasn't arrived and it was due on Monday",
+            "at": "2026-11-25T10:02:00Z",
+        },
+    ],
+    "crm": {
+        "customer": {"first_name": "Dana", "segment": "gold"},
+        "order": {"id": "A1001", "status": "shipped", "carrier": "UPS", "eta": "Nov 27"},
+    },
+    "k": 3,
+}
+
+
+@router.post(
+    "/v1/recommendations",
+    response_model=RecommendationsResponse,
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": EXAMPLE}}}},
+)
+def create_recommendations(
+    body: RecommendationRequest,
+    principal: PrincipalDep,
+    library: LibraryDep,
+    patterns: PatternRepoDep,
+    log: DecisionLogDep,
+) -> RecommendationsResponse:
+    """Rank the approved patterns for a live conversation.
+
+    Returns up to `k` suggestions, best first, each rendered with the CRM values of the request,
+    with a calibrated confidence and a one-line rationale. When no approved, eligible pattern is
+    confident enough, the list is empty and `escalate` is true with the reason: advisor never guesses.
+    """
+    ranker = library.ranker(principal.tenant_id, patterns)
+    return recommend(body, principal, ranker, patterns.stamp(principal.tenant_id), log)

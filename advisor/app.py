@@ -1,0 +1,64 @@
+"""Application factory and lifespan: engine, migrations, embedder, library cache, HTTP client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+import httpx
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from advisor import __version__
+from advisor.api import api_router
+from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
+from advisor.bootstrap import build_ranker_factory, prepare_store
+from advisor.recommendations.library import LibraryCache
+from advisor.settings import Settings
+from advisor.store import Session, sessionmaker
+from advisor.store.engine import make_engine
+
+logger = logging.getLogger("advisor")
+
+
+class State(TypedDict):
+    """What the lifespan makes available to requests (``request.state``)."""
+
+    settings: Settings
+    sessionmaker: sessionmaker[Session]
+    library: LibraryCache
+    http: httpx.AsyncClient
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the advisor ASGI app; nothing is constructed until the lifespan starts."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
+        engine = make_engine(settings.database_url)
+        factory = prepare_store(engine, settings)
+        library = LibraryCache(build_ranker_factory(settings))
+        async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
+            yield State(settings=settings, sessionmaker=factory, library=library, http=http)
+        engine.dispose()
+
+    app = FastAPI(
+        title="advisor",
+        version=__version__,
+        summary="Ranked, pre-approved response patterns for live contact-centre conversations.",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(api_router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    return app

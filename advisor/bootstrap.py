@@ -1,0 +1,71 @@
+"""Start-up work shared by the app and the CLI: migrate, seed the demo tenant, build rankers."""
+
+from __future__ import annotations
+
+from advisor.patterns.files import load_patterns
+from advisor.patterns.models import PatternSpec
+from advisor.ranking.calibration import Calibration
+from advisor.ranking.embedding import StaticEmbedder
+from advisor.ranking.rank import HybridRanker
+from advisor.recommendations.library import RankerFactory
+from advisor.settings import Settings
+from advisor.store import Session, sessionmaker
+from advisor.store.engine import Engine, make_sessionmaker
+from advisor.store.migrate import upgrade
+from advisor.store.patterns import PatternRepository
+from advisor.store.tenancy import TenancyRepository
+from advisor.tenancy.service import DemoKeys, bootstrap_demo
+
+
+def prepare_store(engine: Engine, settings: Settings) -> sessionmaker[Session]:
+    """Migrate the store and, when enabled and empty, create the demo tenant."""
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    if settings.seed_demo:
+        seed_demo(factory, settings)
+    return factory
+
+
+def seed_demo(factory: sessionmaker[Session], settings: Settings) -> DemoKeys | None:
+    """Create the demo tenant with its keys and pattern pack if the store is empty; return the keys."""
+    with factory() as session, session.begin():
+        tenancy = TenancyRepository(session)
+        if tenancy.tenant_count() > 0:
+            return None
+        keys = bootstrap_demo(tenancy, PatternRepository(session), load_patterns(settings.patterns_dir))
+    if keys is not None:
+        print_demo_keys(keys, settings)
+    return keys
+
+
+def print_demo_keys(keys: DemoKeys, settings: Settings) -> None:
+    """Tell the person who started advisor how to use the demo tenant (printed once)."""
+    base = f"http://{settings.host}:{settings.port}"
+    print(  # noqa: T201  (shown once on first start; the keys exist nowhere else)
+        "\nadvisor created the demo tenant 'demo' (keys are shown only now):\n"
+        f"  agent key: {keys.agent}\n  lead key:  {keys.lead}\n  admin key: {keys.admin}\n"
+        f"Try it:\n  curl -s {base}/v1/recommendations -H 'Authorization: Bearer {keys.agent}' "
+        '-H \'Content-Type: application/json\' -d \'{"interaction_id":"try-1","channel":"chat",'
+        '"agent_id":"agent-demo","turns":[{"role":"customer","text":"where is my order?"}],'
+        '"crm":{"customer":{"first_name":"Dana"},"order":{"id":"A1001","status":"shipped"}}}\'\n'
+        f"API docs: {base}/docs\n",
+        flush=True,
+    )
+
+
+def build_ranker_factory(settings: Settings) -> RankerFactory:
+    """Return a factory that builds a tenant's ranker from its serving patterns."""
+    embedder = StaticEmbedder(settings.ranking.embedder)
+    calibration = Calibration.load()
+
+    def factory(specs: list[PatternSpec], stamp: str) -> HybridRanker:
+        return HybridRanker(
+            specs,
+            embedder,
+            calibration=calibration,
+            threshold=settings.ranking.escalate_below,
+            candidates=settings.ranking.candidates,
+            library_stamp=stamp,
+        )
+
+    return factory

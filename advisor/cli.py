@@ -1,0 +1,148 @@
+"""The ``advisor`` command line: serve, migrate, eval, keys, patterns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from advisor.settings import Settings
+
+app = typer.Typer(
+    help="advisor: ranked, pre-approved response suggestions for contact-centre agents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Evaluate ranking offline.", invoke_without_command=True)
+app.add_typer(eval_app, name="eval")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (one per core).")] = 1,
+) -> None:
+    """Run the HTTP service (migrates the store; seeds the demo tenant on first start)."""
+    import uvicorn
+
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    settings = settings.model_copy(update={"host": host, "port": port})
+    from advisor.bootstrap import prepare_store
+    from advisor.store.engine import make_engine
+
+    engine = make_engine(settings.database_url)
+    prepare_store(engine, settings)  # migrate and seed once, before workers start
+    engine.dispose()
+    print(f"advisor listening on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
+    if workers > 1:
+        uvicorn.run(
+            "advisor.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
+        )
+    else:
+        from advisor.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the store to the latest schema."""
+    from advisor.store.engine import make_engine
+    from advisor.store.migrate import upgrade
+
+    upgrade(make_engine(Settings().database_url))
+    print("store is at the latest schema")
+
+
+@eval_app.callback()
+def eval_run(
+    ctx: typer.Context,
+    patterns: Annotated[Path | None, typer.Option(help="Pattern file or directory.")] = None,
+    cases: Annotated[Path | None, typer.Option(help="Cases as JSON lines.")] = None,
+    k: Annotated[int, typer.Option(help="Suggestions per case.")] = 3,
+    ranker: Annotated[
+        str, typer.Option(help="'hybrid' (default) or 'baseline' (nearest-example vote).")
+    ] = "hybrid",
+    embedder: Annotated[str | None, typer.Option(help="Embedding model name or directory.")] = None,
+) -> None:
+    """Replay labelled cases and print top1, top3, mrr, coverage, top1_when_answered and latency as JSON."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if patterns is None or cases is None:
+        raise typer.BadParameter("--patterns and --cases are required")
+    from advisor.evaluation import evaluate, read_cases
+
+    chosen = _ranker(patterns, ranker, embedder)
+    print(json.dumps(evaluate(chosen, list(read_cases(cases)), k=k)))
+
+
+def _ranker(patterns: Path, kind: str, embedder_name: str | None):  # type: ignore[no-untyped-def]
+    from advisor.patterns.files import load_patterns
+    from advisor.ranking.baseline import NearestExampleVote
+    from advisor.ranking.embedding import StaticEmbedder
+    from advisor.ranking.rank import HybridRanker
+
+    settings = Settings()
+    specs = load_patterns(patterns)
+    embedder = StaticEmbedder(embedder_name or settings.ranking.embedder)
+    if kind == "baseline":
+        return NearestExampleVote(specs, embedder)
+    return HybridRanker(
+        specs, embedder, threshold=settings.ranking.escalate_below, candidates=settings.ranking.candidates
+    )
+
+
+@eval_app.command("build-fewshot")
+def eval_build_fewshot(
+    csv_path: Annotated[Path, typer.Option("--csv", help="Labelled utterances: text,category.")],
+    out: Annotated[Path, typer.Option(help="Output directory.")],
+    shots: Annotated[int, typer.Option(help="Examples per category.")] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Turn a labelled CSV into a few-shot pattern pack (OUT/patterns) and eval cases (OUT/cases.jsonl)."""
+    from advisor.evaluation import build_fewshot
+
+    print(json.dumps(build_fewshot(csv_path, shots, seed, out)))
+
+
+@eval_app.command("calibrate")
+def eval_calibrate(
+    patterns: Annotated[list[Path], typer.Option(help="Pattern dir (repeat, paired with --cases).")],
+    cases: Annotated[list[Path], typer.Option(help="Cases file (repeat, paired with --patterns).")],
+    out: Annotated[Path | None, typer.Option(help="Where to write the calibration JSON.")] = None,
+) -> None:
+    """Fit the confidence calibration on labelled dev cases and write calibration.json."""
+    import numpy as np
+
+    from advisor.evaluation import read_cases, top_features
+    from advisor.ranking.calibration import CALIBRATION_FILE, fit
+
+    scores: list[float] = []
+    margins: list[float] = []
+    right: list[float] = []
+    for pattern_dir, case_file in zip(patterns, cases, strict=True):
+        s, m, r = top_features(_ranker(pattern_dir, "hybrid", None), list(read_cases(case_file)))
+        scores += s
+        margins += m
+        right += r
+    calibration = fit(
+        np.asarray(scores), np.asarray(margins), np.asarray(right), fitted_on=", ".join(str(c) for c in cases)
+    )
+    calibration.save(out or CALIBRATION_FILE)
+    print(json.dumps({"a": calibration.a, "b": calibration.b, "c": calibration.c, "n": calibration.n}))
+
+
+def main() -> None:
+    """Entry point of the ``advisor`` script; advisor's own errors print one clear line, not a traceback."""
+    from advisor.errors import AdvisorError
+
+    try:
+        app()
+    except (AdvisorError, ValueError, FileNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from exc

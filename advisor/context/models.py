@@ -1,0 +1,101 @@
+"""The interaction context a recommendation request carries (bounded pydantic models)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+MAX_TURNS = 200
+MAX_TURN_CHARS = 8_000
+MAX_CRM_FIELDS = 64
+
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+CrmValue = Annotated[str, StringConstraints(max_length=1_000)] | int | float | bool | None
+
+
+class Channel(StrEnum):
+    """Where the conversation happens."""
+
+    chat = "chat"
+    voice = "voice"
+    email = "email"
+    messaging = "messaging"
+
+
+class Role(StrEnum):
+    """Who wrote a turn."""
+
+    customer = "customer"
+    agent = "agent"
+    system = "system"
+
+
+class Turn(BaseModel):
+    """One message of the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TURN_CHARS)]
+    at: datetime | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("turn text must not be blank")
+        return v
+
+
+class CrmFields(BaseModel):
+    """CRM facts about the customer, their order and the case; flat key → scalar per group."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer: dict[str, CrmValue] = Field(default_factory=dict, max_length=MAX_CRM_FIELDS)
+    order: dict[str, CrmValue] = Field(default_factory=dict, max_length=MAX_CRM_FIELDS)
+    case: dict[str, CrmValue] = Field(default_factory=dict, max_length=MAX_CRM_FIELDS)
+
+
+class InteractionContext(BaseModel):
+    """Everything advisor knows about a live interaction when asked for suggestions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interaction_id: Identifier
+    channel: Channel
+    locale: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")] = "en-US"
+    agent_id: Identifier
+    team_id: Identifier | None = None
+    turns: list[Turn] = Field(min_length=1, max_length=MAX_TURNS)
+    crm: CrmFields = Field(default_factory=CrmFields)
+    metadata: dict[str, CrmValue] = Field(default_factory=dict, max_length=MAX_CRM_FIELDS)
+
+    @field_validator("turns")
+    @classmethod
+    def _has_customer_turn(cls, v: list[Turn]) -> list[Turn]:
+        if not any(t.role is Role.customer for t in v):
+            raise ValueError("at least one turn must be from the customer")
+        return v
+
+    def slot_values(self, agent_first_name: str | None = None) -> dict[str, str]:
+        """Return every fillable slot (``group.field``) with its value as text."""
+        values: dict[str, str] = {}
+        for group in ("customer", "order", "case"):
+            for key, raw in getattr(self.crm, group).items():
+                if raw is None or (isinstance(raw, str) and not raw.strip()):
+                    continue
+                values[f"{group}.{key}"] = str(raw)
+        if agent_first_name:
+            values["agent.first_name"] = agent_first_name
+        return values
+
+    def digest(self) -> str:
+        """Return a sha256 of the canonical JSON of this context (for the audit trail)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()

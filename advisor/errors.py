@@ -1,0 +1,70 @@
+"""advisor's error tree; each error carries its problem type slug, title and HTTP status.
+
+AdvisorError
+├── InvalidInput          422  the request is well-formed JSON but breaks a rule
+├── PayloadTooLarge       413
+├── Unauthorized          401  no or unknown API key
+├── Forbidden             403  role lacks the right (inside the caller's own tenant)
+├── NotFound              404  unknown id, or another tenant's
+├── Conflict              409  stale version, illegal transition, duplicate
+└── PatternFileError      invalid pattern file (names file, pattern and field)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AdvisorError(Exception):
+    """Base of every error advisor raises on purpose."""
+
+    status: int = 400
+    type_slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InvalidInput(AdvisorError):
+    """The request breaks a validation rule."""
+
+    status, type_slug, title = 422, "invalid-input", "Invalid input"
+
+
+class PayloadTooLarge(AdvisorError):
+    """The request body exceeds the configured limit."""
+
+    status, type_slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class Unauthorized(AdvisorError):
+    """No valid API key."""
+
+    status, type_slug, title = 401, "unauthorized", "Unauthorized"
+
+
+class Forbidden(AdvisorError):
+    """The caller's role does not allow this."""
+
+    status, type_slug, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(AdvisorError):
+    """Unknown id, or one that belongs to another tenant."""
+
+    status, type_slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(AdvisorError):
+    """The request conflicts with the current state."""
+
+    status, type_slug, title = 409, "conflict", "Conflict"
+
+
+class PatternFileError(AdvisorError):
+    """A pattern file is invalid; ``detail`` names the file, the pattern and the field."""
+
+    status, type_slug, title = 422, "invalid-pattern-file", "Invalid pattern file"

@@ -1,0 +1,88 @@
+"""In-memory index of the approved library: BM25 over pattern texts, embeddings of examples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+
+from advisor.patterns.models import SLOT_RE, PatternSpec
+from advisor.ranking.protocols import Embedder, Vectors
+from advisor.ranking.text import terms
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def pattern_document(spec: PatternSpec) -> str:
+    """Return the text lexical search sees for a pattern: title, intents, examples, body without slots."""
+    intents = " ".join(i.replace("_", " ") for i in spec.intents)
+    body = SLOT_RE.sub(" ", spec.body)
+    return "\n".join([spec.title, intents, *spec.examples, body])
+
+
+class PatternIndex:
+    """Both indexes over a fixed list of patterns; rebuilt whenever the library changes."""
+
+    def __init__(
+        self, specs: Sequence[PatternSpec], embedder: Embedder, *, k1: float = 1.2, b: float = 0.75
+    ) -> None:
+        self.specs = list(specs)
+        self.embedder = embedder
+        self.vocabulary: list[set[str]] = []
+        corpus = []
+        for spec in self.specs:
+            tokens = terms(pattern_document(spec))
+            corpus.append(tokens or ["\u2205"])
+            self.vocabulary.append(set(tokens))
+        self.bm25 = bm25s.BM25(k1=k1, b=b)
+        if self.specs:
+            self.bm25.index(corpus, show_progress=False)
+        # Semantic rows: the title, then each example, grouped by pattern.
+        rows: list[str] = []
+        self.row_owner: list[int] = []
+        self.starts: list[int] = []
+        for i, spec in enumerate(self.specs):
+            self.starts.append(len(rows))
+            for text in [spec.title, *spec.examples]:
+                rows.append(text)
+                self.row_owner.append(i)
+        self.row_texts = rows
+        self.vectors: Vectors = embedder.encode(rows) if rows else np.zeros((0, 1), dtype=np.float32)
+        self._starts = np.asarray(self.starts, dtype=np.intp)
+        self._centroids = self._pattern_centroids()
+
+    def _pattern_centroids(self) -> Vectors:
+        if not self.specs:
+            return np.zeros((0, 1), dtype=np.float32)
+        sums = np.add.reduceat(self.vectors, self._starts, axis=0)
+        return (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    def lexical(self, weighted_terms: Sequence[tuple[list[str], float]]) -> FloatArray:
+        """Return the weighted BM25 score of every pattern for the query parts."""
+        total = np.zeros(len(self.specs), dtype=np.float32)
+        vocab = self.bm25.vocab_dict if self.specs else {}
+        for tokens, weight in weighted_terms:
+            known = [t for t in tokens if t in vocab]
+            if known:
+                total += weight * np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+        return total
+
+    def semantic(self, query: Vectors, *, nearest_weight: float) -> tuple[FloatArray, FloatArray]:
+        """Return (per-pattern similarity, per-row similarity); a blend of nearest example and centroid."""
+        sims = (self.vectors @ query).astype(np.float32)
+        nearest = np.maximum.reduceat(sims, self._starts)
+        central = self._centroids @ query
+        return (nearest_weight * nearest + (1 - nearest_weight) * central).astype(np.float32), sims
+
+    def nearest_example(self, pattern: int, sims: FloatArray) -> str | None:
+        """Return the example of ``pattern`` closest to the query (None if it only has its title)."""
+        start = self.starts[pattern]
+        end = self.starts[pattern + 1] if pattern + 1 < len(self.starts) else len(self.row_texts)
+        if end - start <= 1:
+            return None
+        return self.row_texts[start + 1 + int(np.argmax(sims[start + 1 : end]))]

@@ -1,0 +1,54 @@
+"""LangChain adapter: the pattern library as a ``BaseRetriever`` (query text → pattern documents)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from advisor.context.models import Channel, InteractionContext, Turn
+from advisor.ranking.rank import HybridRanker
+
+
+class PatternRetriever(BaseRetriever):
+    """Retrieve confident, approved, eligible patterns for a message (none when advisor escalates)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    ranker: HybridRanker
+    k: int = 3
+    channel: Channel = Channel.chat
+    locale: str = "en-US"
+
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,  # noqa: ARG002  (LangChain's signature)
+        **kwargs: Any,
+    ) -> list[Document]:
+        context = InteractionContext(
+            interaction_id="retriever",
+            channel=self.channel,
+            locale=self.locale,
+            agent_id="retriever",
+            turns=[Turn(role="customer", text=query)],
+        )
+        ranked = self.ranker.rank(context, k=kwargs.get("k", self.k))
+        return [
+            Document(
+                page_content=c.spec.body,
+                metadata={
+                    "pattern_id": c.spec.id,
+                    "version": c.spec.version,
+                    "title": c.spec.title,
+                    "score": c.score,
+                    "confidence": c.confidence,
+                    "escalate": ranked.escalate,
+                },
+            )
+            for c in ranked.candidates
+        ]

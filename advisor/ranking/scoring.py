@@ -1,0 +1,43 @@
+"""Result types of ranking: scored candidates, evidence spans and the escalation decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from advisor.patterns.models import PatternSpec
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a turn that matched a pattern: ``turns[turn].text[start:end]``."""
+
+    turn: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Candidate:
+    """One eligible pattern with its scores and the signals that explain them."""
+
+    spec: PatternSpec
+    score: float
+    semantic: float
+    lexical: float
+    confidence: float = 0.0
+    matched_terms: list[str] = field(default_factory=list)
+    nearest_example: str | None = None
+    evidence: list[Span] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ranked:
+    """What a ranker returns: the suggestions, what it considered, and whether to escalate."""
+
+    candidates: list[Candidate]
+    considered: list[Candidate]
+    escalate: bool
+    reason: str | None
+    ineligible: int = 0

@@ -1,0 +1,193 @@
+"""Tokenising for lexical scoring and for locating evidence in the customer's words."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+import Stemmer
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
+# Function words plus chat filler; content words like "not", "never", "no" stay (they change intents).
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "nor",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "got",
+        "get",
+        "really",
+        "please",
+        "pls",
+        "thanks",
+        "thank",
+        "thx",
+        "hi",
+        "hello",
+        "hey",
+        "ok",
+        "okay",
+        "yes",
+        "yeah",
+        "im",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "ive",
+        "dont",
+        "don't",
+        "can't",
+        "cant",
+        "it's",
+        "its",
+        "hers",
+        "says",
+        "said",
+        "say",
+    ]
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield (stemmed term, start, end) for each content word of ``text``."""
+    stem = _stemmer().stemWord
+    for match in TOKEN_RE.finditer(text):
+        word = match.group(0).lower()
+        base = word.split("'")[0]
+        if len(base) < 2 or word in STOPWORDS or base in STOPWORDS:
+            continue
+        yield stem(base), match.start(), match.end()
+
+
+def terms(text: str) -> list[str]:
+    """Return the stemmed content words of ``text``."""
+    return [t for t, _, _ in iter_terms(text)]

@@ -1,0 +1,64 @@
+"""Typed settings: the only reader of the environment (prefix ``ADVISOR_``, ``__`` nesting)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEMO_PACK_DIR = PACKAGE_DIR / "packs" / "demo"
+
+
+class RankingSettings(BaseModel):
+    """How candidates are retrieved, fused and cut off."""
+
+    k: int = Field(default=3, ge=1, le=10)
+    candidates: int = Field(default=20, ge=1, le=200)
+    escalate_below: float = Field(default=0.35, ge=0.0, le=1.0)
+    embedder: str = "minilm-static"
+
+
+class Limits(BaseModel):
+    """Bounds on request sizes; larger input is a 413 or a 422, never a crash."""
+
+    max_body_bytes: int = 256_000
+    max_turns: int = 200
+    max_turn_chars: int = 8_000
+
+
+class RetryPolicy(BaseModel):
+    """Retry policy for outbound HTTP (turned into tenacity settings)."""
+
+    attempts: int = 3
+    initial_wait: float = 0.2
+    max_wait: float = 5.0
+    retry_after_cap: float = 30.0
+
+
+class LlmSettings(BaseModel):
+    """Optional LLM steps; off unless an API key is configured."""
+
+    api_key: SecretStr | None = None
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    timeout_s: float = 2.0
+
+
+class Settings(BaseSettings):
+    """advisor's configuration; every field can be set as ``ADVISOR_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_", env_nested_delimiter="__", extra="ignore")
+
+    database_url: str = "sqlite:///advisor.db"
+    patterns_dir: Path = DEMO_PACK_DIR
+    seed_demo: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+    ranking: RankingSettings = RankingSettings()
+    limits: Limits = Limits()
+    retry: RetryPolicy = RetryPolicy()
+    llm: LlmSettings = LlmSettings()
+    library_poll_s: float = Field(default=2.0, ge=0.0)
+    cors_origins: list[str] = []

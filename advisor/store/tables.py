@@ -1,0 +1,215 @@
+"""Tables of the store: portable types only, named constraints (SQLite batch migrations need names)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Tenant(Base):
+    """A customer organisation; every other row belongs to one."""
+
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key (stored as a sha256 hash) bound to a tenant, a role and optionally a team and agent."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    agent_id: Mapped[str | None] = mapped_column(String(128))
+    label: Mapped[str | None] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class PatternVersion(Base):
+    """One version of a pattern; versions are never deleted."""
+
+    __tablename__ = "pattern_versions"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    pattern_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    intents: Mapped[list[Any]] = mapped_column()
+    examples: Mapped[list[Any]] = mapped_column()
+    eligibility: Mapped[dict[str, Any]] = mapped_column()
+    risk: Mapped[str] = mapped_column(String(8))
+    requires_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str] = mapped_column(String(128))
+    author: Mapped[str | None] = mapped_column(String(128))
+    approver: Mapped[str | None] = mapped_column(String(128))
+    change_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PatternHead(Base):
+    """Per pattern: which approved version serves, whether it is suspended, and its edit lock."""
+
+    __tablename__ = "pattern_heads"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    pattern_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    serving_version: Mapped[int | None] = mapped_column(Integer)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspend_reason: Mapped[str | None] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LibraryStamp(Base):
+    """Bumped on every change of what may be served; processes rebuild their index when it moves."""
+
+    __tablename__ = "library_stamps"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    stamp: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecommendationRequest(Base):
+    """One served request: context hash, ranker version and every candidate considered (the audit trail)."""
+
+    __tablename__ = "recommendation_requests"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    interaction_id: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(32))
+    context_hash: Mapped[str] = mapped_column(String(64))
+    ranker_version: Mapped[str] = mapped_column(String(200))
+    library_stamp: Mapped[int] = mapped_column(Integer)
+    escalate: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    candidates: Mapped[list[Any]] = mapped_column()
+    latency_ms: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (Index("ix_requests_tenant_created", "tenant_id", "created_at"),)
+
+
+class Recommendation(Base):
+    """One suggestion shown to an agent; feedback refers to its id."""
+
+    __tablename__ = "recommendations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("recommendation_requests.id"), index=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    interaction_id: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int] = mapped_column(Integer)
+    pattern_id: Mapped[str] = mapped_column(String(128))
+    pattern_version: Mapped[int] = mapped_column(Integer)
+    intent: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    approved_text: Mapped[str] = mapped_column(Text)
+    unfilled: Mapped[list[Any]] = mapped_column()
+    risk: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "pattern_id", "pattern_version"],
+            ["pattern_versions.tenant_id", "pattern_versions.pattern_id", "pattern_versions.version"],
+            name="fk_recommendations_pattern_version",
+        ),
+        Index("ix_recommendations_tenant_created", "tenant_id", "created_at"),
+    )
+
+
+class FeedbackEvent(Base):
+    """An agent's action on a suggestion (append-only); ``client_event_id`` makes resends idempotent."""
+
+    __tablename__ = "feedback_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    client_event_id: Mapped[str] = mapped_column(String(128))
+    recommendation_id: Mapped[str] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    interaction_id: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    pattern_id: Mapped[str] = mapped_column(String(128))
+    pattern_version: Mapped[int] = mapped_column(Integer)
+    intent: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    final_text: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    time_to_decision_ms: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_event_id", name="uq_feedback_events_tenant_client_event"),
+        Index("ix_feedback_tenant_occurred", "tenant_id", "occurred_at"),
+        Index("ix_feedback_tenant_pattern", "tenant_id", "pattern_id", "pattern_version"),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only record of a governance change: who, when, what, before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"),)

@@ -1,0 +1,87 @@
+"""Tenants and API keys (only hashes are stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from advisor.store.tables import ApiKey, Tenant, utcnow
+
+KEY_PREFIX = "adv_"
+
+
+def hash_key(secret: str) -> str:
+    """Return the stored form of an API key."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class TenancyRepository:
+    """Reads and writes tenants and API keys."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def ensure_tenant(self, tenant_id: str, name: str | None = None) -> Tenant:
+        """Return the tenant, creating it when missing."""
+        tenant = self.session.get(Tenant, tenant_id)
+        if tenant is None:
+            tenant = Tenant(id=tenant_id, name=name or tenant_id)
+            self.session.add(tenant)
+            self.session.flush()
+        return tenant
+
+    def tenant_count(self) -> int:
+        """Return how many tenants exist."""
+        return len(self.session.scalars(select(Tenant.id)).all())
+
+    def create_key(
+        self,
+        tenant_id: str,
+        role: str,
+        *,
+        team_id: str | None = None,
+        agent_id: str | None = None,
+        label: str | None = None,
+    ) -> tuple[ApiKey, str]:
+        """Create a key; return the row and the secret (shown once, never stored)."""
+        secret = KEY_PREFIX + secrets.token_urlsafe(32)
+        row = ApiKey(
+            id=str(uuid.uuid4()),
+            tenant_id=tenant_id,
+            role=role,
+            team_id=team_id,
+            agent_id=agent_id,
+            label=label,
+            prefix=secret[:10],
+            key_hash=hash_key(secret),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row, secret
+
+    def find_active_key(self, secret: str) -> ApiKey | None:
+        """Return the unrevoked key with this secret, if any."""
+        row = self.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(secret)))
+        return row if row is not None and row.revoked_at is None else None
+
+    def get_key(self, tenant_id: str, key_id: str) -> ApiKey | None:
+        """Return a key of the tenant by id."""
+        row = self.session.get(ApiKey, key_id)
+        return row if row is not None and row.tenant_id == tenant_id else None
+
+    def list_keys(self, tenant_id: str) -> list[ApiKey]:
+        """Return the tenant's keys, oldest first."""
+        return list(
+            self.session.scalars(
+                select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at)
+            )
+        )
+
+    def revoke(self, row: ApiKey) -> None:
+        """Revoke a key now."""
+        row.revoked_at = utcnow()
+        self.session.flush()

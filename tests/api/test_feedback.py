@@ -1,0 +1,154 @@
+"""POST /v1/feedback: idempotent, durable, tenant- and agent-scoped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from advisor.settings import Settings
+from advisor.store.tables import FeedbackEvent
+from tests.builders import Keys, auth, make_context
+
+URL = "/v1/feedback"
+
+
+def recommend(client: TestClient, secret: str) -> str:
+    response = client.post("/v1/recommendations", json=make_context(), headers=auth(secret))
+    return str(response.json()["recommendations"][0]["recommendation_id"])
+
+
+def events(settings: Settings) -> list[FeedbackEvent]:
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        rows = list(session.scalars(select(FeedbackEvent).order_by(FeedbackEvent.id)))
+    engine.dispose()
+    return rows
+
+
+def event(rec_id: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "recommendation_id": rec_id,
+        "client_event_id": "evt-1",
+        "action": "accepted",
+        "time_to_decision_ms": 4200,
+    }
+    body.update(overrides)
+    return body
+
+
+class TestFeedback:
+    def test_anonymous(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        rec = recommend(client, keys.acme_agent)
+        assert client.post(URL, json=event(rec)).status_code == 401
+        assert events(settings) == []
+
+    @pytest.mark.parametrize("action", ["shown", "accepted"])
+    def test_valid(self, client: TestClient, keys: Keys, settings: Settings, action: str) -> None:
+        rec = recommend(client, keys.acme_agent)
+        response = client.post(URL, json=event(rec, action=action), headers=auth(keys.acme_agent))
+        assert response.status_code == 201
+        assert response.json()["duplicate"] is False
+        [row] = events(settings)
+        assert (row.action, row.pattern_id, row.agent_id, row.time_to_decision_ms) == (
+            action,
+            "lost_package",
+            "agent-1",
+            4200,
+        )
+
+    def test_edited_keeps_final_text(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        rec = recommend(client, keys.acme_agent)
+        body = event(rec, action="edited", final_text="Sorry Dana, I've asked UPS to trace A1001.")
+        assert client.post(URL, json=body, headers=auth(keys.acme_agent)).status_code == 201
+        assert events(settings)[0].final_text == "Sorry Dana, I've asked UPS to trace A1001."
+
+    def test_edited_without_text(self, client: TestClient, keys: Keys) -> None:
+        rec = recommend(client, keys.acme_agent)
+        response = client.post(URL, json=event(rec, action="edited"), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert "final_text" in response.json()["detail"]
+
+    def test_rejected_needs_known_reason(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        rec = recommend(client, keys.acme_agent)
+        bad = client.post(
+            URL, json=event(rec, action="rejected", reason="meh"), headers=auth(keys.acme_agent)
+        )
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"] == "reason"
+        good = client.post(
+            URL,
+            json=event(rec, action="rejected", reason="wrong_intent", comment="asked for refund"),
+            headers=auth(keys.acme_agent),
+        )
+        assert good.status_code == 201
+        assert [(e.reason, e.comment) for e in events(settings)] == [("wrong_intent", "asked for refund")]
+
+    def test_resend_is_acknowledged_not_stored_twice(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        rec = recommend(client, keys.acme_agent)
+        first = client.post(URL, json=event(rec), headers=auth(keys.acme_agent))
+        second = client.post(URL, json=event(rec), headers=auth(keys.acme_agent))
+        assert (first.status_code, second.status_code) == (201, 200)
+        assert second.json()["duplicate"] is True
+        assert second.json()["event_id"] == first.json()["event_id"]
+        assert len(events(settings)) == 1
+
+    def test_reused_event_id_for_other_content_is_conflict(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        rec = recommend(client, keys.acme_agent)
+        client.post(URL, json=event(rec), headers=auth(keys.acme_agent))
+        response = client.post(
+            URL, json=event(rec, action="rejected", reason="tone"), headers=auth(keys.acme_agent)
+        )
+        assert response.status_code == 409
+        assert [e.action for e in events(settings)] == ["accepted"]
+
+    def test_unknown_recommendation_is_404(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        response = client.post(URL, json=event("does-not-exist"), headers=auth(keys.acme_agent))
+        assert response.status_code == 404
+        assert response.json()["field"] == "recommendation_id"
+        assert events(settings) == []
+
+    def test_other_tenant(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        rec = recommend(client, keys.acme_agent)
+        response = client.post(URL, json=event(rec), headers=auth(keys.globex_admin))
+        assert response.status_code == 404
+        assert events(settings) == []
+
+    def test_agent_only_for_themselves(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        rec = recommend(client, keys.acme_agent)
+        response = client.post(URL, json=event(rec), headers=auth(keys.acme_agent2))
+        assert response.status_code == 403
+        assert events(settings) == []
+
+    def test_malformed(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(
+            URL, content=b"not json", headers={**auth(keys.acme_agent), "Content-Type": "application/json"}
+        )
+        assert response.status_code == 400
+        assert response.json()["type"].endswith("/malformed-json")
+
+    def test_unknown_action(self, client: TestClient, keys: Keys) -> None:
+        rec = recommend(client, keys.acme_agent)
+        response = client.post(URL, json=event(rec, action="liked"), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "action"
+
+    def test_oversized(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        rec = recommend(client, keys.acme_agent)
+        body = event(rec, action="edited", final_text="z" * 1_000_000)
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == 413
+        assert events(settings) == []
+
+    def test_negative_time_to_decision(self, client: TestClient, keys: Keys) -> None:
+        rec = recommend(client, keys.acme_agent)
+        response = client.post(URL, json=event(rec, time_to_decision_ms=-5), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "time_to_decision_ms"

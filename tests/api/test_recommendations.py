@@ -1,0 +1,178 @@
+"""POST /v1/recommendations through the real app on a real SQLite file."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from advisor.settings import Settings
+from advisor.store.tables import Recommendation, RecommendationRequest
+from tests.builders import Keys, auth, make_context
+
+URL = "/v1/recommendations"
+
+
+def stored_requests(settings: Settings) -> list[RecommendationRequest]:
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        rows = list(session.scalars(select(RecommendationRequest)))
+    engine.dispose()
+    return rows
+
+
+class TestRecommendations:
+    def test_anonymous(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context())
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/unauthorized")
+
+    def test_unknown_key(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context(), headers=auth("adv_not-a-key"))
+        assert response.status_code == 401
+
+    def test_valid_returns_ranked_rendered_suggestions(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        response = client.post(URL, json=make_context(), headers=auth(keys.acme_agent))
+        assert response.status_code == 200
+        body = response.json()
+        assert body["escalate"] is False
+        top = body["recommendations"][0]
+        assert top["pattern_id"] == "lost_package"
+        assert top["pattern_version"] == 1
+        assert "Dana" in top["text"]
+        assert "UPS" in top["text"]
+        assert "A1001" in top["text"]
+        assert top["unfilled_slots"] == []
+        assert 0.0 <= top["confidence"] <= 1.0
+        assert "parcel" in top["rationale"].lower() or "arrived" in top["rationale"].lower()
+        turn = make_context()["turns"][0]["text"]
+        for span in top["evidence"]:
+            assert turn[span["start"] : span["end"]] == span["text"]
+        confidences = [r["confidence"] for r in body["recommendations"]]
+        assert confidences == sorted(confidences, reverse=True)
+        rows = stored_requests(settings)
+        assert len(rows) == 1
+        assert rows[0].context_hash
+        assert len(rows[0].context_hash) == 64
+        assert rows[0].ranker_version == body["ranker_version"]
+        assert any(c["pattern_id"] == "lost_package" for c in rows[0].candidates)
+
+    def test_unfilled_slots_are_reported_not_invented(self, client: TestClient, keys: Keys) -> None:
+        body = make_context("when will I get my refund, it's been ages")
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        top = response.json()["recommendations"][0]
+        assert top["pattern_id"] == "refund_status"
+        assert set(top["unfilled_slots"]) == {"order.refund_amount", "order.refund_eta"}
+        assert "{order.refund_amount}" in top["text"]
+
+    def test_escalates_when_nothing_fits(self, client: TestClient, keys: Keys) -> None:
+        body = make_context("what is the capital of mongolia and who won the football yesterday")
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        data = response.json()
+        assert response.status_code == 200
+        assert data["escalate"] is True
+        assert data["recommendations"] == []
+        assert data["reason"]
+
+    def test_ineligible_channel_is_never_returned(self, client: TestClient, keys: Keys) -> None:
+        body = make_context("I forgot my password and I'm locked out of my account", channel="voice")
+        data = client.post(URL, json=body, headers=auth(keys.acme_agent)).json()
+        assert "password_reset" not in [r["pattern_id"] for r in data["recommendations"]]
+
+    def test_segment_rule_admits_gold_only(self, client: TestClient, keys: Keys) -> None:
+        text = "this is the worst service ever, I want to complain"
+        silver = client.post(URL, json=make_context(text), headers=auth(keys.acme_agent)).json()
+        gold_body = make_context(text)
+        gold_body["crm"]["customer"]["segment"] = "gold"
+        gold = client.post(URL, json=gold_body, headers=auth(keys.acme_agent)).json()
+        assert "goodwill_credit" not in [r["pattern_id"] for r in silver["recommendations"]]
+        assert gold["recommendations"][0]["pattern_id"] == "goodwill_credit"
+        assert "gold customer" in gold["recommendations"][0]["rationale"]
+
+    def test_high_risk_without_review_is_not_served(self, client: TestClient, keys: Keys) -> None:
+        data = client.post(
+            URL,
+            json=make_context("I will sue you, my lawyer will contact you"),
+            headers=auth(keys.acme_agent),
+        ).json()
+        assert "legal_threat" not in [r["pattern_id"] for r in data["recommendations"]]
+
+    def test_agent_key_cannot_ask_for_another_agent(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context(agent_id="agent-9"), headers=auth(keys.acme_agent))
+        assert response.status_code == 403
+        assert response.json()["field"] == "agent_id"
+
+    def test_other_tenant_sees_only_its_own_library(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        response = client.post(URL, json=make_context(), headers=auth(keys.globex_agent))
+        assert response.status_code == 200
+        rec_id = response.json()["recommendations"][0]["recommendation_id"]
+        engine = create_engine(settings.database_url)
+        with Session(engine) as session:
+            assert session.get(Recommendation, rec_id).tenant_id == "globex"  # type: ignore[union-attr]
+        engine.dispose()
+
+    def test_malformed_json(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        response = client.post(
+            URL,
+            content=b'{"interaction_id": ',
+            headers={**auth(keys.acme_agent), "Content-Type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert response.json()["type"].endswith("/malformed-json")
+        assert stored_requests(settings) == []
+
+    def test_missing_field(self, client: TestClient, keys: Keys) -> None:
+        body = make_context()
+        del body["agent_id"]
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "agent_id"
+
+    def test_wrong_type(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context(turns="hello"), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "turns"
+
+    def test_empty_turns(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context(turns=[]), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "turns"
+
+    def test_blank_turn_text(self, client: TestClient, keys: Keys) -> None:
+        body = make_context(turns=[{"role": "customer", "text": "   "}])
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "turns.0.text"
+
+    def test_unknown_channel(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context(channel="fax"), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "channel"
+
+    def test_too_many_turns(self, client: TestClient, keys: Keys) -> None:
+        turns = [{"role": "customer", "text": f"message {i}"} for i in range(201)]
+        response = client.post(URL, json=make_context(turns=turns), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "turns"
+
+    def test_oversized_text(self, client: TestClient, keys: Keys, settings: Settings) -> None:
+        body = make_context("x" * 1_000_000)
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert stored_requests(settings) == []
+
+    def test_long_turn_under_body_limit(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context("y" * 9_000), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "turns.0.text"
+
+    def test_unknown_field_rejected(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context(colour="blue"), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "colour"

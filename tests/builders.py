@@ -1,0 +1,74 @@
+"""Plain functions that build real objects for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.patterns.files import load_patterns
+from advisor.patterns.service import add_patterns
+from advisor.store.engine import make_engine, make_sessionmaker
+from advisor.store.patterns import PatternRepository
+from advisor.store.tenancy import TenancyRepository
+
+TEST_PACK = Path(__file__).resolve().parent / "data" / "pack"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Secrets per tenant and role."""
+
+    acme_agent: str
+    acme_agent2: str
+    acme_lead: str
+    acme_admin: str
+    globex_agent: str
+    globex_admin: str
+
+
+def seed_tenants(url: str, pack: Path = TEST_PACK) -> Keys:
+    """Create tenants acme and globex with keys, and approve the pack in both."""
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    with factory() as session, session.begin():
+        tenancy = TenancyRepository(session)
+        patterns = PatternRepository(session)
+        specs = load_patterns(pack)
+        secrets: dict[str, str] = {}
+        for tenant in ("acme", "globex"):
+            tenancy.ensure_tenant(tenant)
+            add_patterns(patterns, tenant, specs)
+            _, secrets[f"{tenant}_agent"] = tenancy.create_key(
+                tenant, "agent", team_id="team-a", agent_id="agent-1"
+            )
+            _, secrets[f"{tenant}_admin"] = tenancy.create_key(tenant, "admin")
+        _, secrets["acme_agent2"] = tenancy.create_key("acme", "agent", team_id="team-a", agent_id="agent-2")
+        _, secrets["acme_lead"] = tenancy.create_key("acme", "lead", team_id="team-a")
+    engine.dispose()
+    return Keys(**secrets)
+
+
+def auth(secret: str) -> dict[str, str]:
+    """Return the Authorization header for a key."""
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def make_context(
+    text: str = "my parcel never arrived and tracking has not moved for a week", **overrides: Any
+) -> dict[str, Any]:
+    """Return a recommendation request body for one customer turn."""
+    body: dict[str, Any] = {
+        "interaction_id": "int-1",
+        "channel": "chat",
+        "locale": "en-US",
+        "agent_id": "agent-1",
+        "team_id": "team-a",
+        "turns": [{"role": "customer", "text": text, "at": "2026-11-25T10:00:00Z"}],
+        "crm": {
+            "customer": {"first_name": "Dana", "segment": "silver"},
+            "order": {"id": "A1001", "status": "shipped", "carrier": "UPS"},
+        },
+    }
+    body.update(overrides)
+    return body
