@@ -19,6 +19,7 @@ from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
+from advisor.web.app import mount_web
 
 logger = logging.getLogger("advisor")
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     app.include_router(api_router)
+    mount_web(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

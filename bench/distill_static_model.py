@@ -96,7 +96,7 @@ def onnx_bert_to_hf(onnx_path: str, tokenizer_dir: str, out_dir: str) -> str:
         max_position_embeddings=state["embeddings.position_embeddings.weight"].shape[0],
     )
     model = BertModel(cfg, add_pooling_layer=False)
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
+    tensors = {k: torch.from_numpy(np.array(v, copy=True)) for k, v in state.items()}
     missing, unexpected = model.load_state_dict(tensors, strict=False)
     missing = [k for k in missing if "position_ids" not in k]
     if missing or unexpected:
@@ -116,13 +116,15 @@ def onnx_bert_to_hf(onnx_path: str, tokenizer_dir: str, out_dir: str) -> str:
     texts = ["I am still waiting on my card?", "how do i say i love you in italian", "hi"]
     enc = tok(texts, padding=True, return_tensors="np")
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
-    ref = sess.run(
-        ["output"],
+    # The export's outputs: token ids, mask, token embeddings (3-D) and the pooled sentence vector (2-D).
+    outs = sess.run(
+        None,
         {
             "input_ids": enc["input_ids"].astype(np.int64),
             "attention_mask": enc["attention_mask"].astype(np.int64),
         },
-    )[0]
+    )
+    ref = next(o for o in outs if o.ndim == 2 and o.dtype == np.float32)
     model.eval()
     with torch.no_grad():
         h = model(
