@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 import time
@@ -70,10 +71,8 @@ def evaluate(ranker: Ranker, cases: list[Case], k: int = 3) -> dict[str, Any]:
         if ranked.candidates:
             answered += 1
             answered_right += ranked.candidates[0].spec.id in case.expected
-        if len(ranked.considered) >= 1:
-            top = ranked.considered
-            margin = top[0].score - (top[1].score if len(top) > 1 else 0.0)
-            records.append((top[0].score, margin, position == 0))
+        if ranked.considered:
+            records.append((ranked.considered[0].confidence, 0.0, position == 0))
     n = len(cases) - oos
     lat = np.asarray(latencies) if latencies else np.zeros(1)
     result: dict[str, Any] = {
@@ -87,9 +86,28 @@ def evaluate(ranker: Ranker, cases: list[Case], k: int = 3) -> dict[str, Any]:
         "latency_ms_p99": round(float(np.percentile(lat, 99)), 3),
         "ranker": ranker.version,
     }
+    result["reliability"] = reliability(records)
     if oos:
         result["out_of_scope"] = {"n": oos, "escalated": round(oos_escalated / oos, 4)}
     return result
+
+
+def reliability(
+    records: list[tuple[float, float, bool]], edges: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+) -> list[dict[str, Any]]:
+    """Return, per confidence bin of the top suggestion, how often it was right (calibration check)."""
+    rows = []
+    for low, high in itertools.pairwise(edges):
+        inside = [right for conf, _, right in records if low <= conf < high or (high == 1.0 and conf == 1.0)]
+        if inside:
+            rows.append(
+                {
+                    "confidence": f"{low:.1f}-{high:.1f}",
+                    "n": len(inside),
+                    "top1": round(sum(inside) / len(inside), 4),
+                }
+            )
+    return rows
 
 
 def top_features(ranker: Ranker, cases: list[Case]) -> tuple[list[float], list[float], list[float]]:

@@ -16,7 +16,7 @@ class RankingSettings(BaseModel):
 
     k: int = Field(default=3, ge=1, le=10)
     candidates: int = Field(default=20, ge=1, le=200)
-    escalate_below: float = Field(default=0.35, ge=0.0, le=1.0)
+    escalate_below: float = Field(default=0.4, ge=0.0, le=1.0)
     embedder: str = "minilm-static"
 
 
@@ -37,6 +37,18 @@ class RetryPolicy(BaseModel):
     retry_after_cap: float = 30.0
 
 
+class WebhookSettings(BaseModel):
+    """Outbox draining: how often, how many at once, and how long a failing endpoint is retried."""
+
+    enabled: bool = True
+    poll_s: float = Field(default=1.0, gt=0.0)
+    batch: int = Field(default=100, ge=1, le=1000)
+    max_rounds: int = Field(default=12, ge=1, description="Delivery rounds before an event is given up.")
+    backoff_initial_s: float = Field(default=5.0, ge=0.0)
+    backoff_max_s: float = Field(default=3600.0, ge=0.0)
+    lease_s: float = Field(default=60.0, gt=0.0)
+
+
 class LlmSettings(BaseModel):
     """Optional LLM steps; off unless an API key is configured."""
 
@@ -44,6 +56,19 @@ class LlmSettings(BaseModel):
     base_url: str = "https://api.openai.com/v1"
     model: str = "gpt-4o-mini"
     timeout_s: float = 2.0
+
+
+class MetricsSettings(BaseModel):
+    """Defaults of the metric reports (each can be overridden per request with a query parameter)."""
+
+    ready_min_decisions: int = Field(default=50, ge=1)
+    ready_min_acceptance_low: float = Field(default=0.7, ge=0.0, le=1.0)
+    ready_min_similarity: float = Field(default=0.9, ge=0.0, le=1.0)
+    weak_min_decisions: int = Field(default=20, ge=1)
+    weak_edit_rate: float = Field(default=0.35, ge=0.0, le=1.0)
+    weak_rejection_rate: float = Field(default=0.25, ge=0.0, le=1.0)
+    alpha: float = Field(default=0.01, gt=0.0, lt=1.0)
+    refresh_lag_s: float = Field(default=30.0, ge=0.0)
 
 
 class Settings(BaseSettings):
@@ -60,5 +85,9 @@ class Settings(BaseSettings):
     limits: Limits = Limits()
     retry: RetryPolicy = RetryPolicy()
     llm: LlmSettings = LlmSettings()
+    metrics: MetricsSettings = MetricsSettings()
     library_poll_s: float = Field(default=2.0, ge=0.0)
     cors_origins: list[str] = []
+    embed_origins: list[str] = []
+    """Origins that may frame /widget and postMessage it (CSP frame-ancestors); empty: same origin."""
+    webhooks: WebhookSettings = WebhookSettings()

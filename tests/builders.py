@@ -72,3 +72,27 @@ def make_context(
     }
     body.update(overrides)
     return body
+
+
+def add_key(url: str, tenant: str, role: str, team_id: str | None = None, agent_id: str | None = None) -> str:
+    """Create one more API key in an existing tenant and return its secret."""
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        _, secret = TenancyRepository(session).create_key(tenant, role, team_id=team_id, agent_id=agent_id)
+    engine.dispose()
+    return secret
+
+
+def make_pattern_body(pattern_id: str = "late_parcel", **overrides: Any) -> dict[str, Any]:
+    """Return a POST /v1/patterns body that lints clean."""
+    body: dict[str, Any] = {
+        "id": pattern_id,
+        "title": "Parcel late: carrier trace",
+        "body": "Sorry {customer.first_name}, I asked {order.carrier} to trace order {order.id} today.",
+        "intents": ["late_parcel"],
+        "examples": ["my parcel is late", "the courier has not come", "delivery is overdue by days"],
+        "risk": "low",
+        "change_note": "first draft",
+    }
+    body.update(overrides)
+    return body

@@ -1,5 +1,7 @@
-"""Calibrated confidence: a logistic map from (score, margin) to P(the suggestion is right).
+"""Calibrated confidence: a logistic map from (score, score·margin) to P(the suggestion is right).
 
+The margin is the lead over the runner-up; it counts in proportion to the score, so that a weak
+match does not look confident merely because a small library has no close second.
 The parameters are fitted on labelled dev cases by ``advisor eval calibrate`` and shipped as
 ``calibration.json``. A confidence of 0.8 means that, on that dev data, about 8 in 10
 suggestions given 0.8 were a correct pattern for the conversation.
@@ -21,7 +23,7 @@ CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 
 @dataclass(frozen=True)
 class Calibration:
-    """sigmoid(a·score + b·margin + c); ``fitted_on`` says which data set the numbers come from."""
+    """sigmoid(a·score + b·score·margin + c); ``fitted_on`` says which data set the numbers come from."""
 
     a: float = 9.0
     b: float = 6.0
@@ -31,7 +33,7 @@ class Calibration:
 
     def confidence(self, score: float, margin: float) -> float:
         """Return the calibrated probability that a candidate with these features is correct."""
-        z = self.a * score + self.b * margin + self.c
+        z = self.a * score + self.b * score * margin + self.c
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     @classmethod
@@ -53,7 +55,7 @@ def fit(
     fitted_on: str,
 ) -> Calibration:
     """Fit the logistic map by maximum likelihood (lightly L2-regularised)."""
-    x = np.column_stack([scores, margins, np.ones_like(scores)])
+    x = np.column_stack([scores, scores * margins, np.ones_like(scores)])
 
     def loss(w: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
         z = np.clip(x @ w, -50, 50)

@@ -25,9 +25,9 @@ RANKER_NAME = "hybrid-bm25-static"
 class FusionWeights:
     """How lexical and semantic evidence combine: score = semantic·w + bm25/(bm25+k)·(1-w)."""
 
-    semantic: float = 0.7
+    semantic: float = 0.6
     bm25_half: float = 6.0
-    nearest: float = 0.6
+    nearest: float = 0.4
 
 
 class HybridRanker:
@@ -41,7 +41,7 @@ class HybridRanker:
         calibration: Calibration | None = None,
         policy: eligibility.StagePolicy | None = None,
         weights: FusionWeights | None = None,
-        threshold: float = 0.35,
+        threshold: float = 0.4,
         candidates: int = 20,
         library_stamp: str = "",
     ) -> None:

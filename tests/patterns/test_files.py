@@ -1,0 +1,81 @@
+"""Pattern files: schema, errors that name file/pattern/field, round trip, and the demo pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.errors import PatternFileError
+from advisor.patterns.files import dump_patterns, load_patterns, parse_patterns
+from advisor.patterns.rendering import render
+from advisor.settings import DEMO_PACK_DIR
+from tests.builders import TEST_PACK
+
+GOOD = """
+patterns:
+  - id: greet
+    title: Greeting
+    body: "Hi {customer.first_name}!"
+    intents: [greeting]
+    examples: [hello]
+    owner: team-a
+"""
+
+
+def test_missing_field_names_file_pattern_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD.replace("    owner: team-a\n", ""))
+    with pytest.raises(PatternFileError) as err:
+        load_patterns(tmp_path)
+    assert str(path) in err.value.detail
+    assert err.value.extra == {"file": str(path), "pattern": "greet", "field": "owner"}
+
+
+def test_wrong_risk_value(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(GOOD + "    risk: extreme\n")
+    with pytest.raises(PatternFileError) as err:
+        load_patterns(tmp_path)
+    assert err.value.extra["field"] == "risk"
+
+
+def test_unknown_channel_in_eligibility(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(GOOD + "    eligibility: {channels: [fax]}\n")
+    with pytest.raises(PatternFileError) as err:
+        load_patterns(tmp_path)
+    assert err.value.extra["field"] == "eligibility.channels.0"
+
+
+def test_invalid_yaml_gives_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("patterns:\n  - id: [unclosed\n")
+    with pytest.raises(PatternFileError, match="line"):
+        load_patterns(tmp_path)
+
+
+def test_duplicate_id_and_version(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(GOOD)
+    (tmp_path / "b.yaml").write_text(GOOD)
+    with pytest.raises(PatternFileError, match="already defined"):
+        load_patterns(tmp_path)
+
+
+def test_round_trip_is_exact() -> None:
+    specs = load_patterns(TEST_PACK)
+    assert parse_patterns(dump_patterns(specs), Path("x.yaml")) == specs
+
+
+def test_render_fills_only_known_values() -> None:
+    rendered = render(
+        "Hi {customer.first_name}, order {order.id} ({order.eta})",
+        {"customer.first_name": "Ana", "order.id": "7"},
+    )
+    assert rendered.text == "Hi Ana, order 7 ({order.eta})"
+    assert rendered.unfilled == ["order.eta"]
+
+
+def test_demo_pack_is_rich_and_valid() -> None:
+    specs = load_patterns(DEMO_PACK_DIR)
+    intents = {s.intents[0] for s in specs}
+    assert len(intents) >= 25
+    assert all(len(s.examples) >= 5 for s in specs)
+    assert all(s.status.value == "approved" for s in specs)

@@ -1,0 +1,146 @@
+"""The store on SQLite and PostgreSQL: migrations, serving set, stamps, idempotent feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import inspect
+
+from advisor.patterns.files import load_patterns
+from advisor.patterns.models import Status
+from advisor.patterns.service import add_patterns
+from advisor.store import Session
+from advisor.store.decisions import DecisionLog
+from advisor.store.engine import make_engine, make_sessionmaker
+from advisor.store.migrate import upgrade
+from advisor.store.patterns import PatternRepository
+from advisor.store.tables import FeedbackEvent, Recommendation, RecommendationRequest, utcnow
+from advisor.store.tenancy import TenancyRepository
+from tests.builders import TEST_PACK
+from tests.conftest import Database
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    engine = make_engine(database.url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as s:
+        yield s
+    engine.dispose()
+
+
+def test_migrations_create_every_table(database: Database) -> None:
+    engine = make_engine(database.url)
+    upgrade(engine)
+    upgrade(engine)  # idempotent
+    names = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {
+        "tenants",
+        "api_keys",
+        "pattern_versions",
+        "pattern_heads",
+        "recommendations",
+        "feedback_events",
+        "recommendation_requests",
+        "audit_log",
+        "library_stamps",
+    } <= names
+
+
+def test_only_approved_current_versions_serve(session: Session) -> None:
+    TenancyRepository(session).ensure_tenant("acme")
+    repo = PatternRepository(session)
+    specs = load_patterns(TEST_PACK)
+    add_patterns(repo, "acme", specs)
+    draft = specs[0].model_copy(update={"version": 2, "status": Status.draft, "body": "new wording"})
+    repo.add_version("acme", draft)
+    session.commit()
+    serving = {s.id: s for s in repo.serving("acme")}
+    assert serving[specs[0].id].version == 1
+    assert len(serving) == len(specs)
+    assert repo.serving("globex") == []
+
+
+def test_stamp_moves_on_change(session: Session) -> None:
+    TenancyRepository(session).ensure_tenant("acme")
+    repo = PatternRepository(session)
+    assert repo.stamp("acme") == 0
+    first = repo.bump_stamp("acme")
+    assert repo.bump_stamp("acme") == first + 1
+
+
+def test_keys_are_hashed_and_revocable(session: Session) -> None:
+    tenancy = TenancyRepository(session)
+    tenancy.ensure_tenant("acme")
+    row, secret = tenancy.create_key("acme", "agent", agent_id="a1")
+    assert secret not in row.key_hash
+    assert tenancy.find_active_key(secret) is not None
+    tenancy.revoke(row)
+    assert tenancy.find_active_key(secret) is None
+
+
+def test_feedback_is_idempotent_per_client_event(session: Session) -> None:
+    TenancyRepository(session).ensure_tenant("acme")
+    add_patterns(PatternRepository(session), "acme", load_patterns(TEST_PACK))
+    log = DecisionLog(session)
+    request = RecommendationRequest(
+        id="req-1",
+        tenant_id="acme",
+        interaction_id="i",
+        agent_id="a",
+        team_id=None,
+        channel="chat",
+        locale="en-US",
+        context_hash="0" * 64,
+        ranker_version="r",
+        library_stamp=1,
+        escalate=False,
+        reason=None,
+        candidates=[],
+        latency_ms=1.0,
+    )
+    rec = Recommendation(
+        id="rec-1",
+        request_id="req-1",
+        tenant_id="acme",
+        interaction_id="i",
+        agent_id="a",
+        team_id=None,
+        channel="chat",
+        rank=1,
+        pattern_id="lost_package",
+        pattern_version=1,
+        intent="lost_package",
+        score=0.5,
+        confidence=0.9,
+        text="t",
+        approved_text="t",
+        unfilled=[],
+        risk="low",
+    )
+    log.add_request(request, [rec])
+
+    def event() -> FeedbackEvent:
+        return FeedbackEvent(
+            tenant_id="acme",
+            client_event_id="e1",
+            recommendation_id="rec-1",
+            interaction_id="i",
+            agent_id="a",
+            team_id=None,
+            channel="chat",
+            pattern_id="lost_package",
+            pattern_version=1,
+            intent="lost_package",
+            action="accepted",
+            occurred_at=utcnow(),
+        )
+
+    first, created = log.add_feedback(event())
+    again, created_again = log.add_feedback(event())
+    session.commit()
+    assert (created, created_again) == (True, False)
+    assert again.id == first.id
+    assert len(log.feedback_for("acme", "rec-1")) == 1
