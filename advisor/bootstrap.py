@@ -5,6 +5,7 @@ from __future__ import annotations
 from advisor.patterns.files import load_patterns
 from advisor.patterns.models import PatternSpec
 from advisor.ranking.calibration import Calibration
+from advisor.ranking.eligibility import StagePolicy
 from advisor.ranking.embedding import StaticEmbedder
 from advisor.ranking.rank import HybridRanker
 from advisor.recommendations.library import RankerFactory
@@ -58,11 +59,12 @@ def build_ranker_factory(settings: Settings) -> RankerFactory:
     embedder = StaticEmbedder(settings.ranking.embedder)
     calibration = Calibration.load()
 
-    def factory(specs: list[PatternSpec], stamp: str) -> HybridRanker:
+    def factory(specs: list[PatternSpec], stamp: str, policy: StagePolicy) -> HybridRanker:
         return HybridRanker(
             specs,
             embedder,
             calibration=calibration,
+            policy=policy,
             threshold=settings.ranking.escalate_below,
             candidates=settings.ranking.candidates,
             library_stamp=stamp,

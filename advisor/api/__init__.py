@@ -3,10 +3,18 @@
 from fastapi import APIRouter
 
 from advisor.api import feedback, health, recommendations
+from advisor.api import audit as audit_api
+from advisor.api import keys as keys_api
+from advisor.api import patterns as patterns_api
+from advisor.api import policy as policy_api
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(recommendations.router)
 api_router.include_router(feedback.router)
+api_router.include_router(patterns_api.router)
+api_router.include_router(keys_api.router)
+api_router.include_router(policy_api.router)
+api_router.include_router(audit_api.router)
 
 __all__ = ["api_router"]

@@ -1,11 +1,41 @@
-"""Use cases over the pattern repository."""
+"""Use cases over the pattern repository: create, edit, review, approve, roll back, suspend.
+
+Every change checks the caller's rights, the version's status and the pattern's lock, writes one
+audit entry per pattern changed (returned, so that callers can publish it), and bumps the library
+stamp when what may be served changed, so every process rebuilds its ranker on its next request.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from advisor.patterns.models import PatternSpec
-from advisor.store.patterns import PatternRepository
+from advisor.errors import InvalidInput, NotFound
+from advisor.patterns import lifecycle
+from advisor.patterns.lifecycle import OPEN, Transition
+from advisor.patterns.lint import Finding, errors, lint
+from advisor.patterns.models import PatternSpec, Status
+from advisor.patterns.schemas import (
+    BulkChangeOut,
+    BulkSuspendIn,
+    ChangeOut,
+    PatternContent,
+    PatternCreate,
+    PatternOut,
+    RollbackIn,
+    SuspendIn,
+    TransitionIn,
+    VersionOut,
+)
+from advisor.store.audit import AuditLog
+from advisor.store.patterns import PatternRepository, to_spec
+from advisor.store.tables import PatternHead, PatternVersion
+from advisor.tenancy.audit import AuditRecord
+from advisor.tenancy.models import ApiRole, Principal
+
+SUBJECT = "pattern"
 
 
 def add_patterns(repo: PatternRepository, tenant_id: str, specs: Iterable[PatternSpec]) -> int:
@@ -16,3 +46,350 @@ def add_patterns(repo: PatternRepository, tenant_id: str, specs: Iterable[Patter
         count += 1
     repo.bump_stamp(tenant_id)
     return count
+
+
+@dataclass(frozen=True)
+class Governance:
+    """The repositories a governance use case works on (one transaction)."""
+
+    patterns: PatternRepository
+    audit: AuditLog
+
+
+def _state(head: PatternHead) -> dict[str, Any]:
+    return {
+        "serving_version": head.serving_version,
+        "suspended": head.suspended,
+        "suspend_reason": head.suspend_reason,
+        "lock_version": head.lock_version,
+    }
+
+
+def _content(row: PatternVersion) -> dict[str, Any]:
+    return to_spec(row).model_dump(mode="json", exclude={"created_at", "updated_at"})
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every time advisor stores is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def pattern_out(head: PatternHead, rows: list[PatternVersion], *, with_versions: bool) -> PatternOut:
+    """Assemble the public view of a pattern from its head and versions."""
+    latest = rows[-1]
+    return PatternOut(
+        id=head.pattern_id,
+        owner=latest.owner,
+        title=latest.title,
+        latest_version=latest.version,
+        latest_status=Status(latest.status),
+        serving_version=head.serving_version,
+        suspended=head.suspended,
+        suspend_reason=head.suspend_reason,
+        lock_version=head.lock_version,
+        updated_at=max(_aware(r.updated_at) for r in rows),
+        versions=[
+            VersionOut(**to_spec(r).model_dump(), serving=r.version == head.serving_version) for r in rows
+        ]
+        if with_versions
+        else None,
+    )
+
+
+def _load(gov: Governance, principal: Principal, pattern_id: str) -> tuple[PatternHead, list[PatternVersion]]:
+    head = gov.patterns.head(principal.tenant_id, pattern_id)
+    rows = gov.patterns.versions(principal.tenant_id, pattern_id) if head is not None else []
+    if head is None or not rows:
+        raise NotFound(f"no pattern '{pattern_id}'", field="pattern_id")
+    return head, rows
+
+
+def _version(rows: list[PatternVersion], version: int) -> PatternVersion:
+    for row in rows:
+        if row.version == version:
+            return row
+    raise NotFound(f"pattern '{rows[0].pattern_id}' has no version {version}", field="version")
+
+
+def _claim(gov: Governance, head: PatternHead, expected: int | None) -> None:
+    seen = head.lock_version
+    if expected is not None and expected != seen:
+        raise lifecycle.StaleVersion(
+            f"pattern '{head.pattern_id}' is at lock version {seen}, not {expected}: reload and retry",
+            field="expected_lock_version",
+            lock_version=seen,
+        )
+    if not gov.patterns.claim(head.tenant_id, head.pattern_id, seen):
+        raise lifecycle.StaleVersion(
+            f"pattern '{head.pattern_id}' changed while this request ran: reload and retry",
+            field="expected_lock_version",
+        )
+
+
+def _others(gov: Governance, tenant_id: str, pattern_id: str) -> list[PatternSpec]:
+    latest: dict[str, PatternVersion] = {}
+    for row in gov.patterns.all_versions(tenant_id):
+        if row.pattern_id != pattern_id and row.status != Status.retired.value:
+            latest[row.pattern_id] = row
+    return [to_spec(r) for r in latest.values()]
+
+
+def _spec(pattern_id: str, version: int, owner: str, body: PatternContent, author: str) -> PatternSpec:
+    fields = body.model_dump(exclude={"expected_lock_version", "id", "owner"})
+    return PatternSpec(
+        id=pattern_id, version=version, owner=owner, author=author, status=Status.draft, **fields
+    )
+
+
+def _done(
+    gov: Governance,
+    principal: Principal,
+    pattern_id: str,
+    audit: list[AuditRecord],
+    findings: list[Finding] | None = None,
+) -> ChangeOut:
+    head, rows = _load(gov, principal, pattern_id)
+    return ChangeOut(pattern=pattern_out(head, rows, with_versions=True), lint=findings or [], audit=audit)
+
+
+def list_patterns(gov: Governance, principal: Principal, owner: str | None = None) -> list[PatternOut]:
+    """Return the tenant's patterns (optionally one team's), by id."""
+    lifecycle.require_reader(principal)
+    grouped: dict[str, list[PatternVersion]] = {}
+    for row in gov.patterns.all_versions(principal.tenant_id):
+        grouped.setdefault(row.pattern_id, []).append(row)
+    out = []
+    for head in gov.patterns.heads(principal.tenant_id):
+        rows = grouped.get(head.pattern_id)
+        if rows and (owner is None or rows[-1].owner == owner):
+            out.append(pattern_out(head, rows, with_versions=False))
+    return out
+
+
+def get_pattern(gov: Governance, principal: Principal, pattern_id: str) -> PatternOut:
+    """Return one pattern with every version."""
+    lifecycle.require_reader(principal)
+    head, rows = _load(gov, principal, pattern_id)
+    return pattern_out(head, rows, with_versions=True)
+
+
+def create_pattern(gov: Governance, principal: Principal, body: PatternCreate) -> ChangeOut:
+    """Create a pattern as draft version 1, owned by the given team (a lead's own team by default)."""
+    owner = body.owner or principal.team_id
+    if owner is None:
+        raise InvalidInput("give 'owner': the team that owns the pattern", field="owner")
+    lifecycle.require_governor(principal, owner)
+    if gov.patterns.head(principal.tenant_id, body.id) is not None:
+        raise lifecycle.DuplicatePattern(f"pattern '{body.id}' already exists", field="id")
+    spec = _spec(body.id, 1, owner, body, principal.actor)
+    row = gov.patterns.add_version(principal.tenant_id, spec)
+    entry = gov.audit.append(
+        principal.tenant_id,
+        principal.actor,
+        "pattern.create",
+        SUBJECT,
+        body.id,
+        after=_content(row),
+        note=body.change_note,
+    )
+    return _done(gov, principal, body.id, [entry], lint(spec, _others(gov, principal.tenant_id, body.id)))
+
+
+def new_version(gov: Governance, principal: Principal, pattern_id: str, body: PatternContent) -> ChangeOut:
+    """Start a new draft from an edit; the approved version keeps serving until the draft is approved."""
+    head, rows = _load(gov, principal, pattern_id)
+    owner = rows[-1].owner
+    lifecycle.require_governor(principal, owner)
+    _claim(gov, head, body.expected_lock_version)
+    open_rows = [r for r in rows if Status(r.status) in OPEN]
+    if open_rows:
+        raise lifecycle.IllegalTransition(
+            f"version {open_rows[-1].version} is still {open_rows[-1].status} (by {open_rows[-1].author}); "
+            "edit, approve, reject or retire it first",
+            field="version",
+        )
+    spec = _spec(pattern_id, rows[-1].version + 1, owner, body, principal.actor)
+    row = gov.patterns.add_version(principal.tenant_id, spec)
+    entry = gov.audit.append(
+        principal.tenant_id,
+        principal.actor,
+        "pattern.edit",
+        SUBJECT,
+        pattern_id,
+        before=_content(rows[-1]),
+        after=_content(row),
+        note=body.change_note,
+    )
+    return _done(
+        gov, principal, pattern_id, [entry], lint(spec, _others(gov, principal.tenant_id, pattern_id))
+    )
+
+
+def update_draft(
+    gov: Governance, principal: Principal, pattern_id: str, version: int, body: PatternContent
+) -> ChangeOut:
+    """Change a draft in place; only its author may."""
+    head, rows = _load(gov, principal, pattern_id)
+    row = _version(rows, version)
+    lifecycle.require_governor(principal, row.owner)
+    if row.status != Status.draft.value:
+        raise lifecycle.IllegalTransition(
+            f"version {version} is {row.status}; only drafts are edited in place (POST a new version)",
+            field="status",
+        )
+    if row.author != principal.actor:
+        raise lifecycle.NotYourDraft(f"version {version} is {row.author}'s draft", field="author")
+    _claim(gov, head, body.expected_lock_version)
+    before = _content(row)
+    spec = _spec(pattern_id, version, row.owner, body, principal.actor)
+    gov.patterns.update_draft(row, spec)
+    entry = gov.audit.append(
+        principal.tenant_id,
+        principal.actor,
+        "pattern.update_draft",
+        SUBJECT,
+        pattern_id,
+        before=before,
+        after=_content(row),
+        note=body.change_note,
+    )
+    return _done(
+        gov, principal, pattern_id, [entry], lint(spec, _others(gov, principal.tenant_id, pattern_id))
+    )
+
+
+def transition(
+    gov: Governance,
+    principal: Principal,
+    pattern_id: str,
+    version: int,
+    action: Transition,
+    body: TransitionIn,
+) -> ChangeOut:
+    """Submit, approve, reject or retire one version (lint gates submission; four eyes gate review)."""
+    head, rows = _load(gov, principal, pattern_id)
+    row = _version(rows, version)
+    lifecycle.require_governor(principal, row.owner)
+    target = lifecycle.next_status(action, Status(row.status), version)
+    findings: list[Finding] = []
+    if action is Transition.submit:
+        findings = lint(to_spec(row), _others(gov, principal.tenant_id, pattern_id))
+        if errors(findings):
+            first = errors(findings)[0]
+            raise lifecycle.LintFailed(
+                f"{len(errors(findings))} lint error(s), first: field '{first.field}': {first.message}",
+                field=first.field,
+                lint=[f.model_dump(mode="json") for f in findings],
+            )
+    if action in (Transition.approve, Transition.reject):
+        lifecycle.check_four_eyes(row.author, principal.actor, version)
+    _claim(gov, head, body.expected_lock_version)
+    before = {"status": row.status, "version": version, **_state(head)}
+    gov.patterns.set_status(row, target, approver=principal.actor if action is Transition.approve else None)
+    serving_changed = False
+    if action is Transition.approve:
+        gov.patterns.set_serving(head, version)
+        serving_changed = True
+    elif action is Transition.retire and head.serving_version == version:
+        gov.patterns.set_serving(head, None)
+        serving_changed = True
+    if serving_changed:
+        gov.patterns.bump_stamp(principal.tenant_id)
+    entry = gov.audit.append(
+        principal.tenant_id,
+        principal.actor,
+        f"pattern.{action.value}",
+        SUBJECT,
+        pattern_id,
+        before=before,
+        after={"status": target.value, "version": version, **_state(head)},
+        note=body.note,
+    )
+    return _done(gov, principal, pattern_id, [entry], findings)
+
+
+def rollback(gov: Governance, principal: Principal, pattern_id: str, body: RollbackIn) -> ChangeOut:
+    """Make another approved version the serving one, in one call."""
+    head, rows = _load(gov, principal, pattern_id)
+    row = _version(rows, body.version)
+    lifecycle.require_governor(principal, row.owner)
+    if row.status != Status.approved.value:
+        raise lifecycle.IllegalTransition(
+            f"cannot roll back to version {body.version}: it is {row.status}, not approved", field="version"
+        )
+    if head.serving_version == body.version:
+        raise lifecycle.IllegalTransition(f"version {body.version} is already serving", field="version")
+    _claim(gov, head, body.expected_lock_version)
+    before = _state(head)
+    gov.patterns.set_serving(head, body.version)
+    gov.patterns.bump_stamp(principal.tenant_id)
+    entry = gov.audit.append(
+        principal.tenant_id,
+        principal.actor,
+        "pattern.rollback",
+        SUBJECT,
+        pattern_id,
+        before=before,
+        after=_state(head),
+        note=body.note,
+    )
+    return _done(gov, principal, pattern_id, [entry])
+
+
+def set_suspended(
+    gov: Governance, principal: Principal, pattern_id: str, suspend: bool, body: SuspendIn
+) -> ChangeOut:
+    """Switch one pattern's kill switch; it takes effect on the next request in every process."""
+    head, rows = _load(gov, principal, pattern_id)
+    lifecycle.require_governor(principal, rows[-1].owner)
+    if head.suspended == suspend:
+        raise lifecycle.IllegalTransition(
+            f"pattern '{pattern_id}' is {'already' if suspend else 'not'} suspended", field="suspended"
+        )
+    _claim(gov, head, body.expected_lock_version)
+    entry = _switch(gov, principal, head, suspend, body.reason)
+    return _done(gov, principal, pattern_id, [entry])
+
+
+def _switch(
+    gov: Governance, principal: Principal, head: PatternHead, suspend: bool, reason: str
+) -> AuditRecord:
+    before = _state(head)
+    gov.patterns.set_suspended(head, suspend, reason)
+    gov.patterns.bump_stamp(principal.tenant_id)
+    return gov.audit.append(
+        principal.tenant_id,
+        principal.actor,
+        "pattern.suspend" if suspend else "pattern.resume",
+        SUBJECT,
+        head.pattern_id,
+        before=before,
+        after=_state(head),
+        note=reason,
+    )
+
+
+def bulk_suspend(gov: Governance, principal: Principal, body: BulkSuspendIn, suspend: bool) -> BulkChangeOut:
+    """Suspend (or resume) every pattern of an intent or a team that the caller governs."""
+    if principal.role is ApiRole.lead and body.team is not None:
+        lifecycle.require_governor(principal, body.team)
+    elif principal.role not in (ApiRole.lead, ApiRole.admin):
+        lifecycle.require_governor(principal, body.team or "")
+    grouped: dict[str, list[PatternVersion]] = {}
+    for row in gov.patterns.all_versions(principal.tenant_id):
+        grouped.setdefault(row.pattern_id, []).append(row)
+    changed: list[str] = []
+    audit: list[AuditRecord] = []
+    for head in gov.patterns.heads(principal.tenant_id):
+        rows = grouped.get(head.pattern_id, [])
+        if not rows or head.suspended == suspend or not lifecycle.may_govern(principal, rows[-1].owner):
+            continue
+        current = next((r for r in rows if r.version == head.serving_version), rows[-1])
+        if body.team is not None and rows[-1].owner != body.team:
+            continue
+        if body.intent is not None and body.intent not in current.intents:
+            continue
+        gov.patterns.claim(head.tenant_id, head.pattern_id, head.lock_version)
+        audit.append(_switch(gov, principal, head, suspend, body.reason))
+        changed.append(head.pattern_id)
+    return BulkChangeOut(changed=changed, audit=audit)

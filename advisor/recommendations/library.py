@@ -6,10 +6,11 @@ import threading
 from collections.abc import Callable
 
 from advisor.patterns.models import PatternSpec
+from advisor.ranking.eligibility import StagePolicy
 from advisor.ranking.rank import HybridRanker
 from advisor.store.patterns import PatternRepository
 
-RankerFactory = Callable[[list[PatternSpec], str], HybridRanker]
+RankerFactory = Callable[[list[PatternSpec], str, StagePolicy], HybridRanker]
 
 
 class LibraryCache:
@@ -30,6 +31,7 @@ class LibraryCache:
             cached = self._rankers.get(tenant_id)
             if cached is not None and cached[0] == stamp:
                 return cached[1]
-            ranker = self._factory(repo.serving(tenant_id), f"{tenant_id}@{stamp}")
+            policy = repo.stage_policy(tenant_id)
+            ranker = self._factory(repo.serving(tenant_id), f"{tenant_id}@{stamp}", policy)
             self._rankers[tenant_id] = (stamp, ranker)
             return ranker

@@ -6,6 +6,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from advisor.patterns.models import Eligibility, PatternSpec, Status
+from advisor.ranking.eligibility import StagePolicy
+from advisor.store.policy import PolicyRepository
 from advisor.store.tables import LibraryStamp, PatternHead, PatternVersion, utcnow
 
 
@@ -56,6 +58,10 @@ class PatternRepository:
             approver=spec.approver,
             change_note=spec.change_note,
         )
+        if spec.created_at is not None:
+            row.created_at = spec.created_at
+        if spec.updated_at is not None:
+            row.updated_at = spec.updated_at
         self.session.add(row)
         head = self.session.get(PatternHead, (tenant_id, spec.id))
         if head is None:
@@ -121,3 +127,90 @@ class PatternRepository:
         self.session.flush()
         self.session.refresh(row)
         return row.stamp
+
+    def stage_policy(self, tenant_id: str) -> StagePolicy:
+        """Return the tenant's stage policy (which risk levels may be suggested)."""
+        return PolicyRepository(self.session).get(tenant_id)
+
+    def head(self, tenant_id: str, pattern_id: str) -> PatternHead | None:
+        """Return the head of a pattern (serving version, suspension, lock), if the pattern exists."""
+        return self.session.get(PatternHead, (tenant_id, pattern_id))
+
+    def versions(self, tenant_id: str, pattern_id: str) -> list[PatternVersion]:
+        """Return every version of a pattern, oldest first."""
+        return list(
+            self.session.scalars(
+                select(PatternVersion)
+                .where(PatternVersion.tenant_id == tenant_id, PatternVersion.pattern_id == pattern_id)
+                .order_by(PatternVersion.version)
+            )
+        )
+
+    def all_versions(self, tenant_id: str) -> list[PatternVersion]:
+        """Return every version of every pattern of the tenant, by id then version."""
+        return list(
+            self.session.scalars(
+                select(PatternVersion)
+                .where(PatternVersion.tenant_id == tenant_id)
+                .order_by(PatternVersion.pattern_id, PatternVersion.version)
+            )
+        )
+
+    def heads(self, tenant_id: str) -> list[PatternHead]:
+        """Return the heads of every pattern of the tenant, by id."""
+        return list(
+            self.session.scalars(
+                select(PatternHead).where(PatternHead.tenant_id == tenant_id).order_by(PatternHead.pattern_id)
+            )
+        )
+
+    def claim(self, tenant_id: str, pattern_id: str, seen_lock: int) -> bool:
+        """Advance the pattern's lock if it still equals ``seen_lock``; False when someone got there first."""
+        result = self.session.execute(
+            update(PatternHead)
+            .where(
+                PatternHead.tenant_id == tenant_id,
+                PatternHead.pattern_id == pattern_id,
+                PatternHead.lock_version == seen_lock,
+            )
+            .values(lock_version=PatternHead.lock_version + 1)
+            .execution_options(synchronize_session="fetch")
+        )
+        self.session.flush()
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def set_status(
+        self, row: PatternVersion, status: Status, *, approver: str | None = None
+    ) -> PatternVersion:
+        """Move one version to ``status`` (recording the approver when given)."""
+        row.status = status.value
+        if approver is not None:
+            row.approver = approver
+        row.updated_at = utcnow()
+        self.session.flush()
+        return row
+
+    def update_draft(self, row: PatternVersion, spec: PatternSpec) -> PatternVersion:
+        """Replace a draft's content in place."""
+        row.title = spec.title
+        row.body = spec.body
+        row.intents = spec.intents
+        row.examples = spec.examples
+        row.eligibility = spec.eligibility.model_dump(mode="json")
+        row.risk = spec.risk.value
+        row.requires_review = spec.requires_review
+        row.change_note = spec.change_note
+        row.updated_at = utcnow()
+        self.session.flush()
+        return row
+
+    def set_serving(self, head: PatternHead, version: int | None) -> None:
+        """Make ``version`` the one that serves (None: nothing serves)."""
+        head.serving_version = version
+        self.session.flush()
+
+    def set_suspended(self, head: PatternHead, suspended: bool, reason: str | None) -> None:
+        """Switch the kill switch of one pattern."""
+        head.suspended = suspended
+        head.suspend_reason = reason if suspended else None
+        self.session.flush()

@@ -213,3 +213,14 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"),)
+
+
+class TenantPolicy(Base):
+    """A tenant's stage policy: which risk levels may be suggested (absent row = Walk default)."""
+
+    __tablename__ = "tenant_policies"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    allowed_risks: Mapped[list[Any]] = mapped_column()
+    high_with_review: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(128))

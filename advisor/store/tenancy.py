@@ -85,3 +85,13 @@ class TenancyRepository:
         """Revoke a key now."""
         row.revoked_at = utcnow()
         self.session.flush()
+
+    def active_admins(self, tenant_id: str) -> int:
+        """Return how many unrevoked admin keys the tenant has."""
+        return len(
+            self.session.scalars(
+                select(ApiKey.id).where(
+                    ApiKey.tenant_id == tenant_id, ApiKey.role == "admin", ApiKey.revoked_at.is_(None)
+                )
+            ).all()
+        )

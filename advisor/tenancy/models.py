@@ -26,6 +26,6 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """Return a stable name for the audit log."""
-        who = self.agent_id or self.team_id or self.key_id[:8]
+        """Return a stable name for the audit log and the four-eyes rule: the person, else the key."""
+        who = self.agent_id or f"key-{self.key_id[:8]}"
         return f"{self.role.value}:{who}"

@@ -1,0 +1,179 @@
+"""Lint a pattern version before review: slots, examples, channel length and near-duplicates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel
+from rapidfuzz import fuzz
+
+from advisor.context.models import Channel
+from advisor.context.slots import SLOT_CATALOGUE
+from advisor.patterns.models import SLOT_RE, PatternSpec
+
+MIN_EXAMPLES = 3
+CHANNEL_LIMITS: dict[Channel, int] = {Channel.messaging: 320}
+NEAR_DUPLICATE = 0.85
+BRACES_RE = re.compile(r"\{([^{}]*)\}")
+
+
+class Severity(StrEnum):
+    """Errors block submission for review; warnings are shown and do not."""
+
+    error = "error"
+    warning = "warning"
+
+
+class Finding(BaseModel):
+    """One lint finding: which rule, where, and what to do."""
+
+    code: str
+    severity: Severity
+    field: str
+    message: str
+    similar_to: str | None = None
+    similarity: float | None = None
+
+
+def _normalise(text: str) -> str:
+    return " ".join(SLOT_RE.sub("{}", text.lower()).split())
+
+
+def _slots(spec: PatternSpec) -> list[Finding]:
+    findings: list[Finding] = []
+    for inner in dict.fromkeys(BRACES_RE.findall(spec.body)):
+        slot = inner.strip()
+        if not SLOT_RE.fullmatch("{" + inner + "}"):
+            findings.append(
+                Finding(
+                    code="malformed-slot",
+                    severity=Severity.error,
+                    field="body",
+                    message=f"'{{{inner}}}' is not a slot: write {{group.field}}, e.g. {{order.id}}",
+                )
+            )
+        elif slot not in SLOT_CATALOGUE:
+            findings.append(
+                Finding(
+                    code="unknown-slot",
+                    severity=Severity.error,
+                    field="body",
+                    message=f"slot {{{slot}}} is not in the context schema (see advisor/context/slots.py)",
+                )
+            )
+    for slot in spec.eligibility.requires:
+        if slot not in SLOT_CATALOGUE:
+            findings.append(
+                Finding(
+                    code="unknown-slot",
+                    severity=Severity.error,
+                    field="eligibility.requires",
+                    message=f"required fact {slot} is not in the context schema",
+                )
+            )
+    return findings
+
+
+def _examples(spec: PatternSpec) -> list[Finding]:
+    if not spec.examples:
+        return [
+            Finding(
+                code="no-examples",
+                severity=Severity.error,
+                field="examples",
+                message="add example customer utterances; without any the pattern cannot match",
+            )
+        ]
+    if len(spec.examples) < MIN_EXAMPLES:
+        return [
+            Finding(
+                code="few-examples",
+                severity=Severity.warning,
+                field="examples",
+                message=f"{len(spec.examples)} example(s); {MIN_EXAMPLES} or more match more reliably",
+            )
+        ]
+    return []
+
+
+def _length(spec: PatternSpec) -> list[Finding]:
+    findings: list[Finding] = []
+    for channel, limit in CHANNEL_LIMITS.items():
+        if len(spec.body) <= limit:
+            continue
+        if channel in spec.eligibility.channels:
+            findings.append(
+                Finding(
+                    code="too-long-for-channel",
+                    severity=Severity.error,
+                    field="body",
+                    message=f"body has {len(spec.body)} characters; {channel.value} allows {limit}",
+                )
+            )
+        elif not spec.eligibility.channels:
+            findings.append(
+                Finding(
+                    code="too-long-for-channel",
+                    severity=Severity.warning,
+                    field="eligibility.channels",
+                    message=f"body has {len(spec.body)} characters, over the {limit} of {channel.value}; "
+                    f"restrict eligibility.channels or shorten it",
+                )
+            )
+    return findings
+
+
+def _duplicates(spec: PatternSpec, others: Iterable[PatternSpec]) -> list[Finding]:
+    mine = _normalise(spec.body)
+    my_examples = {" ".join(e.lower().split()) for e in spec.examples}
+    best: tuple[float, str] | None = None
+    shared: dict[str, str] = {}
+    for other in others:
+        if other.id == spec.id:
+            continue
+        score = fuzz.ratio(mine, _normalise(other.body)) / 100.0
+        if score >= NEAR_DUPLICATE and (best is None or score > best[0]):
+            best = (score, f"{other.id}@v{other.version}")
+        for example in other.examples:
+            key = " ".join(example.lower().split())
+            if key in my_examples and key not in shared:
+                shared[key] = other.id
+    findings: list[Finding] = []
+    if best is not None:
+        findings.append(
+            Finding(
+                code="near-duplicate",
+                severity=Severity.warning,
+                field="body",
+                message=f"body is {best[0]:.0%} similar to {best[1]}; merge them or make the difference clear"
+                if best[0] < 1
+                else f"body is identical to {best[1]}",
+                similar_to=best[1],
+                similarity=round(best[0], 3),
+            )
+        )
+    for example, other_id in shared.items():
+        findings.append(
+            Finding(
+                code="shared-example",
+                severity=Severity.warning,
+                field="examples",
+                message=f"example '{example}' also triggers {other_id}",
+                similar_to=other_id,
+                similarity=1.0,
+            )
+        )
+    return findings
+
+
+def lint(spec: PatternSpec, others: Iterable[PatternSpec] = ()) -> list[Finding]:
+    """Return every finding for ``spec``, errors first; ``others`` are the patterns it must not duplicate."""
+    findings = _slots(spec) + _examples(spec) + _length(spec) + _duplicates(spec, others)
+    return sorted(findings, key=lambda f: f.severity is not Severity.error)
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    """Return the findings that block submission."""
+    return [f for f in findings if f.severity is Severity.error]

@@ -1,0 +1,153 @@
+"""API key management: create, list (never the secret), rotate and revoke, each audited; admins only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from advisor.errors import Conflict, Forbidden, NotFound
+from advisor.patterns.schemas import Strict
+from advisor.store.audit import AuditLog
+from advisor.store.tables import ApiKey
+from advisor.store.tenancy import TenancyRepository
+from advisor.tenancy.audit import AuditRecord
+from advisor.tenancy.models import ApiRole, Principal
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+SUBJECT = "api_key"
+
+
+class KeyCreate(Strict):
+    """A new key: its role and who it stands for (leads need a team, agents an agent id)."""
+
+    role: ApiRole
+    team_id: Name | None = None
+    agent_id: Name | None = None
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _identity(self) -> Self:
+        if self.role is ApiRole.lead and self.team_id is None:
+            raise ValueError("a lead key needs 'team_id' (the team it governs)")
+        if self.role is ApiRole.agent and self.agent_id is None:
+            raise ValueError("an agent key needs 'agent_id' (the agent it stands for)")
+        return self
+
+
+class KeyOut(BaseModel):
+    """A key as listed: everything but the secret."""
+
+    id: str
+    role: ApiRole
+    team_id: str | None
+    agent_id: str | None
+    label: str | None
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+    active: bool
+
+
+class KeyCreated(KeyOut):
+    """A key just created or rotated; ``secret`` is shown only in this response."""
+
+    secret: str = Field(description="The bearer secret; advisor stores only its hash.")
+    audit: list[AuditRecord] = Field(default_factory=list)
+
+
+def key_out(row: ApiKey) -> KeyOut:
+    """Return the public view of a key."""
+    return KeyOut(
+        id=row.id,
+        role=ApiRole(row.role),
+        team_id=row.team_id,
+        agent_id=row.agent_id,
+        label=row.label,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        active=row.revoked_at is None,
+    )
+
+
+def _snapshot(row: ApiKey) -> dict[str, Any]:
+    return key_out(row).model_dump(mode="json")
+
+
+def require_admin(principal: Principal) -> None:
+    """Raise Forbidden unless the caller is a tenant admin."""
+    if principal.role is not ApiRole.admin:
+        raise Forbidden(f"role '{principal.role.value}' may not manage this; an admin key is needed")
+
+
+def list_keys(repo: TenancyRepository, principal: Principal) -> list[KeyOut]:
+    """Return the tenant's keys, oldest first, without secrets."""
+    require_admin(principal)
+    return [key_out(r) for r in repo.list_keys(principal.tenant_id)]
+
+
+def create_key(repo: TenancyRepository, audit: AuditLog, principal: Principal, body: KeyCreate) -> KeyCreated:
+    """Create a key in the caller's tenant and return its secret once."""
+    require_admin(principal)
+    row, secret = repo.create_key(
+        principal.tenant_id, body.role.value, team_id=body.team_id, agent_id=body.agent_id, label=body.label
+    )
+    entry = audit.append(
+        principal.tenant_id, principal.actor, "key.create", SUBJECT, row.id, after=_snapshot(row)
+    )
+    return KeyCreated(**key_out(row).model_dump(), secret=secret, audit=[entry])
+
+
+def _active(repo: TenancyRepository, principal: Principal, key_id: str) -> ApiKey:
+    require_admin(principal)
+    row = repo.get_key(principal.tenant_id, key_id)
+    if row is None:
+        raise NotFound(f"no key '{key_id}'", field="key_id")
+    if row.revoked_at is not None:
+        raise Conflict(f"key '{key_id}' is already revoked", field="key_id")
+    return row
+
+
+def _keep_an_admin(repo: TenancyRepository, row: ApiKey) -> None:
+    if row.role == ApiRole.admin.value and repo.active_admins(row.tenant_id) <= 1:
+        raise Conflict("this is the tenant's last active admin key; create another admin key first")
+
+
+def revoke_key(repo: TenancyRepository, audit: AuditLog, principal: Principal, key_id: str) -> KeyOut:
+    """Revoke a key now; its next request is a 401."""
+    row = _active(repo, principal, key_id)
+    _keep_an_admin(repo, row)
+    before = _snapshot(row)
+    repo.revoke(row)
+    audit.append(
+        principal.tenant_id,
+        principal.actor,
+        "key.revoke",
+        SUBJECT,
+        row.id,
+        before=before,
+        after=_snapshot(row),
+    )
+    return key_out(row)
+
+
+def rotate_key(repo: TenancyRepository, audit: AuditLog, principal: Principal, key_id: str) -> KeyCreated:
+    """Replace a key with a new secret for the same role, team and agent; the old one stops working."""
+    row = _active(repo, principal, key_id)
+    new, secret = repo.create_key(
+        row.tenant_id, row.role, team_id=row.team_id, agent_id=row.agent_id, label=row.label
+    )
+    before = _snapshot(row)
+    repo.revoke(row)
+    entry = audit.append(
+        principal.tenant_id,
+        principal.actor,
+        "key.rotate",
+        SUBJECT,
+        row.id,
+        before=before,
+        after={"replaced_by": new.id, **_snapshot(new)},
+    )
+    return KeyCreated(**key_out(new).model_dump(), secret=secret, audit=[entry])
