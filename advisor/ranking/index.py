@@ -51,6 +51,7 @@ class PatternIndex:
         self.row_texts = rows
         self.vectors: Vectors = embedder.encode(rows) if rows else np.zeros((0, 1), dtype=np.float32)
         self._starts = np.asarray(self.starts, dtype=np.intp)
+        self._ends = np.append(self._starts[1:], len(rows)).astype(np.intp)
         self._centroids = self._pattern_centroids()
 
     def _pattern_centroids(self) -> Vectors:
@@ -72,12 +73,30 @@ class PatternIndex:
                 total += weight * np.asarray(self.bm25.get_scores(known), dtype=np.float32)
         return total
 
-    def semantic(self, query: Vectors, *, nearest_weight: float) -> tuple[FloatArray, FloatArray]:
-        """Return (per-pattern similarity, per-row similarity); a blend of nearest example and centroid."""
-        sims = (self.vectors @ query).astype(np.float32)
-        nearest = np.maximum.reduceat(sims, self._starts)
-        central = self._centroids @ query
+    def semantic(
+        self, query: Vectors, *, nearest_weight: float, shortlist: npt.NDArray[np.intp] | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """Return (per-pattern similarity, per-row similarity): a blend of nearest example and centroid.
+
+        With a ``shortlist`` only those patterns' examples are compared (the rest keep their centroid
+        similarity, and their rows read as -1): reading every example vector of a large library costs
+        more memory bandwidth than the whole rest of a request.
+        """
+        central = (self._centroids @ query).astype(np.float32)
+        if shortlist is None or len(shortlist) >= len(self.specs):
+            sims = (self.vectors @ query).astype(np.float32)
+            nearest = np.maximum.reduceat(sims, self._starts)
+            return (nearest_weight * nearest + (1 - nearest_weight) * central).astype(np.float32), sims
+        sims = np.full(len(self.row_texts), -1.0, dtype=np.float32)
+        nearest = central.copy()
+        rows = np.concatenate([np.arange(self._starts[p], self._ends[p]) for p in shortlist])
+        sims[rows] = self.vectors[rows] @ query
+        nearest[shortlist] = np.maximum.reduceat(sims, self._starts)[shortlist]
         return (nearest_weight * nearest + (1 - nearest_weight) * central).astype(np.float32), sims
+
+    def centroid_similarity(self, query: Vectors) -> FloatArray:
+        """Return each pattern's centroid cosine with the query (cheap: one row per pattern)."""
+        return (self._centroids @ query).astype(np.float32)
 
     def nearest_example(self, pattern: int, sims: FloatArray) -> str | None:
         """Return the example of ``pattern`` closest to the query (None if it only has its title)."""

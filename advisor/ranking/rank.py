@@ -19,6 +19,7 @@ from advisor.ranking.scoring import Candidate, Ranked
 from advisor.ranking.text import terms
 
 RANKER_NAME = "hybrid-bm25-static"
+SHORTLIST = 256
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,18 @@ class HybridRanker:
         vectors = self.embedder.encode([p.text for p in parts])
         query = (weights[:, None] * vectors).sum(axis=0)
         query /= max(float(np.linalg.norm(query)), 1e-9)
-        semantic, sims = self.index.semantic(query, nearest_weight=self.weights.nearest)
         bm25 = self.index.lexical([(terms(p.text), p.weight) for p in parts])
         lexical = bm25 / (bm25 + self.weights.bm25_half)
+        shortlist = None
+        if len(self.index) > SHORTLIST:
+            # Large library: compare examples only for patterns whose centroid or words come close.
+            central = self.index.centroid_similarity(query)
+            prelim = self.weights.semantic * central + (1 - self.weights.semantic) * lexical
+            shortlist = np.union1d(
+                np.argpartition(-prelim, SHORTLIST)[:SHORTLIST],
+                np.argpartition(-lexical, SHORTLIST // 4)[: SHORTLIST // 4],
+            )
+        semantic, sims = self.index.semantic(query, nearest_weight=self.weights.nearest, shortlist=shortlist)
         fused = self.weights.semantic * semantic + (1 - self.weights.semantic) * lexical
         return fused, semantic, lexical, sims
 
