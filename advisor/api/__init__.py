@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from advisor.api import feedback, health, recommendations
+from advisor.api import feedback, health, metrics, recommendations
 from advisor.api import audit as audit_api
 from advisor.api import keys as keys_api
 from advisor.api import patterns as patterns_api
@@ -12,6 +12,7 @@ api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(recommendations.router)
 api_router.include_router(feedback.router)
+api_router.include_router(metrics.router)
 api_router.include_router(patterns_api.router)
 api_router.include_router(keys_api.router)
 api_router.include_router(policy_api.router)

@@ -224,3 +224,42 @@ class TenantPolicy(Base):
     high_with_review: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class MetricOutcome(Base):
+    """Roll-up: one row per suggestion that reached an agent, with its final decision."""
+
+    __tablename__ = "metric_outcomes"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recommendation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    pattern_id: Mapped[str] = mapped_column(String(128))
+    pattern_version: Mapped[int] = mapped_column(Integer)
+    intent: Mapped[str] = mapped_column(String(128))
+    shown_at: Mapped[datetime] = mapped_column()
+    shown_event_at: Mapped[datetime | None] = mapped_column()
+    day: Mapped[str] = mapped_column(String(10))
+    week: Mapped[str] = mapped_column(String(10))
+    decision: Mapped[str] = mapped_column(String(16))
+    decision_event_id: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(String(32))
+    reported_ttd_ms: Mapped[int | None] = mapped_column(Integer)
+    ttd_ms: Mapped[int | None] = mapped_column(Integer)
+    similarity: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (
+        Index("ix_metric_outcomes_tenant_shown", "tenant_id", "shown_at"),
+        Index("ix_metric_outcomes_tenant_pattern", "tenant_id", "pattern_id", "pattern_version"),
+        Index("ix_metric_outcomes_tenant_team_agent", "tenant_id", "team_id", "agent_id"),
+    )
+
+
+class MetricCursor(Base):
+    """How far the metric roll-ups have consumed the feedback log (highest event id folded in)."""
+
+    __tablename__ = "metric_cursors"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

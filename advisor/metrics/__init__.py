@@ -1,0 +1,1 @@
+"""Acceptance, consistency, delay, coverage and readiness metrics over the decision log."""

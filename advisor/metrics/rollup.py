@@ -1,0 +1,154 @@
+"""Fold the append-only feedback log into one outcome row per suggestion, incrementally and idempotently.
+
+A suggestion's *final decision* is its last accepted/edited/rejected event (latest ``occurred_at``, then
+highest event id); a suggestion with events but no decision is *ignored*. Folding the same event twice
+changes nothing, so the refresh may re-read recent events: it only moves its cursor past events received
+more than ``lag_s`` seconds ago, which covers PostgreSQL transactions that commit out of id order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from advisor.metrics.consistency import text_similarity
+from advisor.metrics.models import Decision, EventRecord, Outcome, as_utc
+
+logger = logging.getLogger("advisor.metrics")
+DECISIONS = {d.value for d in (Decision.accepted, Decision.edited, Decision.rejected)}
+
+
+class OutcomeStore(Protocol):
+    """What the refresh needs from the store."""
+
+    def cursor(self) -> int: ...
+    def events_after(self, after_id: int, limit: int) -> list[EventRecord]: ...
+    def outcomes(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Outcome]: ...
+    def rendered_texts(self, recommendation_ids: set[str]) -> dict[str, str]: ...
+    def save_outcomes(self, outcomes: list[Outcome]) -> None: ...
+    def advance_cursor(self, old: int, new: int) -> bool: ...
+
+
+def week_of(moment: datetime) -> str:
+    """Return the ISO date of the Monday that starts ``moment``'s week (UTC)."""
+    day = as_utc(moment).date()
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def _needs_text(event: EventRecord) -> bool:
+    return event.action == Decision.edited.value or (
+        event.action == Decision.accepted.value and event.final_text is not None
+    )
+
+
+def fold(outcome: Outcome | None, event: EventRecord, rendered: str | None) -> Outcome:
+    """Return ``outcome`` updated with one event (``rendered``: the text shown, for the similarity)."""
+    at = as_utc(event.occurred_at)
+    if outcome is None:
+        outcome = Outcome(
+            tenant_id=event.tenant_id,
+            recommendation_id=event.recommendation_id,
+            agent_id=event.agent_id,
+            team_id=event.team_id,
+            channel=event.channel,
+            pattern_id=event.pattern_id,
+            pattern_version=event.pattern_version,
+            intent=event.intent,
+            shown_at=at,
+        )
+    outcome.shown_at = min(as_utc(outcome.shown_at), at)
+    outcome.day = outcome.shown_at.date().isoformat()
+    outcome.week = week_of(outcome.shown_at)
+    if event.action == "shown":
+        prior = outcome.shown_event_at
+        outcome.shown_event_at = at if prior is None else min(as_utc(prior), at)
+    elif event.action in DECISIONS:
+        current = (
+            (as_utc(outcome.decided_at), outcome.decision_event_id or 0)
+            if outcome.decided_at is not None
+            else None
+        )
+        if current is None or (at, event.id) > current:
+            outcome.decision = event.action
+            outcome.decision_event_id = event.id
+            outcome.decided_at = at
+            outcome.reason = event.reason
+            outcome.reported_ttd_ms = event.time_to_decision_ms
+            outcome.similarity = _similarity(event, rendered)
+    outcome.ttd_ms = _time_to_decision(outcome)
+    return outcome
+
+
+def _similarity(event: EventRecord, rendered: str | None) -> float | None:
+    if event.action == Decision.accepted.value and event.final_text is None:
+        return 1.0  # sent exactly as suggested
+    if _needs_text(event) and rendered is not None and event.final_text is not None:
+        return round(text_similarity(rendered, event.final_text), 6)
+    return None
+
+
+def _time_to_decision(outcome: Outcome) -> int | None:
+    """The reported delay; without one, the time from the 'shown' event to the decision."""
+    if outcome.decided_at is None:
+        return None
+    if outcome.reported_ttd_ms is not None:
+        return outcome.reported_ttd_ms
+    if outcome.shown_event_at is None:
+        return None
+    delta = as_utc(outcome.decided_at) - as_utc(outcome.shown_event_at)
+    return max(0, int(delta.total_seconds() * 1000))
+
+
+def recount(events: Iterable[EventRecord], texts: dict[str, str]) -> dict[tuple[str, str], Outcome]:
+    """Build every outcome from scratch (the reference the incremental refresh must equal)."""
+    out: dict[tuple[str, str], Outcome] = {}
+    for event in sorted(events, key=lambda e: e.id):
+        key = (event.tenant_id, event.recommendation_id)
+        out[key] = fold(out.get(key), event, texts.get(event.recommendation_id))
+    return out
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What one refresh did."""
+
+    events: int
+    outcomes: int
+    cursor: int
+    advanced: bool
+
+
+def refresh(
+    store: OutcomeStore, *, lag_s: float = 30.0, batch: int = 20_000, now: datetime | None = None
+) -> RefreshResult:
+    """Fold every event after the cursor into the outcome roll-up; return counts and the new cursor."""
+    start = store.cursor()
+    horizon = (now or datetime.now(UTC)) - timedelta(seconds=lag_s)
+    after, safe, blocked = start, start, False
+    seen_events = touched = 0
+    while True:
+        events = store.events_after(after, batch)
+        if not events:
+            break
+        keys = {(e.tenant_id, e.recommendation_id) for e in events}
+        current = store.outcomes(keys)
+        texts = store.rendered_texts({e.recommendation_id for e in events if _needs_text(e)})
+        changed: dict[tuple[str, str], Outcome] = {}
+        for event in events:
+            key = (event.tenant_id, event.recommendation_id)
+            changed[key] = current[key] = fold(current.get(key), event, texts.get(event.recommendation_id))
+            if not blocked and as_utc(event.received_at) <= horizon:
+                safe = event.id
+            else:
+                blocked = True
+        store.save_outcomes(list(changed.values()))
+        seen_events += len(events)
+        touched += len(changed)
+        after = events[-1].id
+    advanced = safe != start and store.advance_cursor(start, safe)
+    if safe != start and not advanced:
+        logger.info("metric roll-up cursor moved concurrently; another refresh won")
+    return RefreshResult(seen_events, touched, safe if advanced else start, advanced)

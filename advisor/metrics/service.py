@@ -1,0 +1,243 @@
+"""Assemble the metric reports from the store: one function per report, each returning a Table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any
+
+from advisor.metrics.consistency import choice_rows, outlier_rows
+from advisor.metrics.edits import top_edits
+from advisor.metrics.models import Dimension, Filters, Table, Thresholds
+from advisor.metrics.rates import rate_rows, similarity_rows
+from advisor.metrics.readiness import assess, compare
+from advisor.metrics.stats import wilson
+from advisor.store.reports import ReportsRepository, group_columns
+
+
+def labels(dims: list[Dimension]) -> list[str]:
+    """Return the column names a grouping produces (pattern_version brings pattern along)."""
+    return [c.name for c in group_columns(dims)]
+
+
+def _table(
+    metric: str, rows: list[dict[str, Any]], filters: Filters, dims: list[Dimension], **notes: object
+) -> Table:
+    return Table(metric, rows, filters.describe(), [d.value for d in dims], dict(notes))
+
+
+def rates(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:
+    """Acceptance, edit, rejection and ignore rates per group."""
+    rows = rate_rows(repo.outcome_counts(filters, dims), labels(dims))
+    return _table("rates", rows, filters, dims)
+
+
+def text_consistency(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:
+    """How close the sent text stays to the suggested text, per group."""
+    rows = similarity_rows(repo.outcome_counts(filters, dims), labels(dims))
+    return _table("consistency_text", rows, filters, dims)
+
+
+def choice_consistency(repo: ReportsRepository, filters: Filters, level: str) -> Table:
+    """Per intent, how concentrated agents' (or teams') choices of pattern are."""
+    rows = choice_rows(repo.choice_counts(filters), level)
+    return _table("consistency_choices", rows, filters, [], level=level)
+
+
+def outliers(repo: ReportsRepository, filters: Filters, alpha: float) -> Table:
+    """Agents whose decisions differ significantly from the rest of their team."""
+    counts = repo.outcome_counts(filters, [Dimension.team, Dimension.agent])
+    rows = outlier_rows(counts, alpha)
+    return _table("consistency_outliers", rows, filters, [Dimension.team, Dimension.agent], alpha=alpha)
+
+
+def delay(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:
+    """Time from shown to decision: p50 and p90 per group (nearest rank)."""
+    names = labels(dims)
+    rows = [
+        {
+            **{k: r[k] for k in names},
+            "n": int(r["n"]),
+            "p50_ms": r["p50_ms"],
+            "p90_ms": r["p90_ms"],
+            "mean_ms": None if r["mean_ms"] is None else round(float(r["mean_ms"]), 1),
+        }
+        for r in repo.delays(filters, dims)
+    ]
+    rows.sort(key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in names))
+    return _table("delay", rows, filters, dims)
+
+
+def rejections(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:
+    """Rejection reasons per group, with their share of that group's rejections."""
+    names = labels(dims)
+    counts = [
+        r
+        for r in repo.outcome_counts(filters, dims, by=("decision", "reason"))
+        if r["decision"] == "rejected"
+    ]
+    totals: dict[tuple[Any, ...], int] = defaultdict(int)
+    for r in counts:
+        totals[tuple(r[k] for k in names)] += int(r["n"])
+    rows = []
+    for r in counts:
+        key = tuple(r[k] for k in names)
+        share = wilson(int(r["n"]), totals[key])
+        rows.append(
+            {
+                **dict(zip(names, key, strict=True)),
+                "reason": r["reason"] or "unspecified",
+                "n": int(r["n"]),
+                "rejections": totals[key],
+                "share": share.rate,
+                "share_low": share.low,
+                "share_high": share.high,
+            }
+        )
+    rows.sort(key=lambda r: (*("" if r[k] is None else str(r[k]) for k in names), -int(r["n"])))
+    return _table("rejections", rows, filters, dims)
+
+
+def edits(repo: ReportsRepository, filters: Filters, per_version: int, top: int) -> Table:
+    """The most common changes agents make, per pattern version, as word diffs."""
+    pairs: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+    for r in repo.edit_pairs(filters, per_version):
+        pairs[(r["pattern"], int(r["pattern_version"]))].append((r["suggested"], r["sent"]))
+    rows: list[dict[str, Any]] = []
+    for (pattern, version), items in sorted(pairs.items()):
+        common, example = top_edits(items, top)
+        for rank, (change, n) in enumerate(common, start=1):
+            rows.append(
+                {
+                    "pattern": pattern,
+                    "pattern_version": version,
+                    "rank": rank,
+                    "change": change,
+                    "edits_with_change": n,
+                    "edits_sampled": len(items),
+                    "share": round(n / len(items), 6),
+                    "example_diff": example if rank == 1 else None,
+                }
+            )
+    dims = [Dimension.pattern_version]
+    return _table("edits", rows, filters, dims, per_version=per_version, top=top)
+
+
+def coverage(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:
+    """Share of interactions that got a suggestion versus were escalated, by intent and/or channel.
+
+    An interaction is covered when any of its requests returned a suggestion. Its intent is the top
+    suggestion's; for an interaction that was only escalated, the intent of the top candidate considered
+    (or "unknown").
+    """
+    catalogue = repo.pattern_catalogue(filters.tenant_id)
+    interactions: dict[str, dict[str, Any]] = {}
+    for r in repo.served_requests(filters):
+        entry = interactions.setdefault(
+            r["interaction_id"], {"channel": r["channel"], "covered": False, "intent": None, "fallback": None}
+        )
+        if not r["escalate"]:
+            entry["covered"] = True
+            entry["intent"] = entry["intent"] or r["intent"]
+        elif entry["fallback"] is None:
+            top = (r["candidates"] or [None])[0]
+            key = (top.get("pattern_id"), top.get("version")) if isinstance(top, dict) else None
+            entry["fallback"] = catalogue.get(key, ("unknown", ""))[0] if key else "unknown"  # type: ignore[arg-type]
+    names = [d.value for d in dims]
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for entry in interactions.values():
+        entry["intent"] = entry["intent"] if entry["covered"] else entry["fallback"] or "unknown"
+        if filters.intent is not None and entry["intent"] != filters.intent:
+            continue
+        counts = groups[tuple(entry[n] for n in names)]
+        counts[0] += 1
+        counts[1] += int(entry["covered"])
+    rows = []
+    for key, (total, covered) in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
+        share = wilson(covered, total)
+        rows.append(
+            {
+                **dict(zip(names, key, strict=True)),
+                "interactions": total,
+                "covered": covered,
+                "escalated": total - covered,
+                "coverage_rate": share.rate,
+                "coverage_low": share.low,
+                "coverage_high": share.high,
+                "escalation_rate": None if share.rate is None else round(1 - share.rate, 6),
+            }
+        )
+    return _table("coverage", rows, filters, dims)
+
+
+def _policy_rejections(repo: ReportsRepository, filters: Filters) -> dict[tuple[str, int], int]:
+    out: dict[tuple[str, int], int] = defaultdict(int)
+    for r in repo.outcome_counts(filters, [Dimension.pattern_version], by=("decision", "reason")):
+        if r["decision"] == "rejected" and r["reason"] == "policy":
+            out[(r["pattern"], int(r["pattern_version"]))] += int(r["n"])
+    return out
+
+
+def readiness(repo: ReportsRepository, filters: Filters, thresholds: Thresholds) -> Table:
+    """Per pattern version: Run-stage readiness or weakness, with the numbers that justify it."""
+    dims = [Dimension.pattern_version]
+    policy = _policy_rejections(repo, filters)
+    catalogue = repo.pattern_catalogue(filters.tenant_id)
+    rows = []
+    for row in rate_rows(repo.outcome_counts(filters, dims), labels(dims)):
+        key = (row["pattern"], int(row["pattern_version"]))
+        assessed = assess(row, policy.get(key, 0), thresholds)
+        assessed["title"] = catalogue.get(key, ("", ""))[1]
+        rows.append(assessed)
+    order = {"ready": 0, "weak": 1, "not_ready": 2, "collecting": 3}
+    rows.sort(key=lambda r: (order[r["status"]], -r["decided"], r["pattern"], r["pattern_version"]))
+    return _table("readiness", rows, filters, dims, thresholds=thresholds.__dict__)
+
+
+def drift(repo: ReportsRepository, current: Filters, baseline: Filters, alpha: float) -> Table:
+    """Per pattern: did acceptance among decisions change significantly between two periods?"""
+    dims = [Dimension.pattern]
+    now = {r["pattern"]: r for r in rate_rows(repo.outcome_counts(current, dims), ["pattern"])}
+    before = {r["pattern"]: r for r in rate_rows(repo.outcome_counts(baseline, dims), ["pattern"])}
+    rows = []
+    for pattern in sorted(set(now) | set(before)):
+        after_row = now.get(pattern)
+        base_row = before.get(pattern)
+        result = compare(base_row, after_row, alpha) if after_row else compare(None, {}, alpha)
+        rows.append(
+            {
+                "pattern": pattern,
+                "baseline_decided": base_row["decided"] if base_row else 0,
+                "baseline_acceptance": base_row["decided_acceptance_rate"] if base_row else None,
+                "current_decided": after_row["decided"] if after_row else 0,
+                "current_acceptance": after_row["decided_acceptance_rate"] if after_row else None,
+                **result,
+            }
+        )
+    rows.sort(
+        key=lambda r: (not r["significant"], r["p_value"] if r["p_value"] is not None else 2.0, r["pattern"])
+    )
+    return _table("drift", rows, current, dims, alpha=alpha, baseline=baseline.describe())
+
+
+def versions(repo: ReportsRepository, filters: Filters, alpha: float) -> Table:
+    """Per pattern version: its rates and the change from the previous version that has data."""
+    dims = [Dimension.pattern_version]
+    rows = rate_rows(repo.outcome_counts(replace(filters, pattern_version=None), dims), labels(dims))
+    rows.sort(key=lambda r: (r["pattern"], int(r["pattern_version"])))
+    out = []
+    previous: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        before = previous.get(row["pattern"])
+        result = compare(before, row, alpha)
+        out.append(
+            {
+                **row,
+                "previous_version": before["pattern_version"] if before else None,
+                **{f"vs_previous_{k}": v for k, v in result.items()},
+            }
+        )
+        previous[row["pattern"]] = row
+    if filters.pattern_version is not None:
+        out = [r for r in out if int(r["pattern_version"]) == filters.pattern_version]
+    return _table("versions", out, filters, dims, alpha=alpha)

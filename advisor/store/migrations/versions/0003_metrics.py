@@ -1,0 +1,65 @@
+"""metrics: per-suggestion outcome roll-up, its cursor, and indexes for the coverage report
+
+Revision ID: 0003_metrics
+Revises: 0001
+Create Date: 2026-11-25 11:45:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0003_metrics"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "metric_outcomes",
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("recommendation_id", sa.String(length=36), nullable=False),
+        sa.Column("agent_id", sa.String(length=128), nullable=False),
+        sa.Column("team_id", sa.String(length=128), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("pattern_id", sa.String(length=128), nullable=False),
+        sa.Column("pattern_version", sa.Integer(), nullable=False),
+        sa.Column("intent", sa.String(length=128), nullable=False),
+        sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("shown_event_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("week", sa.String(length=10), nullable=False),
+        sa.Column("decision", sa.String(length=16), nullable=False),
+        sa.Column("decision_event_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reason", sa.String(length=32), nullable=True),
+        sa.Column("reported_ttd_ms", sa.Integer(), nullable=True),
+        sa.Column("ttd_ms", sa.Integer(), nullable=True),
+        sa.Column("similarity", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("tenant_id", "recommendation_id", name=op.f("pk_metric_outcomes")),
+    )
+    with op.batch_alter_table("metric_outcomes", schema=None) as batch_op:
+        batch_op.create_index("ix_metric_outcomes_tenant_shown", ["tenant_id", "shown_at"], unique=False)
+        batch_op.create_index(
+            "ix_metric_outcomes_tenant_pattern", ["tenant_id", "pattern_id", "pattern_version"], unique=False
+        )
+        batch_op.create_index(
+            "ix_metric_outcomes_tenant_team_agent", ["tenant_id", "team_id", "agent_id"], unique=False
+        )
+    op.create_table(
+        "metric_cursors",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("last_event_id", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_metric_cursors")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("metric_cursors")
+    with op.batch_alter_table("metric_outcomes", schema=None) as batch_op:
+        batch_op.drop_index("ix_metric_outcomes_tenant_team_agent")
+        batch_op.drop_index("ix_metric_outcomes_tenant_pattern")
+        batch_op.drop_index("ix_metric_outcomes_tenant_shown")
+    op.drop_table("metric_outcomes")
