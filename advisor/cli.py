@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from advisor.commands.keys import keys_app
+from advisor.commands.patterns import patterns_app
 from advisor.settings import Settings
 
 app = typer.Typer(
@@ -17,6 +19,8 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Evaluate ranking offline.", invoke_without_command=True)
 app.add_typer(eval_app, name="eval")
+app.add_typer(keys_app, name="keys")
+app.add_typer(patterns_app, name="patterns")
 
 
 @app.command()

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi.responses import PlainTextResponse
 
 from advisor.api.deps import PrincipalDep, SessionDep
-from advisor.errors import InvalidInput
-from advisor.patterns import service
+from advisor.errors import Forbidden, InvalidInput
+from advisor.patterns import service, transfer
 from advisor.patterns.lifecycle import Transition
 from advisor.patterns.schemas import (
     BulkChangeOut,
     BulkSuspendIn,
     ChangeOut,
+    ImportIn,
+    ImportOut,
     Locked,
     PatternContent,
     PatternCreate,
@@ -25,6 +28,7 @@ from advisor.patterns.schemas import (
 )
 from advisor.store.audit import AuditLog
 from advisor.store.patterns import PatternRepository
+from advisor.tenancy.models import ApiRole
 
 router = APIRouter(tags=["patterns"])
 
@@ -106,6 +110,54 @@ def create_pattern(
     change = service.create_pattern(gov, principal, body)
     _etag(response, change)
     return change
+
+
+@router.get(
+    "/v1/patterns/export",
+    responses={**PROBLEMS, 200: {"content": {"application/yaml": {}, "text/csv": {}}}},
+    response_class=PlainTextResponse,
+)
+def export_patterns(
+    principal: PrincipalDep,
+    gov: GovernanceDep,
+    format: Annotated[Literal["yaml", "csv"], Query(description="File format")] = "yaml",
+) -> PlainTextResponse:
+    """Export every version of every pattern (statuses included) as YAML or CSV."""
+    text = transfer.dump(transfer.export_specs(gov, principal), format)
+    return PlainTextResponse(text, media_type="text/csv" if format == "csv" else "application/yaml")
+
+
+@router.post(
+    "/v1/patterns/import",
+    response_model=ImportOut,
+    status_code=201,
+    responses=PROBLEMS,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "format": "yaml",
+                        "content": "patterns:\n  - id: greet\n    ...",
+                        "approve": False,
+                    }
+                }
+            }
+        }
+    },
+)
+def import_patterns(body: ImportIn, principal: PrincipalDep, gov: GovernanceDep) -> ImportOut:
+    """Import a YAML or CSV library: all or nothing, errors name line and field. Admins only.
+
+    Versions arrive as drafts unless `approve` is true, which keeps approved statuses and is audited.
+    """
+    if principal.role is not ApiRole.admin:
+        raise Forbidden(f"role '{principal.role.value}' may not import; an admin key is needed")
+    items = transfer.parse_text(body.content, body.format, f"upload.{body.format}")
+    result = transfer.import_patterns(gov, principal, items, approve=body.approve)
+    return ImportOut(
+        versions=result.versions, patterns=result.patterns, approved=result.approved, audit=result.audit
+    )
 
 
 @router.get("/v1/patterns/{pattern_id}", response_model=PatternOut, responses=PROBLEMS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -129,4 +129,21 @@ class BulkChangeOut(BaseModel):
     """Which patterns a bulk suspension (or resumption) changed."""
 
     changed: list[str]
+    audit: list[AuditRecord] = Field(default_factory=list)
+
+
+class ImportIn(Strict):
+    """A pattern file uploaded as text; every version is stored or none."""
+
+    format: Literal["yaml", "csv"]
+    content: Annotated[str, StringConstraints(min_length=1, max_length=250_000)]
+    approve: bool = Field(default=False, description="Keep approved statuses (admins only; audited).")
+
+
+class ImportOut(BaseModel):
+    """What an import stored."""
+
+    versions: int
+    patterns: list[str]
+    approved: bool
     audit: list[AuditRecord] = Field(default_factory=list)

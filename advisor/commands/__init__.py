@@ -1,0 +1,1 @@
+"""CLI sub-commands, one typer app per module."""
