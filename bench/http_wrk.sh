@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Load POST /v1/recommendations over HTTP with wrk (Debian package) against a fresh SQLite store.
+#   bash bench/http_wrk.sh [duration_s] [connections] [workers]
+set -euo pipefail
+duration="${1:-20}"; connections="${2:-16}"; workers="${3:-2}"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+dir="$(mktemp -d)"; port=18765
+export ADVISOR_DATABASE_URL="sqlite:///$dir/bench.db" ADVISOR_PORT=$port
+advisor serve --workers "$workers" >"$dir/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+key="$(grep -m1 'agent key:' "$dir/serve.log" | awk '{print $3}')"
+cat >"$dir/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $key"
+local texts = {"my parcel never arrived and tracking is stuck", "I want to return these jeans, wrong size",
+  "my card was declined at checkout", "how do I reset my password", "the promo code says expired",
+  "I was charged twice for one order", "can you change my delivery address"}
+local n = 0
+request = function()
+  n = n + 1
+  local body = '{"interaction_id":"w' .. n .. '","channel":"chat","agent_id":"agent-demo","turns":[{"role":"customer","text":"' .. texts[(n % #texts) + 1] .. '"}],"crm":{"customer":{"first_name":"Dana","segment":"gold"},"order":{"id":"A1001","status":"shipped","carrier":"UPS"}}}'
+  return wrk.format(nil, "/v1/recommendations", nil, body)
+end
+LUA
+wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$dir/post.lua" "http://127.0.0.1:$port" | tee "$dir/wrk.txt"
+echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/ \+/ /g')"
