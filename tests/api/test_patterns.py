@@ -450,3 +450,73 @@ class TestSuspension:
             "/v1/suspensions", json={"intent": "lost_package", "reason": "x"}, headers=auth(keys.globex_admin)
         )
         assert "lost_package" in served(client, keys.acme_agent, "my parcel never arrived")
+
+
+GREET = """patterns:
+  - id: greet
+    title: Greeting
+    body: "Hi {customer.first_name}, how can I help?"
+    intents: [greeting]
+    examples: [hello there, hi, good morning]
+    owner: team-a
+    status: approved
+"""
+
+
+class TestImportExport:
+    def test_anonymous(self, client: TestClient, keys: Keys) -> None:
+        assert client.post(f"{URL}/import", json={"format": "yaml", "content": GREET}).status_code == 401
+        assert client.get(f"{URL}/export").status_code == 401
+
+    def test_wrong_role(self, client: TestClient, keys: Keys) -> None:
+        body = {"format": "yaml", "content": GREET}
+        assert client.post(f"{URL}/import", json=body, headers=auth(keys.acme_lead)).status_code == 403
+        assert client.get(f"{URL}/export", headers=auth(keys.acme_agent)).status_code == 403
+
+    def test_malformed(self, client: TestClient, keys: Keys) -> None:
+        headers = {**auth(keys.acme_admin), "Content-Type": "application/json"}
+        assert client.post(f"{URL}/import", content=b"{", headers=headers).status_code == 400
+        wrong = client.post(
+            f"{URL}/import", json={"format": "xml", "content": "x"}, headers=auth(keys.acme_admin)
+        )
+        assert wrong.json()["errors"][0]["field"] == "format"
+
+    def test_oversized(self, client: TestClient, keys: Keys) -> None:
+        body = {"format": "yaml", "content": GREET + "#" * 300_000}
+        assert client.post(f"{URL}/import", json=body, headers=auth(keys.acme_admin)).status_code == 413
+
+    def test_bad_row_changes_nothing(self, client: TestClient, keys: Keys) -> None:
+        content = GREET + GREET.replace("patterns:\n", "").replace("greet", "bye").replace(
+            "owner: team-a", ""
+        )
+        response = client.post(
+            f"{URL}/import", json={"format": "yaml", "content": content}, headers=auth(keys.acme_admin)
+        )
+        assert response.status_code == 422
+        assert (response.json()["line"], response.json()["field"]) == (9, "owner")
+        assert client.get(f"{URL}/greet", headers=auth(keys.acme_admin)).status_code == 404
+
+    def test_valid_drafts_then_approved(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(
+            f"{URL}/import", json={"format": "yaml", "content": GREET}, headers=auth(keys.acme_admin)
+        )
+        assert response.status_code == 201
+        assert response.json()["patterns"] == ["greet"]
+        assert state(client, keys.acme_admin, "greet")["latest_status"] == "draft"
+        again = GREET.replace("greet", "greet2")
+        approved_import = client.post(
+            f"{URL}/import",
+            json={"format": "yaml", "content": again, "approve": True},
+            headers=auth(keys.acme_admin),
+        )
+        assert approved_import.json()["audit"][0]["after"]["approved_on_import"] is True
+        assert state(client, keys.acme_admin, "greet2")["serving_version"] == 1
+        assert "greet2" in served(client, keys.acme_agent, "hello there, good morning")
+
+    def test_other_tenant(self, client: TestClient, keys: Keys) -> None:
+        client.post(f"{URL}/import", json={"format": "yaml", "content": GREET}, headers=auth(keys.acme_admin))
+        exported = client.get(f"{URL}/export", params={"format": "csv"}, headers=auth(keys.globex_admin))
+        assert exported.status_code == 200
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert "greet" not in exported.text
+        assert "lost_package" in exported.text

@@ -1,4 +1,4 @@
-"""The tenant's stage policy over HTTP: read by leads and admins, changed by admins, applied at once, audited."""
+"""The stage policy over HTTP: leads and admins read it, admins change it; audited, applied at once."""
 
 from __future__ import annotations
 

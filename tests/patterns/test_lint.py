@@ -1,0 +1,72 @@
+"""Lint: slots against the context schema, examples, channel length, near-duplicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.patterns.lint import Severity, errors, lint
+from advisor.patterns.models import PatternSpec
+
+
+def spec(**overrides: Any) -> PatternSpec:
+    values: dict[str, Any] = {
+        "id": "p",
+        "title": "t",
+        "body": "Hi {customer.first_name}, order {order.id} ships today.",
+        "intents": ["i"],
+        "examples": ["a", "b", "c"],
+        "owner": "team-a",
+    }
+    values.update(overrides)
+    return PatternSpec.model_validate(values)
+
+
+def codes(findings: list[Any]) -> list[str]:
+    return [f.code for f in findings]
+
+
+def test_clean_pattern_has_no_findings() -> None:
+    assert lint(spec()) == []
+
+
+def test_unknown_and_malformed_slots_are_errors() -> None:
+    findings = lint(spec(body="Hi {customer.nickname}, your {Order ID} and {order_id}."))
+    assert codes(errors(findings)) == ["unknown-slot", "malformed-slot", "malformed-slot"]
+    assert "customer.nickname" in findings[0].message
+
+
+def test_required_fact_outside_schema() -> None:
+    findings = lint(spec(eligibility={"requires": ["order.colour"]}))
+    assert [(f.code, f.field) for f in findings] == [("unknown-slot", "eligibility.requires")]
+
+
+def test_examples() -> None:
+    assert codes(errors(lint(spec(examples=[])))) == ["no-examples"]
+    few = lint(spec(examples=["only one"]))
+    assert [(f.code, f.severity) for f in few] == [("few-examples", Severity.warning)]
+
+
+def test_length_per_channel() -> None:
+    long_body = "Hello {customer.first_name}. " + "x" * 330
+    assert codes(errors(lint(spec(body=long_body, eligibility={"channels": ["messaging"]})))) == [
+        "too-long-for-channel"
+    ]
+    assert lint(spec(body=long_body, eligibility={"channels": ["email"]})) == []
+    unrestricted = lint(spec(body=long_body))
+    assert [(f.code, f.severity) for f in unrestricted] == [("too-long-for-channel", Severity.warning)]
+
+
+def test_near_duplicate_names_the_other_and_similarity() -> None:
+    other = spec(
+        id="q", version=3, body="Hi {customer.first_name}, order {order.id} ships today!", examples=["x"]
+    )
+    [finding] = lint(spec(), [other])
+    assert (finding.code, finding.similar_to) == ("near-duplicate", "q@v3")
+    assert 0.9 < (finding.similarity or 0) < 1.0
+    unrelated = spec(id="q", body="Your refund of {order.refund_amount} was issued.", examples=["y"])
+    assert lint(spec(), [unrelated]) == []
+
+
+def test_shared_example_and_self_is_ignored() -> None:
+    other = spec(id="q", body="Something else entirely, nothing alike at all.", examples=["A", "z"])
+    assert codes(lint(spec(), [other, spec()])) == ["shared-example"]
