@@ -41,4 +41,5 @@ class StaticEmbedder:
             return np.zeros((0, self._model.dim), dtype=np.float32)
         vectors = np.asarray(self._model.encode(list(texts), show_progress_bar=False), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-9)
+        unit: Vectors = (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
+        return unit

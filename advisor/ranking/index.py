@@ -58,7 +58,10 @@ class PatternIndex:
         if not self.specs:
             return np.zeros((0, 1), dtype=np.float32)
         sums = np.add.reduceat(self.vectors, self._starts, axis=0)
-        return (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+        centroids: Vectors = (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)).astype(
+            np.float32
+        )
+        return centroids
 
     def __len__(self) -> int:
         return len(self.specs)

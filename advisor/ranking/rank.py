@@ -76,8 +76,8 @@ class HybridRanker:
                 np.argpartition(-lexical, SHORTLIST // 4)[: SHORTLIST // 4],
             )
         semantic, sims = self.index.semantic(query, nearest_weight=self.weights.nearest, shortlist=shortlist)
-        fused = self.weights.semantic * semantic + (1 - self.weights.semantic) * lexical
-        return fused, semantic, lexical, sims
+        fused = (self.weights.semantic * semantic + (1 - self.weights.semantic) * lexical).astype(np.float32)
+        return fused, semantic, lexical.astype(np.float32), sims
 
     def rank(self, context: InteractionContext, k: int) -> Ranked:
         """Return up to ``k`` confident suggestions, best first, or an escalation with its reason."""
