@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import TypedDict
 
 import httpx
@@ -20,6 +21,7 @@ from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
 from advisor.web.app import mount_web
+from advisor.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger("advisor")
 
@@ -43,7 +45,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         factory = prepare_store(engine, settings)
         library = LibraryCache(build_ranker_factory(settings))
         async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
-            yield State(settings=settings, sessionmaker=factory, library=library, http=http)
+            dispatcher = WebhookDispatcher(factory, http, settings.retry, settings.webhooks)
+            drain = asyncio.create_task(dispatcher.run()) if settings.webhooks.enabled else None
+            try:
+                yield State(settings=settings, sessionmaker=factory, library=library, http=http)
+            finally:
+                if drain is not None:
+                    drain.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await drain
         engine.dispose()
 
     app = FastAPI(

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from advisor.api import feedback, health, metrics, recommendations
 from advisor.api import audit as audit_api
+from advisor.api import feedback, health, metrics, recommendations, webhooks
 from advisor.api import keys as keys_api
 from advisor.api import patterns as patterns_api
 from advisor.api import policy as policy_api
@@ -13,6 +13,7 @@ api_router.include_router(health.router)
 api_router.include_router(recommendations.router)
 api_router.include_router(feedback.router)
 api_router.include_router(metrics.router)
+api_router.include_router(webhooks.router)
 api_router.include_router(patterns_api.router)
 api_router.include_router(keys_api.router)
 api_router.include_router(policy_api.router)

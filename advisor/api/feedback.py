@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from advisor.api.deps import DecisionLogDep, PrincipalDep
+from advisor.api.webhooks import WebhookRepoDep
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
+from advisor.webhooks.service import publish_feedback
 
 router = APIRouter(tags=["feedback"])
 
@@ -33,7 +35,11 @@ router = APIRouter(tags=["feedback"])
     },
 )
 def create_feedback(
-    body: FeedbackIn, principal: PrincipalDep, log: DecisionLogDep, response: Response
+    body: FeedbackIn,
+    principal: PrincipalDep,
+    log: DecisionLogDep,
+    webhooks: WebhookRepoDep,
+    response: Response,
 ) -> FeedbackAck:
     """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
 
@@ -43,4 +49,6 @@ def create_feedback(
     ack = record(body, principal, log)
     if ack.duplicate:
         response.status_code = 200
+    else:
+        publish_feedback(webhooks, principal.tenant_id, ack.event_id)  # webhook outbox, same transaction
     return ack

@@ -215,6 +215,56 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"),)
 
 
+class WebhookSubscription(Base):
+    """A URL that receives signed webhook deliveries for some event types; delivery health per URL."""
+
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[Any]] = mapped_column()
+    secret: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_delivery_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebhookDelivery(Base):
+    """Outbox row: one event for one subscription, written in the transaction that caused the event."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_subscription_event"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+
+class DemoSecret(Base):
+    """The demo desk's agent key, kept in clear so that /demo/config can hand it to a loopback browser."""
+
+    __tablename__ = "demo_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TenantPolicy(Base):
     """A tenant's stage policy: which risk levels may be suggested (absent row = Walk default)."""
 
@@ -263,3 +313,38 @@ class MetricCursor(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MetricDailyAgent(Base):
+    """Roll-up cube: outcomes per day, team, agent, channel, decision and reason (team/reason '' = none)."""
+
+    __tablename__ = "metric_daily_agent"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    week: Mapped[str] = mapped_column(String(10))
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    similarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    similarity_n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricDailyPattern(Base):
+    """Roll-up cube: outcomes per day, team, pattern version, intent, decision and reason."""
+
+    __tablename__ = "metric_daily_pattern"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    pattern_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    pattern_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intent: Mapped[str] = mapped_column(String(128), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    week: Mapped[str] = mapped_column(String(10))
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    similarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    similarity_n: Mapped[int] = mapped_column(Integer, default=0)

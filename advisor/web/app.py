@@ -14,7 +14,9 @@ templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
 def web_routers() -> list[APIRouter]:
     """Return the routers of the browser pages (each page module contributes one)."""
-    routers: list[APIRouter] = []
+    from advisor.web import demo
+
+    routers: list[APIRouter] = [demo.router]
     return routers
 
 

@@ -1,0 +1,108 @@
+"""The demo desk (/demo), its loopback-only key hand-out (/demo/config) and the iframe host (/widget)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+
+from advisor.api.deps import SessionDep, SettingsDep
+from advisor.demo import demo_available, desk_config
+from advisor.errors import NotFound
+from advisor.store.demo import DemoSecretRepository
+from advisor.store.tenancy import TenancyRepository
+from advisor.web.app import templates
+
+router = APIRouter(tags=["demo"])
+
+LOOPBACK_PEERS = {"127.0.0.1", "::1"}
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors {ancestors}"
+)
+
+
+class DemoConfig(BaseModel):
+    """What the demo desk needs to call the API as the demo agent."""
+
+    tenant_id: str
+    agent_id: str
+    team_id: str
+    api_key: str
+
+
+def demo_repo(session: SessionDep) -> DemoSecretRepository:
+    """Return the demo secrets repository on the request's transaction."""
+    return DemoSecretRepository(session)
+
+
+DemoRepoDep = Annotated[DemoSecretRepository, Depends(demo_repo)]
+
+
+def is_local(request: Request) -> bool:
+    """Return whether the request comes straight from this machine (no proxy, a loopback Host)."""
+    peer = request.client.host if request.client else None
+    proxied = "x-forwarded-for" in request.headers or "forwarded" in request.headers
+    # Checking Host as well defeats DNS rebinding (a remote page whose name resolves to 127.0.0.1).
+    return peer in LOOPBACK_PEERS and request.url.hostname in LOOPBACK_HOSTS and not proxied
+
+
+def _page(request: Request, name: str, context: dict[str, object], ancestors: str) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context)
+    response.headers["Content-Security-Policy"] = PAGE_CSP.format(ancestors=ancestors)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/demo", response_class=HTMLResponse, include_in_schema=False)
+def demo_page(request: Request, demo: DemoRepoDep) -> HTMLResponse:
+    """Serve the simulated agent desk (conversation, reply box and the widget)."""
+    context: dict[str, object] = {"available": demo_available(demo), "local": is_local(request)}
+    return _page(request, "demo.html", context, "'self'")
+
+
+@router.get(
+    "/demo/config",
+    response_model=DemoConfig,
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "tenant_id": "demo",
+                        "agent_id": "agent-demo",
+                        "team_id": "team-care",
+                        "api_key": "adv_0J6y…",
+                    }
+                }
+            }
+        },
+        404: {"description": "Not on this machine, or no demo tenant in the store."},
+    },
+)
+def demo_config(request: Request, session: SessionDep, demo: DemoRepoDep) -> JSONResponse:
+    """Give the demo desk its agent key; answered only to a browser on this machine (loopback), else 404."""
+    if not is_local(request):
+        raise NotFound("not found")
+    config = desk_config(TenancyRepository(session), demo)
+    if config is None:
+        raise NotFound(
+            "the store has no demo tenant: start advisor on an empty store with ADVISOR_SEED_DEMO=true"
+        )
+    body = DemoConfig(
+        tenant_id=config.tenant_id, agent_id=config.agent_id, team_id=config.team_id, api_key=config.api_key
+    )
+    return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/widget", response_class=HTMLResponse, include_in_schema=False)
+def widget_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    """Host the widget for an iframe; only the configured embed origins may frame it or message it."""
+    origins = [o.rstrip("/") for o in settings.embed_origins if o.strip() and o.strip() != "*"]
+    ancestors = " ".join(["'self'", *origins])
+    return _page(request, "widget.html", {"allowed_origins": json.dumps(origins)}, ancestors)

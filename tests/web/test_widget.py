@@ -1,0 +1,194 @@
+"""<advisor-suggestions> in a real browser, driven through the demo desk (/demo)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from advisor.settings import DEMO_PACK_DIR, Settings
+from advisor.store.tables import FeedbackEvent
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.browser
+
+WIDGET = "advisor-suggestions"
+CARD = f"{WIDGET} li.card"
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    """The demo tenant seeded from the bundled pack, as after `advisor serve` on a fresh store."""
+    return make_settings(sqlite_url, seed_demo=True, patterns_dir=DEMO_PACK_DIR)
+
+
+@pytest.fixture
+def desk(browser_page: Any, live_server: str) -> Iterator[Any]:
+    """The demo desk, signed in as the demo agent."""
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/demo")
+    page.wait_for_selector("body[data-ready=true]")
+    yield page
+    assert errors == []
+
+
+def say(page: Any, text: str) -> None:
+    """Type a customer message and wait for the widget's answer to it."""
+    with page.expect_response(lambda r: r.url.endswith("/v1/recommendations")) as answer:
+        page.fill("#customer-input", text)
+        page.keyboard.press("Enter")
+    assert answer.value.status == 200
+    page.locator(f"{WIDGET} section[aria-busy='false']").wait_for()
+
+
+def feedback(settings: Settings, action: str) -> list[FeedbackEvent]:
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        rows = list(session.scalars(select(FeedbackEvent).where(FeedbackEvent.action == action)))
+    engine.dispose()
+    return rows
+
+
+def decide(page: Any, action: str, click: Any) -> dict[str, Any]:
+    """Run ``click`` and return the feedback body the widget posted for ``action``."""
+    with page.expect_response(
+        lambda r: r.url.endswith("/v1/feedback") and (r.request.post_data_json or {}).get("action") == action
+    ) as posted:
+        click()
+    assert posted.value.status == 201
+    body: dict[str, Any] = posted.value.request.post_data_json
+    return body
+
+
+def test_suggestions_appear_and_accept_is_recorded(desk: Any, settings: Settings, artifacts: Path) -> None:
+    say(desk, "where's my order? I'd like to track it")
+    cards = desk.locator(CARD)
+    assert cards.count() >= 1
+    first = cards.first
+    assert "% confident" in first.locator(".conf").inner_text()
+    assert first.locator(".why").inner_text().startswith("Why:")
+    desk.screenshot(path=artifacts / "demo-suggestions.png", full_page=True)
+    text = first.locator(".text").inner_text()
+    body = decide(desk, "accepted", lambda: first.get_by_role("button", name="Insert").click())
+    assert desk.input_value("#reply") == text
+    assert body["time_to_decision_ms"] >= 0
+    [row] = feedback(settings, "accepted")
+    assert (row.recommendation_id, row.agent_id) == (body["recommendation_id"], "agent-demo")
+    assert len(feedback(settings, "shown")) >= 1
+
+
+def test_edit_stores_final_text(desk: Any, settings: Settings, artifacts: Path) -> None:
+    say(desk, "where's my order? I'd like to track it")
+    first = desk.locator(CARD).first
+    first.get_by_role("button", name="Edit").click()
+    area = first.locator("textarea")
+    area.fill("Hi Dana, your order A1001 is on its way — thanks for your patience!")
+    desk.screenshot(path=artifacts / "demo-edit.png", full_page=True)
+    decide(desk, "edited", lambda: first.get_by_role("button", name="Insert edited").click())
+    assert desk.input_value("#reply").startswith("Hi Dana, your order A1001 is on its way")
+    [row] = feedback(settings, "edited")
+    assert row.final_text == "Hi Dana, your order A1001 is on its way — thanks for your patience!"
+
+
+def test_dismiss_with_reason(desk: Any, settings: Settings) -> None:
+    say(desk, "where's my order? I'd like to track it")
+    before = desk.locator(CARD).count()
+    first = desk.locator(CARD).first
+    first.get_by_role("button", name="Dismiss").click()
+    first.get_by_label("Why dismiss?").select_option("tone")
+    decide(desk, "rejected", lambda: first.get_by_role("button", name="Dismiss").click())
+    assert desk.locator(CARD).count() == before - 1
+    [row] = feedback(settings, "rejected")
+    assert row.reason == "tone"
+
+
+def test_unfilled_slot_blocks_insert_until_filled(desk: Any, settings: Settings) -> None:
+    desk.fill("input[name='customer.first_name']", "")
+    say(desk, "I forgot my password")
+    card = desk.locator(CARD).filter(has=desk.locator("mark.slot")).first
+    assert card.locator("mark.slot").first.inner_text() == "{customer.first_name}"
+    insert = card.get_by_role("button", name="Insert")
+    assert insert.get_attribute("aria-disabled") == "true"
+    insert.focus()
+    desk.keyboard.press("Enter")  # the agent tries anyway
+    assert "before inserting" in card.locator(".warn").inner_text()
+    assert desk.input_value("#reply") == ""
+    assert feedback(settings, "accepted") == []
+    card.get_by_role("button", name="Edit").click()
+    area = card.locator("textarea")
+    area.fill(area.input_value().replace("{customer.first_name}", "Sam"))
+    decide(desk, "edited", lambda: card.get_by_role("button", name="Insert edited").click())
+    assert "Sam" in desk.input_value("#reply")
+
+
+def test_refresh_keeps_an_edit_in_progress(desk: Any) -> None:
+    say(desk, "where's my order? I'd like to track it")
+    first = desk.locator(CARD).first
+    first.get_by_role("button", name="Edit").click()
+    first.locator("textarea").fill("Half-written reply")
+    say(desk, "also, can I change the delivery address?")
+    assert desk.locator(f"{CARD} textarea").input_value() == "Half-written reply"
+
+
+def test_escalation_says_handle_personally(desk: Any) -> None:
+    say(desk, "zxqv blorptang fnord")
+    notice = desk.locator(f"{WIDGET} .notice")
+    assert notice.is_visible()
+    assert notice.inner_text().startswith("No confident suggestion — handle personally")
+    assert desk.locator(CARD).count() == 0
+
+
+def test_script_in_customer_message_renders_inert(desk: Any, artifacts: Path) -> None:
+    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> where is my order'
+    say(desk, hostile)
+    turn = desk.locator("#turns li.customer").last
+    assert hostile in turn.inner_text()
+    assert desk.locator("#turns img, #turns script").count() == 0
+    assert desk.evaluate("window.__pwned") is None
+    desk.screenshot(path=artifacts / "demo-hostile-message.png", full_page=True)
+
+
+def test_keyboard_only(desk: Any) -> None:
+    say(desk, "where's my order? I'd like to track it")
+    desk.focus("#customer-input")
+    active = ""
+    for _ in range(40):
+        desk.keyboard.press("Tab")
+        active = desk.evaluate(
+            "(() => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement)"
+            " a = a.shadowRoot.activeElement; return a ? a.textContent : ''; })()"
+        )
+        if active == "Insert":
+            break
+    assert active == "Insert"
+    outline = desk.evaluate(
+        "(() => { const a = document.querySelector('advisor-suggestions').shadowRoot.activeElement;"
+        " return getComputedStyle(a).outlineStyle; })()"
+    )
+    assert outline == "solid"  # visible focus
+    with desk.expect_response(lambda r: r.url.endswith("/v1/feedback")):
+        desk.keyboard.press("Enter")
+    assert desk.input_value("#reply") != ""
+
+
+def test_fits_a_320px_sidebar(browser_page: Any, live_server: str, artifacts: Path) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto(f"{live_server}/demo")
+    page.wait_for_selector("body[data-ready=true]")
+    say(page, "where's my order? I'd like to track it")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    box = page.locator(WIDGET).bounding_box()
+    assert box is not None
+    assert box["width"] <= 320
+    for button in page.locator(f"{CARD} button").all():
+        b = button.bounding_box()
+        assert b is not None
+        assert b["x"] + b["width"] <= 320
+    page.locator(WIDGET).screenshot(path=artifacts / "widget-320px.png")
