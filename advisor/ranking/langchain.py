@@ -7,9 +7,9 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
-from advisor.context.models import Channel, InteractionContext, Turn
+from advisor.context.models import Channel, CrmFields, InteractionContext, Turn
 from advisor.ranking.rank import HybridRanker
 
 
@@ -22,6 +22,10 @@ class PatternRetriever(BaseRetriever):
     k: int = 3
     channel: Channel = Channel.chat
     locale: str = "en-US"
+    crm: CrmFields = Field(default_factory=CrmFields)
+    """CRM facts that eligibility rules and slots may need."""
+    confident_only: bool = True
+    """True: only suggestions above the confidence threshold (empty when advisor escalates)."""
 
     def _get_relevant_documents(
         self,
@@ -36,8 +40,10 @@ class PatternRetriever(BaseRetriever):
             locale=self.locale,
             agent_id="retriever",
             turns=[Turn(role="customer", text=query)],
+            crm=self.crm,
         )
-        ranked = self.ranker.rank(context, k=kwargs.get("k", self.k))
+        k = int(kwargs.get("k", self.k))
+        ranked = self.ranker.rank(context, k=k)
         return [
             Document(
                 page_content=c.spec.body,
@@ -50,5 +56,5 @@ class PatternRetriever(BaseRetriever):
                     "escalate": ranked.escalate,
                 },
             )
-            for c in ranked.candidates
+            for c in (ranked.candidates if self.confident_only else ranked.considered[:k])
         ]
