@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from advisor.api.deps import PrincipalDep, SessionDep
 from advisor.errors import Forbidden, InvalidInput
-from advisor.patterns import service, transfer
+from advisor.patterns import killswitch, service, transfer
 from advisor.patterns.lifecycle import Transition
 from advisor.patterns.schemas import (
     BulkChangeOut,
@@ -28,7 +28,10 @@ from advisor.patterns.schemas import (
 )
 from advisor.store.audit import AuditLog
 from advisor.store.patterns import PatternRepository
+from advisor.store.webhooks import WebhookRepository
+from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole
+from advisor.webhooks.service import publish_pattern_change
 
 router = APIRouter(tags=["patterns"])
 
@@ -57,8 +60,21 @@ CONTENT_EXAMPLE = {
 
 
 def governance(session: SessionDep) -> service.Governance:
-    """Return the repositories of a governance use case on the request's transaction."""
-    return service.Governance(patterns=PatternRepository(session), audit=AuditLog(session))
+    """Return the repositories of a governance use case; each change also goes to the webhook outbox."""
+    webhooks = WebhookRepository(session)
+
+    def publish(entry: AuditRecord) -> None:
+        version = (entry.after or {}).get("version")
+        publish_pattern_change(
+            webhooks,
+            entry.tenant_id,
+            entry.subject_id,
+            version if isinstance(version, int) else None,
+            service.CHANGES.get(entry.action, entry.action),
+            entry.actor,
+        )
+
+    return service.Governance(patterns=PatternRepository(session), audit=AuditLog(session), hooks=(publish,))
 
 
 GovernanceDep = Annotated[service.Governance, Depends(governance)]
@@ -294,7 +310,7 @@ def suspend(
 ) -> ChangeOut:
     """Kill switch: stop suggesting this pattern now, with a reason."""
     _locked(body, if_match)
-    change = service.set_suspended(gov, principal, pattern_id, True, body)
+    change = killswitch.set_suspended(gov, principal, pattern_id, True, body)
     _etag(response, change)
     return change
 
@@ -315,7 +331,7 @@ def resume(
 ) -> ChangeOut:
     """Lift the kill switch of one pattern."""
     _locked(body, if_match)
-    change = service.set_suspended(gov, principal, pattern_id, False, body)
+    change = killswitch.set_suspended(gov, principal, pattern_id, False, body)
     _etag(response, change)
     return change
 
@@ -330,7 +346,7 @@ BULK_EXAMPLE = {
 @router.post("/v1/suspensions", response_model=BulkChangeOut, responses=PROBLEMS, openapi_extra=BULK_EXAMPLE)
 def suspend_many(body: BulkSuspendIn, principal: PrincipalDep, gov: GovernanceDep) -> BulkChangeOut:
     """Suspend every pattern of an `intent` or a `team` at once (a lead: only their team's)."""
-    return service.bulk_suspend(gov, principal, body, suspend=True)
+    return killswitch.bulk_suspend(gov, principal, body, suspend=True)
 
 
 @router.post(
@@ -338,4 +354,4 @@ def suspend_many(body: BulkSuspendIn, principal: PrincipalDep, gov: GovernanceDe
 )
 def resume_many(body: BulkSuspendIn, principal: PrincipalDep, gov: GovernanceDep) -> BulkChangeOut:
     """Resume every suspended pattern of an `intent` or a `team`."""
-    return service.bulk_suspend(gov, principal, body, suspend=False)
+    return killswitch.bulk_suspend(gov, principal, body, suspend=False)

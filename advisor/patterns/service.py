@@ -7,7 +7,7 @@ stamp when what may be served changed, so every process rebuilds its ranker on i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,14 +18,11 @@ from advisor.patterns.lifecycle import OPEN, Transition
 from advisor.patterns.lint import Finding, errors, lint
 from advisor.patterns.models import PatternSpec, Status
 from advisor.patterns.schemas import (
-    BulkChangeOut,
-    BulkSuspendIn,
     ChangeOut,
     PatternContent,
     PatternCreate,
     PatternOut,
     RollbackIn,
-    SuspendIn,
     TransitionIn,
     VersionOut,
 )
@@ -33,7 +30,7 @@ from advisor.store.audit import AuditLog
 from advisor.store.patterns import PatternRepository, to_spec
 from advisor.store.tables import PatternHead, PatternVersion
 from advisor.tenancy.audit import AuditRecord
-from advisor.tenancy.models import ApiRole, Principal
+from advisor.tenancy.models import Principal
 
 SUBJECT = "pattern"
 
@@ -48,15 +45,63 @@ def add_patterns(repo: PatternRepository, tenant_id: str, specs: Iterable[Patter
     return count
 
 
+AuditHook = Callable[[AuditRecord], None]
+CHANGES = {
+    "pattern.create": "created",
+    "pattern.edit": "edited",
+    "pattern.update_draft": "draft_updated",
+    "pattern.submit": "submitted",
+    "pattern.approve": "approved",
+    "pattern.reject": "rejected",
+    "pattern.retire": "retired",
+    "pattern.rollback": "rolled_back",
+    "pattern.suspend": "suspended",
+    "pattern.resume": "resumed",
+    "pattern.import": "imported",
+}
+"""Audit action of a pattern change → the ``change`` name subscribers (webhooks) see."""
+
+
 @dataclass(frozen=True)
 class Governance:
-    """The repositories a governance use case works on (one transaction)."""
+    """The repositories a governance use case works on (one transaction), and who hears of each change.
+
+    Every hook is called with each audit entry written, inside the same transaction (e.g. to put a
+    webhook event in the outbox); an exception in a hook rolls the change back.
+    """
 
     patterns: PatternRepository
     audit: AuditLog
+    hooks: tuple[AuditHook, ...] = ()
+
+    def record(
+        self,
+        principal: Principal,
+        action: str,
+        subject_id: str,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> AuditRecord:
+        """Append an audit entry about a pattern and tell the hooks."""
+        entry = self.audit.append(
+            principal.tenant_id,
+            principal.actor,
+            action,
+            SUBJECT,
+            subject_id,
+            before=before,
+            after=after,
+            note=note,
+        )
+        for hook in self.hooks:
+            hook(entry)
+        return entry
 
 
-def _state(head: PatternHead) -> dict[str, Any]:
+def state(head: PatternHead) -> dict[str, Any]:
+    """Return the serving state of a pattern for the audit log."""
     return {
         "serving_version": head.serving_version,
         "suspended": head.suspended,
@@ -96,7 +141,8 @@ def pattern_out(head: PatternHead, rows: list[PatternVersion], *, with_versions:
     )
 
 
-def _load(gov: Governance, principal: Principal, pattern_id: str) -> tuple[PatternHead, list[PatternVersion]]:
+def load(gov: Governance, principal: Principal, pattern_id: str) -> tuple[PatternHead, list[PatternVersion]]:
+    """Return a pattern of the caller's tenant (head and versions) or raise NotFound."""
     head = gov.patterns.head(principal.tenant_id, pattern_id)
     rows = gov.patterns.versions(principal.tenant_id, pattern_id) if head is not None else []
     if head is None or not rows:
@@ -111,7 +157,8 @@ def _version(rows: list[PatternVersion], version: int) -> PatternVersion:
     raise NotFound(f"pattern '{rows[0].pattern_id}' has no version {version}", field="version")
 
 
-def _claim(gov: Governance, head: PatternHead, expected: int | None) -> None:
+def claim(gov: Governance, head: PatternHead, expected: int | None) -> None:
+    """Take the pattern's lock (optimistic): raise StaleVersion if it moved or is not ``expected``."""
     seen = head.lock_version
     if expected is not None and expected != seen:
         raise lifecycle.StaleVersion(
@@ -141,14 +188,15 @@ def _spec(pattern_id: str, version: int, owner: str, body: PatternContent, autho
     )
 
 
-def _done(
+def done(
     gov: Governance,
     principal: Principal,
     pattern_id: str,
     audit: list[AuditRecord],
     findings: list[Finding] | None = None,
 ) -> ChangeOut:
-    head, rows = _load(gov, principal, pattern_id)
+    """Return the pattern as it is now, with the lint findings and audit entries of the change."""
+    head, rows = load(gov, principal, pattern_id)
     return ChangeOut(pattern=pattern_out(head, rows, with_versions=True), lint=findings or [], audit=audit)
 
 
@@ -169,7 +217,7 @@ def list_patterns(gov: Governance, principal: Principal, owner: str | None = Non
 def get_pattern(gov: Governance, principal: Principal, pattern_id: str) -> PatternOut:
     """Return one pattern with every version."""
     lifecycle.require_reader(principal)
-    head, rows = _load(gov, principal, pattern_id)
+    head, rows = load(gov, principal, pattern_id)
     return pattern_out(head, rows, with_versions=True)
 
 
@@ -183,24 +231,22 @@ def create_pattern(gov: Governance, principal: Principal, body: PatternCreate) -
         raise lifecycle.DuplicatePattern(f"pattern '{body.id}' already exists", field="id")
     spec = _spec(body.id, 1, owner, body, principal.actor)
     row = gov.patterns.add_version(principal.tenant_id, spec)
-    entry = gov.audit.append(
-        principal.tenant_id,
-        principal.actor,
+    entry = gov.record(
+        principal,
         "pattern.create",
-        SUBJECT,
         body.id,
         after=_content(row),
         note=body.change_note,
     )
-    return _done(gov, principal, body.id, [entry], lint(spec, _others(gov, principal.tenant_id, body.id)))
+    return done(gov, principal, body.id, [entry], lint(spec, _others(gov, principal.tenant_id, body.id)))
 
 
 def new_version(gov: Governance, principal: Principal, pattern_id: str, body: PatternContent) -> ChangeOut:
     """Start a new draft from an edit; the approved version keeps serving until the draft is approved."""
-    head, rows = _load(gov, principal, pattern_id)
+    head, rows = load(gov, principal, pattern_id)
     owner = rows[-1].owner
     lifecycle.require_governor(principal, owner)
-    _claim(gov, head, body.expected_lock_version)
+    claim(gov, head, body.expected_lock_version)
     open_rows = [r for r in rows if Status(r.status) in OPEN]
     if open_rows:
         raise lifecycle.IllegalTransition(
@@ -210,17 +256,15 @@ def new_version(gov: Governance, principal: Principal, pattern_id: str, body: Pa
         )
     spec = _spec(pattern_id, rows[-1].version + 1, owner, body, principal.actor)
     row = gov.patterns.add_version(principal.tenant_id, spec)
-    entry = gov.audit.append(
-        principal.tenant_id,
-        principal.actor,
+    entry = gov.record(
+        principal,
         "pattern.edit",
-        SUBJECT,
         pattern_id,
         before=_content(rows[-1]),
         after=_content(row),
         note=body.change_note,
     )
-    return _done(
+    return done(
         gov, principal, pattern_id, [entry], lint(spec, _others(gov, principal.tenant_id, pattern_id))
     )
 
@@ -229,7 +273,7 @@ def update_draft(
     gov: Governance, principal: Principal, pattern_id: str, version: int, body: PatternContent
 ) -> ChangeOut:
     """Change a draft in place; only its author may."""
-    head, rows = _load(gov, principal, pattern_id)
+    head, rows = load(gov, principal, pattern_id)
     row = _version(rows, version)
     lifecycle.require_governor(principal, row.owner)
     if row.status != Status.draft.value:
@@ -239,21 +283,19 @@ def update_draft(
         )
     if row.author != principal.actor:
         raise lifecycle.NotYourDraft(f"version {version} is {row.author}'s draft", field="author")
-    _claim(gov, head, body.expected_lock_version)
+    claim(gov, head, body.expected_lock_version)
     before = _content(row)
     spec = _spec(pattern_id, version, row.owner, body, principal.actor)
     gov.patterns.update_draft(row, spec)
-    entry = gov.audit.append(
-        principal.tenant_id,
-        principal.actor,
+    entry = gov.record(
+        principal,
         "pattern.update_draft",
-        SUBJECT,
         pattern_id,
         before=before,
         after=_content(row),
         note=body.change_note,
     )
-    return _done(
+    return done(
         gov, principal, pattern_id, [entry], lint(spec, _others(gov, principal.tenant_id, pattern_id))
     )
 
@@ -267,7 +309,7 @@ def transition(
     body: TransitionIn,
 ) -> ChangeOut:
     """Submit, approve, reject or retire one version (lint gates submission; four eyes gate review)."""
-    head, rows = _load(gov, principal, pattern_id)
+    head, rows = load(gov, principal, pattern_id)
     row = _version(rows, version)
     lifecycle.require_governor(principal, row.owner)
     target = lifecycle.next_status(action, Status(row.status), version)
@@ -283,8 +325,8 @@ def transition(
             )
     if action in (Transition.approve, Transition.reject):
         lifecycle.check_four_eyes(row.author, principal.actor, version)
-    _claim(gov, head, body.expected_lock_version)
-    before = {"status": row.status, "version": version, **_state(head)}
+    claim(gov, head, body.expected_lock_version)
+    before = {"status": row.status, "version": version, **state(head)}
     gov.patterns.set_status(row, target, approver=principal.actor if action is Transition.approve else None)
     serving_changed = False
     if action is Transition.approve:
@@ -295,22 +337,20 @@ def transition(
         serving_changed = True
     if serving_changed:
         gov.patterns.bump_stamp(principal.tenant_id)
-    entry = gov.audit.append(
-        principal.tenant_id,
-        principal.actor,
+    entry = gov.record(
+        principal,
         f"pattern.{action.value}",
-        SUBJECT,
         pattern_id,
         before=before,
-        after={"status": target.value, "version": version, **_state(head)},
+        after={"status": target.value, "version": version, **state(head)},
         note=body.note,
     )
-    return _done(gov, principal, pattern_id, [entry], findings)
+    return done(gov, principal, pattern_id, [entry], findings)
 
 
 def rollback(gov: Governance, principal: Principal, pattern_id: str, body: RollbackIn) -> ChangeOut:
     """Make another approved version the serving one, in one call."""
-    head, rows = _load(gov, principal, pattern_id)
+    head, rows = load(gov, principal, pattern_id)
     row = _version(rows, body.version)
     lifecycle.require_governor(principal, row.owner)
     if row.status != Status.approved.value:
@@ -319,77 +359,16 @@ def rollback(gov: Governance, principal: Principal, pattern_id: str, body: Rollb
         )
     if head.serving_version == body.version:
         raise lifecycle.IllegalTransition(f"version {body.version} is already serving", field="version")
-    _claim(gov, head, body.expected_lock_version)
-    before = _state(head)
+    claim(gov, head, body.expected_lock_version)
+    before = state(head)
     gov.patterns.set_serving(head, body.version)
     gov.patterns.bump_stamp(principal.tenant_id)
-    entry = gov.audit.append(
-        principal.tenant_id,
-        principal.actor,
+    entry = gov.record(
+        principal,
         "pattern.rollback",
-        SUBJECT,
         pattern_id,
         before=before,
-        after=_state(head),
+        after=state(head),
         note=body.note,
     )
-    return _done(gov, principal, pattern_id, [entry])
-
-
-def set_suspended(
-    gov: Governance, principal: Principal, pattern_id: str, suspend: bool, body: SuspendIn
-) -> ChangeOut:
-    """Switch one pattern's kill switch; it takes effect on the next request in every process."""
-    head, rows = _load(gov, principal, pattern_id)
-    lifecycle.require_governor(principal, rows[-1].owner)
-    if head.suspended == suspend:
-        raise lifecycle.IllegalTransition(
-            f"pattern '{pattern_id}' is {'already' if suspend else 'not'} suspended", field="suspended"
-        )
-    _claim(gov, head, body.expected_lock_version)
-    entry = _switch(gov, principal, head, suspend, body.reason)
-    return _done(gov, principal, pattern_id, [entry])
-
-
-def _switch(
-    gov: Governance, principal: Principal, head: PatternHead, suspend: bool, reason: str
-) -> AuditRecord:
-    before = _state(head)
-    gov.patterns.set_suspended(head, suspend, reason)
-    gov.patterns.bump_stamp(principal.tenant_id)
-    return gov.audit.append(
-        principal.tenant_id,
-        principal.actor,
-        "pattern.suspend" if suspend else "pattern.resume",
-        SUBJECT,
-        head.pattern_id,
-        before=before,
-        after=_state(head),
-        note=reason,
-    )
-
-
-def bulk_suspend(gov: Governance, principal: Principal, body: BulkSuspendIn, suspend: bool) -> BulkChangeOut:
-    """Suspend (or resume) every pattern of an intent or a team that the caller governs."""
-    if principal.role is ApiRole.lead and body.team is not None:
-        lifecycle.require_governor(principal, body.team)
-    elif principal.role not in (ApiRole.lead, ApiRole.admin):
-        lifecycle.require_governor(principal, body.team or "")
-    grouped: dict[str, list[PatternVersion]] = {}
-    for row in gov.patterns.all_versions(principal.tenant_id):
-        grouped.setdefault(row.pattern_id, []).append(row)
-    changed: list[str] = []
-    audit: list[AuditRecord] = []
-    for head in gov.patterns.heads(principal.tenant_id):
-        rows = grouped.get(head.pattern_id, [])
-        if not rows or head.suspended == suspend or not lifecycle.may_govern(principal, rows[-1].owner):
-            continue
-        current = next((r for r in rows if r.version == head.serving_version), rows[-1])
-        if body.team is not None and rows[-1].owner != body.team:
-            continue
-        if body.intent is not None and body.intent not in current.intents:
-            continue
-        gov.patterns.claim(head.tenant_id, head.pattern_id, head.lock_version)
-        audit.append(_switch(gov, principal, head, suspend, body.reason))
-        changed.append(head.pattern_id)
-    return BulkChangeOut(changed=changed, audit=audit)
+    return done(gov, principal, pattern_id, [entry])

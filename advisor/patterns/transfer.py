@@ -205,11 +205,9 @@ def import_patterns(
     if specs:
         gov.patterns.bump_stamp(principal.tenant_id)
     audit = [
-        gov.audit.append(
-            principal.tenant_id,
-            principal.actor,
+        gov.record(
+            principal,
             "pattern.import",
-            "pattern",
             pattern_id,
             after={
                 "approved_on_import": approve,

@@ -1,0 +1,51 @@
+"""Pattern changes reach webhook subscribers through the outbox, in the transaction of the change."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from advisor.settings import Settings
+from advisor.store.tables import WebhookDelivery
+from tests.builders import Keys, auth
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    """Settings with the background webhook drain off, so that the outbox can be read as written."""
+    return make_settings(sqlite_url, webhooks={"enabled": False})
+
+
+def outbox(settings: Settings) -> list[dict[str, object]]:
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        rows = [
+            dict(r.payload["data"])
+            for r in session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+        ]
+    engine.dispose()
+    return rows
+
+
+def test_a_change_is_published_and_a_refused_one_is_not(
+    client: TestClient, keys: Keys, settings: Settings
+) -> None:
+    hook = {"url": "https://crm.example.com/hooks", "events": ["pattern.changed"]}
+    assert client.post("/v1/webhooks", json=hook, headers=auth(keys.acme_admin)).status_code == 201
+    client.post("/v1/patterns/lost_package/suspend", json={"reason": "strike"}, headers=auth(keys.acme_lead))
+    bad = client.post(
+        "/v1/patterns/lost_package/rollback", json={"version": 1, "note": "x"}, headers=auth(keys.acme_lead)
+    )
+    assert bad.status_code == 409
+    assert outbox(settings) == [
+        {
+            "pattern_id": "lost_package",
+            "version": None,
+            "change": "suspended",
+            "actor": outbox(settings)[0]["actor"],
+        }
+    ]
+    assert str(outbox(settings)[0]["actor"]).startswith("lead:")
