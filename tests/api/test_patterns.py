@@ -520,3 +520,41 @@ class TestImportExport:
         assert exported.headers["content-type"].startswith("text/csv")
         assert "greet" not in exported.text
         assert "lost_package" in exported.text
+
+
+CONTENT = {k: v for k, v in make_pattern_body().items() if k != "id"}
+PATTERN_ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/late_parcel", None),
+    ("GET", "/late_parcel/versions", None),
+    ("POST", "/late_parcel/versions", CONTENT),
+    ("PUT", "/late_parcel/versions/1", CONTENT),
+    ("POST", "/late_parcel/versions/1/submit", {"note": "x"}),
+    ("POST", "/late_parcel/versions/1/approve", {"note": "x"}),
+    ("POST", "/late_parcel/versions/1/reject", {"note": "x"}),
+    ("POST", "/late_parcel/versions/1/retire", {"note": "x"}),
+    ("POST", "/late_parcel/rollback", {"version": 1, "note": "x"}),
+    ("POST", "/late_parcel/suspend", {"reason": "x"}),
+    ("POST", "/late_parcel/resume", {"reason": "x"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), PATTERN_ENDPOINTS)
+class TestEveryPatternEndpoint:
+    """Each endpoint refuses the anonymous, agents, other teams' leads and other tenants, changing nothing."""
+
+    def test_denials(
+        self, client: TestClient, keys: Keys, lead_b: str, method: str, path: str, body: dict[str, Any] | None
+    ) -> None:
+        create(client, keys.acme_lead)
+        before = state(client, keys.acme_admin, "late_parcel")
+
+        def call(secret: str | None) -> int:
+            headers = auth(secret) if secret else {}
+            return client.request(method, URL + path, json=body, headers=headers).status_code
+
+        assert call(None) == 401
+        assert call(keys.acme_agent) == 403
+        assert call(keys.globex_admin) == 404
+        if method != "GET":
+            assert call(lead_b) == 403
+        assert state(client, keys.acme_admin, "late_parcel") == before
