@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def model_dir(name: str) -> Path:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str) -> StaticModel:
+    # model2vec reads the bundled README as a Hub model card and warns that it has no metadata block.
+    logging.getLogger("huggingface_hub.repocard").setLevel(logging.ERROR)
     return StaticModel.from_pretrained(path)
 
 
