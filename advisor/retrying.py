@@ -53,7 +53,8 @@ def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+def wait_for(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    """Return the wait before the next attempt: ``Retry-After`` when given (capped), else backoff."""
     backoff = wait_exponential_jitter(
         multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait
     )
@@ -69,32 +70,42 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     return wait
 
 
-def _should_retry(statuses: Collection[int]) -> Callable[[BaseException], bool]:
+TransportErrors = tuple[type[httpx.TransportError], ...]
+
+
+def _should_retry(statuses: Collection[int], errors: TransportErrors) -> Callable[[BaseException], bool]:
     def check(exc: BaseException) -> bool:
         if isinstance(exc, RetryableStatus):
             return exc.response.status_code in statuses
-        # Timeouts and refused connections are worth another try; protocol errors are not.
-        return isinstance(exc, httpx.TransportError)
+        return isinstance(exc, errors)
 
     return check
 
 
-def async_retrying(policy: RetryPolicy, statuses: Collection[int] = RETRYABLE_STATUSES) -> AsyncRetrying:
+def async_retrying(
+    policy: RetryPolicy,
+    statuses: Collection[int] = RETRYABLE_STATUSES,
+    errors: TransportErrors = (httpx.TransportError,),
+) -> AsyncRetrying:
     """Return tenacity's async retry controller for ``policy``."""
     return AsyncRetrying(
         stop=stop_after_attempt(policy.attempts),
-        wait=_wait(policy),
-        retry=retry_if_exception(_should_retry(statuses)),
+        wait=wait_for(policy),
+        retry=retry_if_exception(_should_retry(statuses, errors)),
         reraise=True,
     )
 
 
-def sync_retrying(policy: RetryPolicy, statuses: Collection[int] = RETRYABLE_STATUSES) -> Retrying:
+def sync_retrying(
+    policy: RetryPolicy,
+    statuses: Collection[int] = RETRYABLE_STATUSES,
+    errors: TransportErrors = (httpx.TransportError,),
+) -> Retrying:
     """Return tenacity's retry controller for ``policy``."""
     return Retrying(
         stop=stop_after_attempt(policy.attempts),
-        wait=_wait(policy),
-        retry=retry_if_exception(_should_retry(statuses)),
+        wait=wait_for(policy),
+        retry=retry_if_exception(_should_retry(statuses, errors)),
         reraise=True,
     )
 
