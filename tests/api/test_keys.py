@@ -11,7 +11,7 @@ URL = "/v1/keys"
 
 def my_key_id(client: TestClient, admin: str, role: str, team: str | None = None) -> str:
     rows = client.get(URL, headers=auth(admin)).json()
-    return next(r["id"] for r in rows if r["role"] == role and r["team_id"] == team and r["active"])
+    return str(next(r["id"] for r in rows if r["role"] == role and r["team_id"] == team and r["active"]))
 
 
 class TestListKeys:

@@ -28,7 +28,7 @@ def lead_b(keys: Keys, settings: Settings) -> str:
 def create(client: TestClient, secret: str, **overrides: Any) -> dict[str, Any]:
     response = client.post(URL, json=make_pattern_body(**overrides), headers=auth(secret))
     assert response.status_code == 201, response.text
-    return response.json()
+    return dict(response.json())
 
 
 def act(client: TestClient, secret: str, pid: str, version: int, action: str, **body: Any) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def act(client: TestClient, secret: str, pid: str, version: int, action: str, **
         headers=auth(secret),
     )
     assert response.status_code == 200, response.text
-    return response.json()
+    return dict(response.json())
 
 
 def approved(client: TestClient, author: str, reviewer: str, **overrides: Any) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def served(client: TestClient, secret: str, text: str) -> dict[str, str]:
 def state(client: TestClient, secret: str, pid: str) -> dict[str, Any]:
     response = client.get(f"{URL}/{pid}", headers=auth(secret))
     assert response.status_code == 200, response.text
-    return response.json()
+    return dict(response.json())
 
 
 LATE = "my parcel is late and the courier has not come, delivery is overdue by days"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,7 +43,7 @@ def gov(session: Session) -> service.Governance:
     return service.Governance(patterns=PatternRepository(session), audit=AuditLog(session))
 
 
-def content(**overrides: object) -> PatternContent:
+def content(**overrides: Any) -> PatternContent:
     body = make_pattern_body(**overrides)
     del body["id"]
     return PatternContent.model_validate(body)
