@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from advisor.commands.demo import demo_app
 from advisor.commands.keys import keys_app
 from advisor.commands.patterns import patterns_app
 from advisor.settings import Settings
@@ -21,6 +22,7 @@ eval_app = typer.Typer(help="Evaluate ranking offline.", invoke_without_command=
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 app.add_typer(patterns_app, name="patterns")
+app.add_typer(demo_app, name="demo")
 
 
 @app.command()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from advisor.metrics.consistency import text_similarity
+from advisor.metrics.cubes import Deltas, add_delta, new_deltas
 from advisor.metrics.models import Decision, EventRecord, Outcome, as_utc
 
 logger = logging.getLogger("advisor.metrics")
@@ -24,12 +25,14 @@ DECISIONS = {d.value for d in (Decision.accepted, Decision.edited, Decision.reje
 class OutcomeStore(Protocol):
     """What the refresh needs from the store."""
 
+    def lock(self) -> None: ...
     def cursor(self) -> int: ...
     def events_after(self, after_id: int, limit: int) -> list[EventRecord]: ...
     def outcomes(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Outcome]: ...
     def rendered_texts(self, recommendation_ids: set[str]) -> dict[str, str]: ...
     def save_outcomes(self, outcomes: list[Outcome]) -> None: ...
     def advance_cursor(self, old: int, new: int) -> bool: ...
+    def apply_cube_deltas(self, deltas: Deltas) -> None: ...
 
 
 def week_of(moment: datetime) -> str:
@@ -125,6 +128,7 @@ def refresh(
     store: OutcomeStore, *, lag_s: float = 30.0, batch: int = 20_000, now: datetime | None = None
 ) -> RefreshResult:
     """Fold every event after the cursor into the outcome roll-up; return counts and the new cursor."""
+    store.lock()  # one refresh at a time: the cube increments must not be applied twice
     start = store.cursor()
     horizon = (now or datetime.now(UTC)) - timedelta(seconds=lag_s)
     after, safe, blocked = start, start, False
@@ -135,16 +139,21 @@ def refresh(
             break
         keys = {(e.tenant_id, e.recommendation_id) for e in events}
         current = store.outcomes(keys)
+        before = {key: replace(outcome) for key, outcome in current.items()}
         texts = store.rendered_texts({e.recommendation_id for e in events if _needs_text(e)})
-        changed: dict[tuple[str, str], Outcome] = {}
         for event in events:
             key = (event.tenant_id, event.recommendation_id)
-            changed[key] = current[key] = fold(current.get(key), event, texts.get(event.recommendation_id))
+            current[key] = fold(current.get(key), event, texts.get(event.recommendation_id))
             if not blocked and as_utc(event.received_at) <= horizon:
                 safe = event.id
             else:
                 blocked = True
+        changed = {key: o for key, o in current.items() if key in keys and before.get(key) != o}
+        deltas = new_deltas()
+        for key, outcome in changed.items():
+            add_delta(deltas, before.get(key), outcome)
         store.save_outcomes(list(changed.values()))
+        store.apply_cube_deltas(deltas)
         seen_events += len(events)
         touched += len(changed)
         after = events[-1].id

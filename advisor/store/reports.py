@@ -7,14 +7,17 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from advisor.metrics.cubes import CUBES, pick_cube, week_of_day
 from advisor.metrics.models import Dimension, EventRecord, Filters, Outcome
 from advisor.store.tables import (
     FeedbackEvent,
     MetricCursor,
+    MetricDailyAgent,
+    MetricDailyPattern,
     MetricOutcome,
     PatternVersion,
     Recommendation,
@@ -35,6 +38,9 @@ _COLUMNS: dict[Dimension, list[tuple[str, Any]]] = {
     Dimension.week: [("week", MO.week)],
 }
 _OUTCOME_FIELDS = [f.name for f in fields(Outcome)]
+CUBE_TABLES: dict[str, Any] = {"agent": MetricDailyAgent, "pattern": MetricDailyPattern}
+CUBE_COLUMNS = {"team": "team_id", "agent": "agent_id", "pattern": "pattern_id"}
+_FILTER_FIELDS = ("team", "agent", "pattern", "pattern_version", "intent", "channel")
 
 
 def group_columns(dims: Sequence[Dimension]) -> list[Any]:
@@ -77,14 +83,60 @@ class ReportsRepository:
 
     # --- roll-up maintenance -------------------------------------------------------------------
 
+    def lock(self) -> None:
+        """Take the roll-up's write lock (the cursor row; SQLite's write lock) until the transaction ends."""
+        touched = self.session.execute(
+            update(MetricCursor).where(MetricCursor.name == CURSOR).values(updated_at=datetime.now(UTC))
+        )
+        if not touched.rowcount:  # type: ignore[attr-defined]
+            self.session.execute(
+                self._insert(MetricCursor)
+                .values(name=CURSOR, last_event_id=0, updated_at=datetime.now(UTC))
+                .on_conflict_do_nothing()
+            )
+            self.session.execute(
+                update(MetricCursor).where(MetricCursor.name == CURSOR).values(updated_at=datetime.now(UTC))
+            )
+
+    def _insert(self, table: Any) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
     def cursor(self) -> int:
         """Return the id of the last feedback event folded into the roll-up."""
         value = self.session.scalar(select(MetricCursor.last_event_id).where(MetricCursor.name == CURSOR))
-        if value is None:
-            self.session.add(MetricCursor(name=CURSOR, last_event_id=0))
-            self.session.flush()
-            return 0
-        return int(value)
+        return int(value or 0)
+
+    def apply_cube_deltas(self, deltas: dict[str, dict[tuple[object, ...], list[float]]]) -> None:
+        """Add the changes to the daily cubes (insert new cells, increment existing ones)."""
+        for cube, cells in deltas.items():
+            table = CUBE_TABLES[cube]
+            names = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[cube])]
+            rows = []
+            for key, (n, sim_sum, sim_n) in cells.items():
+                if n == 0 and sim_n == 0 and abs(sim_sum) < 1e-12:
+                    continue
+                row = dict(zip(names, key, strict=True))
+                row.update(
+                    week=week_of_day(str(row["day"])),
+                    n=int(n),
+                    similarity_sum=float(sim_sum),
+                    similarity_n=int(sim_n),
+                )
+                rows.append(row)
+            if not rows:
+                continue
+            stmt = self._insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=names,
+                set_={
+                    "n": table.n + stmt.excluded.n,
+                    "similarity_sum": table.similarity_sum + stmt.excluded.similarity_sum,
+                    "similarity_n": table.similarity_n + stmt.excluded.similarity_n,
+                },
+            )
+            for i in range(0, len(rows), 5_000):
+                self.session.execute(stmt, rows[i : i + 5_000])
 
     def advance_cursor(self, old: int, new: int) -> bool:
         """Move the cursor from ``old`` to ``new``; False when another refresh moved it first."""
@@ -125,17 +177,19 @@ class ReportsRepository:
     def outcomes(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
         """Return the stored outcomes for (tenant, recommendation) keys."""
         found: dict[tuple[str, str], Outcome] = {}
-        ordered = sorted(keys)
-        for i in range(0, len(ordered), CHUNK):
-            chunk = ordered[i : i + CHUNK]
-            rows = self.session.execute(
-                select(*[getattr(MO, name) for name in _OUTCOME_FIELDS]).where(
-                    tuple_(MO.tenant_id, MO.recommendation_id).in_(chunk)
+        by_tenant: dict[str, list[str]] = {}
+        for tenant, rec_id in sorted(keys):
+            by_tenant.setdefault(tenant, []).append(rec_id)
+        for tenant, ids in by_tenant.items():
+            for i in range(0, len(ids), CHUNK):
+                rows = self.session.execute(
+                    select(*[getattr(MO, name) for name in _OUTCOME_FIELDS]).where(
+                        MO.tenant_id == tenant, MO.recommendation_id.in_(ids[i : i + CHUNK])
+                    )
                 )
-            )
-            for row in rows:
-                outcome = Outcome(*row)
-                found[(outcome.tenant_id, outcome.recommendation_id)] = outcome
+                for row in rows:
+                    outcome = Outcome(*row)
+                    found[(outcome.tenant_id, outcome.recommendation_id)] = outcome
         return found
 
     def rendered_texts(self, recommendation_ids: set[str]) -> dict[str, str]:
@@ -148,7 +202,7 @@ class ReportsRepository:
                     Recommendation.id.in_(ordered[i : i + CHUNK])
                 )
             )
-            texts.update({str(rid): str(text) for rid, text in rows})  # noqa: C416
+            texts.update({str(rid): str(text) for rid, text in rows})
         return texts
 
     def save_outcomes(self, outcomes: list[Outcome]) -> None:
@@ -174,6 +228,15 @@ class ReportsRepository:
         )
         return [Outcome(*row) for row in rows]
 
+    def backdate_request(self, request_id: str, at: datetime) -> None:
+        """Move a served request and its suggestions to ``at`` (used by the demo simulation)."""
+        moment = at.astimezone(UTC)
+        requests = RecommendationRequest
+        self.session.execute(update(requests).where(requests.id == request_id).values(created_at=moment))
+        self.session.execute(
+            update(Recommendation).where(Recommendation.request_id == request_id).values(created_at=moment)
+        )
+
     # --- report queries ------------------------------------------------------------------------
 
     def outcome_counts(
@@ -181,6 +244,14 @@ class ReportsRepository:
     ) -> list[dict[str, Any]]:
         """Count outcomes per group and per ``by`` column, with the sum and count of similarities."""
         groups = group_columns(dims)
+        wanted = (
+            {g.name for g in groups}
+            | set(by)
+            | {f for f in _FILTER_FIELDS if getattr(filters, f) is not None}
+        )
+        cube = pick_cube(wanted, filters.start, filters.end)
+        if cube is not None:
+            return self._cube_counts(cube, filters, [g.name for g in groups], by)
         extra = [getattr(MO, name).label(name) for name in by]
         stmt = (
             select(
@@ -194,6 +265,44 @@ class ReportsRepository:
             .group_by(*groups, *extra)
         )
         return _rows(self.session.execute(stmt))
+
+    def _cube_counts(
+        self, cube: str, filters: Filters, labels: list[str], by: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        table = CUBE_TABLES[cube]
+
+        def col(label: str) -> Any:
+            return getattr(table, CUBE_COLUMNS.get(label, label))
+
+        columns = [col(label).label(label) for label in [*labels, *by]]
+        clauses: list[ColumnElement[bool]] = [table.tenant_id == filters.tenant_id]
+        if filters.start is not None:
+            clauses.append(table.day >= filters.start.astimezone(UTC).date().isoformat())
+        if filters.end is not None:
+            clauses.append(table.day < filters.end.astimezone(UTC).date().isoformat())
+        for name in _FILTER_FIELDS:
+            value = getattr(filters, name)
+            if value is not None:
+                clauses.append(col(name) == value)
+        stmt = (
+            select(
+                *columns,
+                func.sum(table.n).label("n"),
+                func.sum(table.similarity_sum).label("similarity_sum"),
+                func.sum(table.similarity_n).label("similarity_n"),
+            )
+            .where(*clauses)
+            .group_by(*columns)
+            .having(func.sum(table.n) > 0)
+        )
+        rows = _rows(self.session.execute(stmt))
+        for row in rows:
+            for key in ("team", "reason"):
+                if row.get(key) == "":
+                    row[key] = None
+            if row["similarity_n"] == 0:
+                row["similarity_sum"] = None
+        return rows
 
     def delays(self, filters: Filters, dims: Sequence[Dimension]) -> list[dict[str, Any]]:
         """Return p50 and p90 (nearest rank) of time to decision per group, computed in the database."""

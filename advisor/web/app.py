@@ -14,9 +14,9 @@ templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
 def web_routers() -> list[APIRouter]:
     """Return the routers of the browser pages (each page module contributes one)."""
-    from advisor.web import demo
+    from advisor.web import dashboard, demo
 
-    routers: list[APIRouter] = [demo.router]
+    routers: list[APIRouter] = [demo.router, dashboard.router]
     return routers
 
 

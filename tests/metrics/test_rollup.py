@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from advisor.metrics.cubes import CUBES, add_delta, new_deltas
 from advisor.metrics.models import Filters
 from advisor.metrics.rollup import recount, refresh
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
-from advisor.store.reports import ReportsRepository
+from advisor.store.reports import CUBE_COLUMNS, CUBE_TABLES, ReportsRepository
 from advisor.store.tables import FeedbackEvent
 from tests.builders import seed_tenants
 from tests.conftest import Database
@@ -70,6 +71,37 @@ def _state(url: str, tenant: str) -> tuple[list[dict[str, object]], list[dict[st
     return norm(stored), norm(expected), {str(k): int(v) for k, v in raw.items()}
 
 
+def _cubes(url: str) -> dict[str, dict[tuple[object, ...], tuple[int, float, int]]]:
+    engine = make_engine(url)
+    out: dict[str, dict[tuple[object, ...], tuple[int, float, int]]] = {}
+    with make_sessionmaker(engine)() as session:
+        for name, table in CUBE_TABLES.items():
+            keys = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[name])]
+            out[name] = {
+                tuple(getattr(row, k) for k in keys): (row.n, round(row.similarity_sum, 6), row.similarity_n)
+                for row in session.scalars(select(table))
+                if row.n
+            }
+    engine.dispose()
+    return out
+
+
+def _cubes_from_recount(url: str) -> dict[str, dict[tuple[object, ...], tuple[int, float, int]]]:
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        repo = ReportsRepository(session)
+        events = repo.events_after(0, 1_000_000)
+        texts = repo.rendered_texts({e.recommendation_id for e in events})
+    engine.dispose()
+    deltas = new_deltas()
+    for outcome in recount(events, texts).values():
+        add_delta(deltas, None, outcome)
+    return {
+        name: {key: (int(n), round(s, 6), int(k)) for key, (n, s, k) in cells.items() if n}
+        for name, cells in deltas.items()
+    }
+
+
 def test_incremental_refresh_equals_recount(database: Database) -> None:
     _migrated(database.url)
     seed_scenario(database.url)
@@ -84,6 +116,7 @@ def test_incremental_refresh_equals_recount(database: Database) -> None:
     _refresh(database.url, lag_s=0)  # a refresh with nothing new changes nothing
     stored, expected, raw = _state(database.url, "acme")
     assert stored == expected
+    assert _cubes(database.url) == _cubes_from_recount(database.url)
     decisions = Counter(str(row["decision"]) for row in stored)
     assert decisions["edited"] == raw["edited"]
     assert decisions["ignored"] == 1

@@ -56,7 +56,35 @@ def upgrade() -> None:
     )
 
 
+    for name, keys in (
+        ("metric_daily_agent", [("agent_id", 128), ("channel", 16)]),
+        ("metric_daily_pattern", [("pattern_id", 128), ("pattern_version", None), ("intent", 128)]),
+    ):
+        key_columns = [
+            sa.Column(col, sa.Integer() if size is None else sa.String(length=size), nullable=False)
+            for col, size in keys
+        ]
+        op.create_table(
+            name,
+            sa.Column("tenant_id", sa.String(length=64), nullable=False),
+            sa.Column("day", sa.String(length=10), nullable=False),
+            sa.Column("team_id", sa.String(length=128), nullable=False),
+            *key_columns,
+            sa.Column("decision", sa.String(length=16), nullable=False),
+            sa.Column("reason", sa.String(length=32), nullable=False),
+            sa.Column("week", sa.String(length=10), nullable=False),
+            sa.Column("n", sa.Integer(), nullable=False),
+            sa.Column("similarity_sum", sa.Float(), nullable=False),
+            sa.Column("similarity_n", sa.Integer(), nullable=False),
+            sa.PrimaryKeyConstraint(
+                "tenant_id", "day", "team_id", *[c for c, _ in keys], "decision", "reason", name=op.f(f"pk_{name}")
+            ),
+        )
+
+
 def downgrade() -> None:
+    op.drop_table("metric_daily_pattern")
+    op.drop_table("metric_daily_agent")
     op.drop_table("metric_cursors")
     with op.batch_alter_table("metric_outcomes", schema=None) as batch_op:
         batch_op.drop_index("ix_metric_outcomes_tenant_team_agent")

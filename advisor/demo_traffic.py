@@ -1,0 +1,253 @@
+"""A simulated month of contact-centre traffic for the demo tenant, through the real services.
+
+Agents have habits (some accept readily, one edits almost everything, one rejects on policy, some are
+slow); patterns have a hidden quality (a few are great, a few are weak); customers write the demo pack's
+example utterances with noise, plus off-topic messages that make advisor escalate. Every suggestion and
+decision is recorded by the same recommendation and feedback services the API uses.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from advisor.context.models import Channel
+from advisor.feedback.models import Action, FeedbackIn, RejectReason
+from advisor.feedback.service import record
+from advisor.patterns.models import PatternSpec
+from advisor.ranking.rank import HybridRanker
+from advisor.recommendations.models import RecommendationRequest
+from advisor.recommendations.service import recommend
+from advisor.store.decisions import DecisionLog
+from advisor.tenancy.models import ApiRole, Principal
+
+NAMES = ["Dana", "Lee", "Priya", "Marco", "Aiko", "Sam", "Fatima", "Jonas", "Chloe", "Omar", "Ines", "Ravi"]
+OFF_TOPIC = [
+    "can you tell me a joke",
+    "what's the weather like in Paris tomorrow",
+    "do you sell gift cards for the cinema next door",
+    "I want to speak to someone about a job opening",
+    "asdfgh",
+]
+EDIT_TAILS = [" Have a lovely day!", " Thanks for your patience.", " Let me know if there's anything else."]
+EDIT_OPENERS = [("Hi ", "Hello "), ("Hi ", "Hey "), ("good news", "great news"), ("sorry", "so sorry")]
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A simulated agent and their habits."""
+
+    agent_id: str
+    team_id: str
+    eagerness: float  # how readily they take a suggestion as is
+    editing: float  # how often they rewrite instead
+    policy_strict: float  # extra chance of a policy rejection
+    speed_ms: float  # median time to decide
+    channels: tuple[Channel, ...]
+
+
+AGENTS = [
+    Agent("agent-demo", "team-care", 0.75, 0.15, 0.0, 4000, (Channel.chat, Channel.messaging)),
+    Agent("agent-ana", "team-care", 0.85, 0.08, 0.0, 2500, (Channel.chat,)),
+    Agent("agent-ben", "team-care", 0.40, 0.50, 0.0, 9000, (Channel.chat, Channel.email)),
+    Agent("agent-cleo", "team-care", 0.70, 0.15, 0.10, 5000, (Channel.email,)),
+    Agent("agent-dev", "team-care", 0.65, 0.20, 0.0, 14000, (Channel.voice, Channel.chat)),
+    Agent("agent-eva", "team-returns", 0.80, 0.10, 0.0, 3500, (Channel.chat, Channel.messaging)),
+    Agent("agent-finn", "team-returns", 0.60, 0.25, 0.02, 6000, (Channel.email, Channel.chat)),
+    Agent("agent-gus", "team-returns", 0.55, 0.15, 0.0, 7000, (Channel.voice,)),
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one simulated interaction runs on: the tenant's ranker, the decision log, a back-dating hook."""
+
+    ranker: HybridRanker
+    stamp: int
+    log: DecisionLog
+    backdate: Callable[[str, datetime], None]
+
+
+def quality_of(specs: list[PatternSpec], rng: random.Random) -> dict[str, float]:
+    """Give each pattern a hidden quality; a few are made clearly weak and a few excellent."""
+    quality = {s.id: rng.uniform(0.55, 0.9) for s in specs}
+    ids = sorted(quality)
+    for pid in rng.sample(ids, 3):
+        quality[pid] = rng.uniform(0.2, 0.35)
+    for pid in rng.sample(ids, 5):
+        quality[pid] = rng.uniform(0.93, 0.98)
+    return quality
+
+
+def _crm(rng: random.Random) -> dict[str, dict[str, str]]:
+    order = rng.randint(10000, 99999)
+    return {
+        "customer": {
+            "first_name": rng.choice(NAMES),
+            "email": "customer@example.com",
+            "segment": rng.choice(["guest", "silver", "gold", "platinum"]),
+        },
+        "order": {
+            "id": f"A{order}",
+            "status": "shipped",
+            "carrier": rng.choice(["UPS", "DHL", "FedEx"]),
+            "tracking_url": f"https://track.example.com/A{order}",
+            "eta": "Dec 2",
+            "shipped_at": "Nov 24",
+            "item": "rain jacket",
+            "total": "€89.00",
+            "refund_amount": "€89.00",
+            "refund_eta": "Dec 3",
+            "return_deadline": "Dec 20",
+            "purchase_date": "Nov 20",
+            "return_label_url": "https://returns.example.com/label",
+            "payment_method": "Visa 4242",
+            "tracking_number": f"1Z{order}",
+            "shipping_address": "12 Quay Street, Dublin",
+        },
+        "case": {
+            "id": f"C-{order}",
+            "promo_code": "WINTER10",
+            "subscription_plan": "Plus",
+            "subscription_renewal_date": "Dec 15",
+            "amount_due": "€9.99",
+        },
+    }
+
+
+def _utterance(spec: PatternSpec, rng: random.Random) -> str:
+    text = rng.choice(spec.examples) if spec.examples else spec.title
+    if rng.random() < 0.3:
+        text = text.lower()
+    if rng.random() < 0.2:
+        text = "hi, " + text
+    return text
+
+
+def _edit(text: str, rng: random.Random) -> str:
+    old, new = rng.choice(EDIT_OPENERS)
+    edited = text.replace(old, new, 1) if old in text else text
+    return edited + rng.choice(EDIT_TAILS)
+
+
+def simulate_interaction(
+    n: str,
+    at: datetime,
+    specs: list[PatternSpec],
+    quality: dict[str, float],
+    rng: random.Random,
+    tenant_id: str,
+    step: Step,
+) -> str:
+    """Serve one interaction and record what the agent did; return what happened ('escalated', …)."""
+    agent = rng.choice(AGENTS)
+    principal = Principal(
+        tenant_id, ApiRole.agent, key_id="demo-simulation", team_id=agent.team_id, agent_id=agent.agent_id
+    )
+    spec = rng.choice(specs)
+    text = rng.choice(OFF_TOPIC) if rng.random() < 0.07 else _utterance(spec, rng)
+    request = RecommendationRequest.model_validate(
+        {
+            "interaction_id": f"sim-{n}",
+            "channel": rng.choice(agent.channels).value,
+            "locale": "en-US",
+            "agent_id": agent.agent_id,
+            "team_id": agent.team_id,
+            "turns": [{"role": "customer", "text": text, "at": at.isoformat()}],
+            "crm": _crm(rng),
+        }
+    )
+    log = step.log
+    response = recommend(request, principal, step.ranker, step.stamp, log)
+    step.backdate(response.request_id, at)
+    if response.escalate or not response.recommendations:
+        return "escalated"
+    for rec in response.recommendations:
+        _send(log, principal, rec.recommendation_id, f"sim-{n}-{rec.rank}-shown", Action.shown, at)
+    top = response.recommendations[0]
+    if rng.random() < 0.12:
+        return "ignored"
+    ttd = int(rng.lognormvariate(0, 0.5) * agent.speed_ms)
+    done = at + timedelta(milliseconds=ttd)
+    fit = quality.get(top.pattern_id, 0.6)
+    roll = rng.random()
+    event_id = f"sim-{n}-{top.rank}-decision"
+    if rng.random() < agent.policy_strict:
+        _send(
+            log,
+            principal,
+            top.recommendation_id,
+            event_id,
+            Action.rejected,
+            done,
+            ttd,
+            reason=RejectReason.policy,
+        )
+        return "rejected"
+    if roll < fit * agent.eagerness / 0.75:
+        _send(log, principal, top.recommendation_id, event_id, Action.accepted, done, ttd)
+        return "accepted"
+    if roll < fit * agent.eagerness / 0.75 + agent.editing + (1 - fit) * 0.3:
+        _send(
+            log,
+            principal,
+            top.recommendation_id,
+            event_id,
+            Action.edited,
+            done,
+            ttd,
+            final_text=_edit(top.text, rng),
+        )
+        return "edited"
+    reason = rng.choice(
+        [
+            RejectReason.wrong_intent,
+            RejectReason.outdated,
+            RejectReason.tone,
+            RejectReason.missing_info,
+            RejectReason.other,
+        ]
+    )
+    _send(log, principal, top.recommendation_id, event_id, Action.rejected, done, ttd, reason=reason)
+    return "rejected"
+
+
+def _send(
+    log: DecisionLog,
+    principal: Principal,
+    rec_id: str,
+    event_id: str,
+    action: Action,
+    at: datetime,
+    ttd: int | None = None,
+    *,
+    reason: RejectReason | None = None,
+    final_text: str | None = None,
+) -> None:
+    record(
+        FeedbackIn(
+            recommendation_id=rec_id,
+            client_event_id=event_id,
+            action=action,
+            reason=reason,
+            final_text=final_text,
+            time_to_decision_ms=ttd,
+            occurred_at=at,
+        ),
+        principal,
+        log,
+    )
+
+
+def timeline(days: int, per_day: int, rng: random.Random, end: datetime | None = None) -> list[datetime]:
+    """Return interaction times over the last ``days`` days, busier on weekdays and in office hours."""
+    end = end or datetime.now(UTC)
+    start = (end - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    moments: list[datetime] = []
+    for d in range(days):
+        day = start + timedelta(days=d)
+        count = int(per_day * (0.5 if day.weekday() >= 5 else 1.0) * rng.uniform(0.8, 1.2))
+        moments.extend(day + timedelta(hours=rng.triangular(8, 19, 11)) for _ in range(count))
+    return sorted(m for m in moments if m < end)
