@@ -227,10 +227,10 @@ def create_pattern(gov: Governance, principal: Principal, body: PatternCreate) -
     if owner is None:
         raise InvalidInput("give 'owner': the team that owns the pattern", field="owner")
     lifecycle.require_governor(principal, owner)
-    if gov.patterns.head(principal.tenant_id, body.id) is not None:
-        raise lifecycle.DuplicatePattern(f"pattern '{body.id}' already exists", field="id")
     spec = _spec(body.id, 1, owner, body, principal.actor)
-    row = gov.patterns.add_version(principal.tenant_id, spec)
+    row = gov.patterns.add_new_pattern(principal.tenant_id, spec)
+    if row is None:
+        raise lifecycle.DuplicatePattern(f"pattern '{body.id}' already exists", field="id")
     entry = gov.record(
         principal,
         "pattern.create",

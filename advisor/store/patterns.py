@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advisor.patterns.models import Eligibility, PatternSpec, Status
@@ -214,3 +215,13 @@ class PatternRepository:
         head.suspended = suspended
         head.suspend_reason = reason if suspended else None
         self.session.flush()
+
+    def add_new_pattern(self, tenant_id: str, spec: PatternSpec) -> PatternVersion | None:
+        """Insert version 1 of a new pattern; None when the id exists (also when a concurrent create won)."""
+        if self.head(tenant_id, spec.id) is not None:
+            return None
+        try:
+            with self.session.begin_nested():
+                return self.add_version(tenant_id, spec)
+        except IntegrityError:
+            return None
