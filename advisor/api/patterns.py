@@ -11,6 +11,7 @@ from advisor.api.deps import PrincipalDep, SessionDep
 from advisor.errors import Forbidden, InvalidInput
 from advisor.patterns import killswitch, service, transfer
 from advisor.patterns.lifecycle import Transition
+from advisor.patterns.models import Status
 from advisor.patterns.schemas import (
     BulkChangeOut,
     BulkSuspendIn,
@@ -100,9 +101,13 @@ def list_patterns(
     principal: PrincipalDep,
     gov: GovernanceDep,
     owner: Annotated[str | None, Query(max_length=128, description="Only this team's patterns")] = None,
+    status: Annotated[
+        Status | None,
+        Query(description="Only patterns whose latest version has this status (`in_review`: the queue)"),
+    ] = None,
 ) -> list[PatternOut]:
     """List the tenant's patterns: owner, latest version and status, serving version, kill switch."""
-    return service.list_patterns(gov, principal, owner)
+    return service.list_patterns(gov, principal, owner, status)
 
 
 @router.post(

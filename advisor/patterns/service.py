@@ -200,8 +200,10 @@ def done(
     return ChangeOut(pattern=pattern_out(head, rows, with_versions=True), lint=findings or [], audit=audit)
 
 
-def list_patterns(gov: Governance, principal: Principal, owner: str | None = None) -> list[PatternOut]:
-    """Return the tenant's patterns (optionally one team's), by id."""
+def list_patterns(
+    gov: Governance, principal: Principal, owner: str | None = None, status: Status | None = None
+) -> list[PatternOut]:
+    """Return the tenant's patterns (optionally one team's, or those whose latest version has ``status``)."""
     lifecycle.require_reader(principal)
     grouped: dict[str, list[PatternVersion]] = {}
     for row in gov.patterns.all_versions(principal.tenant_id):
@@ -209,7 +211,11 @@ def list_patterns(gov: Governance, principal: Principal, owner: str | None = Non
     out = []
     for head in gov.patterns.heads(principal.tenant_id):
         rows = grouped.get(head.pattern_id)
-        if rows and (owner is None or rows[-1].owner == owner):
+        if (
+            rows
+            and (owner is None or rows[-1].owner == owner)
+            and (status is None or rows[-1].status == status)
+        ):
             out.append(pattern_out(head, rows, with_versions=False))
     return out
 

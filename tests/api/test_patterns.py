@@ -145,6 +145,15 @@ class TestReadPatterns:
         versions = client.get(f"{URL}/lost_package/versions", headers=auth(keys.acme_lead)).json()
         assert [(v["version"], v["status"], v["serving"]) for v in versions] == [(1, "approved", True)]
 
+    def test_review_queue(self, client: TestClient, keys: Keys) -> None:
+        create(client, keys.acme_lead)
+        act(client, keys.acme_lead, "late_parcel", 1, "submit")
+        queue = client.get(URL, params={"status": "in_review"}, headers=auth(keys.acme_admin)).json()
+        assert [p["id"] for p in queue] == ["late_parcel"]
+        bad = client.get(URL, params={"status": "pending"}, headers=auth(keys.acme_admin))
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"] == "status"
+
     def test_unknown_id(self, client: TestClient, keys: Keys) -> None:
         response = client.get(f"{URL}/nope", headers=auth(keys.acme_lead))
         assert response.status_code == 404
