@@ -47,6 +47,14 @@ def read_cases(path: Path) -> Iterator[Case]:
                 raise ValueError(f"{path} line {number}: {exc}") from exc
 
 
+def check_expected(cases: list[Case], pattern_ids: set[str]) -> None:
+    """Raise ValueError naming the first case that expects a pattern id the pack does not have."""
+    for case in cases:
+        unknown = sorted(case.expected - pattern_ids)
+        if unknown:
+            raise ValueError(f"case {case.id}: unknown pattern id {unknown[0]!r} in 'expected'")
+
+
 def evaluate(ranker: Ranker, cases: list[Case], k: int = 3) -> dict[str, Any]:
     """Return top-1/top-3/MRR of the ranking, coverage and precision of what is shown, and latency."""
     hits1 = hits3 = 0

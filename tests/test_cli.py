@@ -146,3 +146,33 @@ def test_banking77_fewshot_beats_baseline(shared_datasets: Path, tmp_path: Path)
         assert result.exit_code == 0, result.output
         scores[ranker] = json.loads(result.output.strip().splitlines()[-1])["top1"]
     assert scores["hybrid"] > scores["baseline"] + 0.1
+
+
+def test_unknown_expected_pattern_id_is_named(tmp_path: Path) -> None:
+    case = {
+        "id": "c9",
+        "expected": ["no_such_pattern"],
+        "context": {
+            "interaction_id": "9",
+            "channel": "chat",
+            "agent_id": "a",
+            "turns": [{"role": "customer", "text": "hi"}],
+        },
+    }
+    (tmp_path / "cases.jsonl").write_text(json.dumps(case) + "\n")
+    result = runner.invoke(
+        app, ["eval", "--patterns", str(TEST_PACK), "--cases", str(tmp_path / "cases.jsonl")]
+    )
+    assert result.exit_code != 0
+    assert isinstance(result.exception, ValueError)
+    assert "no_such_pattern" in str(result.exception)
+    assert "c9" in str(result.exception)
+
+
+def test_malformed_case_line_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "cases.jsonl").write_text('{"id": "1", "context": {"channel": "fax"}}\n')
+    result = runner.invoke(
+        app, ["eval", "--patterns", str(TEST_PACK), "--cases", str(tmp_path / "cases.jsonl")]
+    )
+    assert result.exit_code != 0
+    assert "line 1" in str(result.exception)
