@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 from model2vec import StaticModel
 
-from advisor.ranking.protocols import Vectors
+from advisor.ranking.onnx_embedding import ONNX_MODEL_NAME, OnnxEmbedder
+from advisor.ranking.protocols import Embedder, Vectors
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
@@ -46,3 +47,10 @@ class StaticEmbedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         unit: Vectors = (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
         return unit
+
+
+def make_embedder(name: str) -> Embedder:
+    """Build the embedder called ``name``: a bundled static model or a directory, or the ONNX one."""
+    if name == ONNX_MODEL_NAME:
+        return OnnxEmbedder(name)
+    return StaticEmbedder(name)
