@@ -74,7 +74,13 @@ def eval_run(
     ranker: Annotated[
         str, typer.Option(help="'hybrid' (default) or 'baseline' (nearest-example vote).")
     ] = "hybrid",
-    embedder: Annotated[str | None, typer.Option(help="Embedding model name or directory.")] = None,
+    embedder: Annotated[
+        str | None,
+        typer.Option(
+            help="Embedding model: minilm-static (default), a model2vec directory, "
+            "or onnx-paraphrase-minilm-l3 (extra onnx)."
+        ),
+    ] = None,
 ) -> None:
     """Replay labelled cases and print top1, top3, mrr, coverage, top1_when_answered and latency as JSON."""
     if ctx.invoked_subcommand is not None:
@@ -90,12 +96,12 @@ def eval_run(
 def _ranker(patterns: Path, kind: str, embedder_name: str | None):  # type: ignore[no-untyped-def]
     from advisor.patterns.files import load_patterns
     from advisor.ranking.baseline import NearestExampleVote
-    from advisor.ranking.embedding import StaticEmbedder
+    from advisor.ranking.embedding import make_embedder
     from advisor.ranking.rank import HybridRanker
 
     settings = Settings()
     specs = load_patterns(patterns)
-    embedder = StaticEmbedder(embedder_name or settings.ranking.embedder)
+    embedder = make_embedder(embedder_name or settings.ranking.embedder)
     if kind == "baseline":
         return NearestExampleVote(specs, embedder)
     return HybridRanker(
