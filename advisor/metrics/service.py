@@ -131,36 +131,32 @@ def coverage(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -
     (or "unknown").
     """
     catalogue = repo.pattern_catalogue(filters.tenant_id)
-    interactions: dict[str, dict[str, Any]] = {}
-    for r in repo.served_requests(filters):
-        entry = interactions.setdefault(
-            r["interaction_id"], {"channel": r["channel"], "covered": False, "intent": None, "fallback": None}
-        )
-        if not r["escalate"]:
-            entry["covered"] = True
-            entry["intent"] = entry["intent"] or r["intent"]
-        elif entry["fallback"] is None:
-            top = (r["candidates"] or [None])[0]
-            key = (top.get("pattern_id"), top.get("version")) if isinstance(top, dict) else None
-            entry["fallback"] = catalogue.get(key, ("unknown", ""))[0] if key else "unknown"  # type: ignore[arg-type]
+    covered, alone = repo.interaction_coverage(filters)
     names = [d.value for d in dims]
     groups: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
-    for entry in interactions.values():
-        entry["intent"] = entry["intent"] if entry["covered"] else entry["fallback"] or "unknown"
-        if filters.intent is not None and entry["intent"] != filters.intent:
-            continue
-        counts = groups[tuple(entry[n] for n in names)]
-        counts[0] += 1
-        counts[1] += int(entry["covered"])
+    for row in covered:
+        intent = row["intent"] or "unknown"
+        if filters.intent is None or intent == filters.intent:
+            counts = groups[tuple({"channel": row["channel"], "intent": intent}[n] for n in names)]
+            counts[0] += int(row["n"])
+            counts[1] += int(row["n"])
+    for entry in alone:
+        top = (entry["candidates"] or [None])[0]
+        key = (top.get("pattern_id"), top.get("version")) if isinstance(top, dict) else None
+        intent = catalogue.get(key, ("unknown", ""))[0] if key else "unknown"  # type: ignore[arg-type]
+        if filters.intent is None or intent == filters.intent:
+            groups[tuple({"channel": entry["channel"], "intent": intent}[n] for n in names)][0] += 1
+    if not names:
+        groups.setdefault((), [0, 0])  # an ungrouped report always has its one row
     rows = []
-    for key, (total, covered) in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
-        share = wilson(covered, total)
+    for key, (total, hit) in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
+        share = wilson(hit, total)
         rows.append(
             {
                 **dict(zip(names, key, strict=True)),
                 "interactions": total,
-                "covered": covered,
-                "escalated": total - covered,
+                "covered": hit,
+                "escalated": total - hit,
                 "coverage_rate": share.rate,
                 "coverage_low": share.low,
                 "coverage_high": share.high,

@@ -303,6 +303,17 @@ class MetricOutcome(Base):
         Index("ix_metric_outcomes_tenant_shown", "tenant_id", "shown_at"),
         Index("ix_metric_outcomes_tenant_pattern", "tenant_id", "pattern_id", "pattern_version"),
         Index("ix_metric_outcomes_tenant_team_agent", "tenant_id", "team_id", "agent_id"),
+        Index(
+            "ix_metric_outcomes_tenant_decision",
+            "tenant_id",
+            "decision",
+            "team_id",
+            "agent_id",
+            "intent",
+            "pattern_id",
+            "pattern_version",
+            "decided_at",
+        ),
     )
 
 
@@ -348,3 +359,9 @@ class MetricDailyPattern(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
     similarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
     similarity_n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The coverage report joins each request to its top suggestion (migration 0003_metrics).
+Index(
+    "ix_recommendations_request_rank", Recommendation.request_id, Recommendation.rank, Recommendation.intent
+)

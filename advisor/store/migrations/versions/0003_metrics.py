@@ -47,6 +47,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_metric_outcomes_tenant_team_agent", ["tenant_id", "team_id", "agent_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_metric_outcomes_tenant_decision",
+            ["tenant_id", "decision", "team_id", "agent_id", "intent", "pattern_id", "pattern_version", "decided_at"],
+            unique=False,
+        )
+    # coverage joins each request to its top suggestion
+    with op.batch_alter_table("recommendations", schema=None) as batch_op:
+        batch_op.create_index("ix_recommendations_request_rank", ["request_id", "rank", "intent"], unique=False)
     op.create_table(
         "metric_cursors",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -83,10 +91,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("recommendations", schema=None) as batch_op:
+        batch_op.drop_index("ix_recommendations_request_rank")
     op.drop_table("metric_daily_pattern")
     op.drop_table("metric_daily_agent")
     op.drop_table("metric_cursors")
     with op.batch_alter_table("metric_outcomes", schema=None) as batch_op:
+        batch_op.drop_index("ix_metric_outcomes_tenant_decision")
         batch_op.drop_index("ix_metric_outcomes_tenant_team_agent")
         batch_op.drop_index("ix_metric_outcomes_tenant_pattern")
         batch_op.drop_index("ix_metric_outcomes_tenant_shown")

@@ -1,0 +1,191 @@
+"""The metric roll-ups' reads and writes: cursor and lock, outcome rows, daily cubes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from advisor.metrics.cubes import CUBES, week_of_day
+from advisor.metrics.models import EventRecord, Outcome
+from advisor.store.tables import (
+    FeedbackEvent,
+    MetricCursor,
+    MetricDailyAgent,
+    MetricDailyPattern,
+    MetricOutcome,
+    Recommendation,
+    RecommendationRequest,
+)
+
+CURSOR = "outcomes"
+CHUNK = 500
+MO = MetricOutcome
+OUTCOME_FIELDS = [f.name for f in fields(Outcome)]
+CUBE_TABLES: dict[str, Any] = {"agent": MetricDailyAgent, "pattern": MetricDailyPattern}
+CUBE_COLUMNS = {"team": "team_id", "agent": "agent_id", "pattern": "pattern_id"}
+
+
+class RollupStore:
+    """Keeps the outcome rows and daily cubes; used by the refresh in ``advisor.metrics.rollup``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock(self) -> None:
+        """Take the roll-up's write lock (the cursor row; SQLite's write lock) until the transaction ends."""
+        touched = self.session.execute(
+            update(MetricCursor).where(MetricCursor.name == CURSOR).values(updated_at=datetime.now(UTC))
+        )
+        if not touched.rowcount:  # type: ignore[attr-defined]
+            self.session.execute(
+                self._insert(MetricCursor)
+                .values(name=CURSOR, last_event_id=0, updated_at=datetime.now(UTC))
+                .on_conflict_do_nothing()
+            )
+            self.session.execute(
+                update(MetricCursor).where(MetricCursor.name == CURSOR).values(updated_at=datetime.now(UTC))
+            )
+
+    def _insert(self, table: Any) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+    def cursor(self) -> int:
+        """Return the id of the last feedback event folded into the roll-up."""
+        value = self.session.scalar(select(MetricCursor.last_event_id).where(MetricCursor.name == CURSOR))
+        return int(value or 0)
+
+    def apply_cube_deltas(self, deltas: dict[str, dict[tuple[object, ...], list[float]]]) -> None:
+        """Add the changes to the daily cubes (insert new cells, increment existing ones)."""
+        for cube, cells in deltas.items():
+            table = CUBE_TABLES[cube]
+            names = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[cube])]
+            rows = []
+            for key, (n, sim_sum, sim_n) in cells.items():
+                if n == 0 and sim_n == 0 and abs(sim_sum) < 1e-12:
+                    continue
+                row = dict(zip(names, key, strict=True))
+                row.update(
+                    week=week_of_day(str(row["day"])),
+                    n=int(n),
+                    similarity_sum=float(sim_sum),
+                    similarity_n=int(sim_n),
+                )
+                rows.append(row)
+            if not rows:
+                continue
+            stmt = self._insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=names,
+                set_={
+                    "n": table.n + stmt.excluded.n,
+                    "similarity_sum": table.similarity_sum + stmt.excluded.similarity_sum,
+                    "similarity_n": table.similarity_n + stmt.excluded.similarity_n,
+                },
+            )
+            for i in range(0, len(rows), 5_000):
+                self.session.execute(stmt, rows[i : i + 5_000])
+
+    def advance_cursor(self, old: int, new: int) -> bool:
+        """Move the cursor from ``old`` to ``new``; False when another refresh moved it first."""
+        result = self.session.execute(
+            update(MetricCursor)
+            .where(MetricCursor.name == CURSOR, MetricCursor.last_event_id == old)
+            .values(last_event_id=new, updated_at=datetime.now(UTC))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def events_after(self, after_id: int, limit: int) -> list[EventRecord]:
+        """Return up to ``limit`` feedback events with id above ``after_id``, in id order."""
+        F = FeedbackEvent
+        result = self.session.execute(
+            select(
+                F.id,
+                F.tenant_id,
+                F.recommendation_id,
+                F.agent_id,
+                F.team_id,
+                F.channel,
+                F.pattern_id,
+                F.pattern_version,
+                F.intent,
+                F.action,
+                F.final_text,
+                F.reason,
+                F.time_to_decision_ms,
+                F.occurred_at,
+                F.received_at,
+            )
+            .where(F.id > after_id)
+            .order_by(F.id)
+            .limit(limit)
+        )
+        return [EventRecord(*row) for row in result]  # type: ignore[call-arg]
+
+    def outcomes(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
+        """Return the stored outcomes for (tenant, recommendation) keys."""
+        found: dict[tuple[str, str], Outcome] = {}
+        by_tenant: dict[str, list[str]] = {}
+        for tenant, rec_id in sorted(keys):
+            by_tenant.setdefault(tenant, []).append(rec_id)
+        for tenant, ids in by_tenant.items():
+            for i in range(0, len(ids), CHUNK):
+                rows = self.session.execute(
+                    select(*[getattr(MO, name) for name in OUTCOME_FIELDS]).where(
+                        MO.tenant_id == tenant, MO.recommendation_id.in_(ids[i : i + CHUNK])
+                    )
+                )
+                for row in rows:
+                    outcome = Outcome(*row)
+                    found[(outcome.tenant_id, outcome.recommendation_id)] = outcome
+        return found
+
+    def rendered_texts(self, recommendation_ids: set[str]) -> dict[str, str]:
+        """Return the text each suggestion was shown with."""
+        texts: dict[str, str] = {}
+        ordered = sorted(recommendation_ids)
+        for i in range(0, len(ordered), CHUNK):
+            rows = self.session.execute(
+                select(Recommendation.id, Recommendation.text).where(
+                    Recommendation.id.in_(ordered[i : i + CHUNK])
+                )
+            )
+            texts.update({str(rid): str(text) for rid, text in rows})
+        return texts
+
+    def save_outcomes(self, outcomes: list[Outcome]) -> None:
+        """Insert or update outcome rows (one statement per chunk)."""
+        if not outcomes:
+            return
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(MetricOutcome)
+        keys = ("tenant_id", "recommendation_id")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: stmt.excluded[name] for name in OUTCOME_FIELDS if name not in keys},
+        )
+        payload = [asdict(o) for o in outcomes]
+        for i in range(0, len(payload), 5_000):
+            self.session.execute(stmt, payload[i : i + 5_000])
+
+    def all_outcomes(self, tenant_id: str) -> list[Outcome]:
+        """Return every outcome of a tenant (for audits and the recount test)."""
+        rows = self.session.execute(
+            select(*[getattr(MO, name) for name in OUTCOME_FIELDS]).where(MO.tenant_id == tenant_id)
+        )
+        return [Outcome(*row) for row in rows]
+
+    def backdate_request(self, request_id: str, at: datetime) -> None:
+        """Move a served request and its suggestions to ``at`` (used by the demo simulation)."""
+        moment = at.astimezone(UTC)
+        requests = RecommendationRequest
+        self.session.execute(update(requests).where(requests.id == request_id).values(created_at=moment))
+        self.session.execute(
+            update(Recommendation).where(Recommendation.request_id == request_id).values(created_at=moment)
+        )
