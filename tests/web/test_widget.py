@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -47,6 +50,11 @@ def say(page: Any, text: str) -> None:
     page.locator(f"{WIDGET} section[aria-busy='false']").wait_for()
 
 
+def ready_card(page: Any) -> Any:
+    """The best suggestion with every slot filled (one that can be inserted as is)."""
+    return page.locator(CARD).filter(has_not=page.locator("mark.slot")).first
+
+
 def feedback(settings: Settings, action: str) -> list[FeedbackEvent]:
     engine = create_engine(settings.database_url)
     with Session(engine) as session:
@@ -68,9 +76,8 @@ def decide(page: Any, action: str, click: Any) -> dict[str, Any]:
 
 def test_suggestions_appear_and_accept_is_recorded(desk: Any, settings: Settings, artifacts: Path) -> None:
     say(desk, "where's my order? I'd like to track it")
-    cards = desk.locator(CARD)
-    assert cards.count() >= 1
-    first = cards.first
+    assert desk.locator(CARD).count() >= 1
+    first = ready_card(desk)
     assert "% confident" in first.locator(".conf").inner_text()
     assert first.locator(".why").inner_text().startswith("Why:")
     desk.screenshot(path=artifacts / "demo-suggestions.png", full_page=True)
@@ -85,7 +92,7 @@ def test_suggestions_appear_and_accept_is_recorded(desk: Any, settings: Settings
 
 def test_edit_stores_final_text(desk: Any, settings: Settings, artifacts: Path) -> None:
     say(desk, "where's my order? I'd like to track it")
-    first = desk.locator(CARD).first
+    first = ready_card(desk)
     first.get_by_role("button", name="Edit").click()
     area = first.locator("textarea")
     area.fill("Hi Dana, your order A1001 is on its way — thanks for your patience!")
@@ -162,7 +169,8 @@ def test_keyboard_only(desk: Any) -> None:
         desk.keyboard.press("Tab")
         active = desk.evaluate(
             "(() => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement)"
-            " a = a.shadowRoot.activeElement; return a ? a.textContent : ''; })()"
+            " a = a.shadowRoot.activeElement;"
+            " return a && a.getAttribute('aria-disabled') !== 'true' ? a.textContent : ''; })()"
         )
         if active == "Insert":
             break
@@ -192,3 +200,105 @@ def test_fits_a_320px_sidebar(browser_page: Any, live_server: str, artifacts: Pa
         assert b is not None
         assert b["x"] + b["width"] <= 320
     page.locator(WIDGET).screenshot(path=artifacts / "widget-320px.png")
+
+
+HOST_PAGE = """<!doctype html><html><body>
+<iframe id="advisor" src="{live}/widget" title="advisor" style="width:320px;height:640px;border:0"></iframe>
+<textarea id="reply"></textarea>
+<script>
+const LIVE = "{live}";
+window.addEventListener("message", (event) => {{
+  if (event.origin !== LIVE) return;
+  const data = event.data || {{}};
+  if (data.type === "advisor:ready") {{
+    event.source.postMessage({{type: "advisor:configure",
+      config: {{baseUrl: LIVE, apiKey: "{key}", agentId: "agent-demo"}}}}, LIVE);
+    event.source.postMessage({{type: "advisor:update", context: {{interaction_id: "crm-1", channel: "chat",
+      turns: [{{role: "customer", text: "where's my order? I'd like to track it"}}],
+      crm: {{customer: {{first_name: "Dana", segment: "gold"}},
+             order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "Nov 27"}}}}}}}}, LIVE);
+  }}
+  if (data.type === "advisor:insert") {{
+    const reply = document.getElementById("reply");
+    reply.value = data.detail.text;
+    reply.dataset.filled = "true";
+  }}
+}});
+</script></body></html>"""
+
+
+class HostPage:
+    """A stand-in CRM page served from its own origin (a second loopback port)."""
+
+    def __init__(self) -> None:
+        self.html = ""
+        holder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = holder.html.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def crm() -> Iterator[HostPage]:
+    host = HostPage()
+    yield host
+    host.close()
+
+
+@pytest.fixture
+def other_site() -> Iterator[HostPage]:
+    host = HostPage()
+    yield host
+    host.close()
+
+
+class TestIframe:
+    @pytest.fixture
+    def settings(self, sqlite_url: str, crm: HostPage) -> Settings:
+        """Demo tenant; only the CRM's origin may embed /widget."""
+        return make_settings(
+            sqlite_url, seed_demo=True, patterns_dir=DEMO_PACK_DIR, embed_origins=[crm.origin]
+        )
+
+    def open(self, page: Any, live_server: str, host: HostPage) -> None:
+        key = httpx.get(f"{live_server}/demo/config").json()["api_key"]
+        host.html = HOST_PAGE.format(live=live_server, key=key)
+        page.goto(f"{host.origin}/desk")
+
+    def test_allowed_origin_drives_the_widget_by_post_message(
+        self, browser_page: Any, live_server: str, crm: HostPage, artifacts: Path
+    ) -> None:
+        self.open(browser_page, live_server, crm)
+        frame = browser_page.frame_locator("#advisor")
+        frame.locator(CARD).first.wait_for()
+        card = frame.locator(CARD).filter(has_not=frame.locator("mark.slot")).first
+        text = card.locator(".text").inner_text()
+        card.get_by_role("button", name="Insert").click()
+        browser_page.locator("#reply[data-filled='true']").wait_for()
+        assert browser_page.input_value("#reply") == text
+        browser_page.screenshot(path=artifacts / "widget-iframe.png")
+
+    def test_other_origin_cannot_frame_it(
+        self, browser_page: Any, live_server: str, other_site: HostPage
+    ) -> None:
+        self.open(browser_page, live_server, other_site)
+        browser_page.wait_for_load_state("load")
+        assert browser_page.frame_locator("#advisor").locator(WIDGET).count() == 0
