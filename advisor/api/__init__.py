@@ -7,6 +7,7 @@ from advisor.api import feedback, health, metrics, recommendations, webhooks
 from advisor.api import keys as keys_api
 from advisor.api import patterns as patterns_api
 from advisor.api import policy as policy_api
+from advisor.api import teams as teams_api
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -18,5 +19,6 @@ api_router.include_router(patterns_api.router)
 api_router.include_router(keys_api.router)
 api_router.include_router(policy_api.router)
 api_router.include_router(audit_api.router)
+api_router.include_router(teams_api.router)
 
 __all__ = ["api_router"]

@@ -31,6 +31,7 @@ from advisor.store.patterns import PatternRepository, to_spec
 from advisor.store.tables import PatternHead, PatternVersion
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import Principal
+from advisor.tenancy.rights import check_team
 
 SUBJECT = "pattern"
 
@@ -233,6 +234,7 @@ def create_pattern(gov: Governance, principal: Principal, body: PatternCreate) -
     if owner is None:
         raise InvalidInput("give 'owner': the team that owns the pattern", field="owner")
     lifecycle.require_governor(principal, owner)
+    check_team(gov.patterns.known_teams(principal.tenant_id), owner, "owner")
     spec = _spec(body.id, 1, owner, body, principal.actor)
     row = gov.patterns.add_new_pattern(principal.tenant_id, spec)
     if row is None:

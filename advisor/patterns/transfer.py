@@ -186,8 +186,17 @@ def import_patterns(
     """Store every version or none. Versions arrive as drafts unless an admin imports with ``approve``."""
     if approve and principal.role is not ApiRole.admin:
         raise Forbidden("only an admin may import with approval", field="approve")
+    known = gov.patterns.known_teams(principal.tenant_id)
     for item in items:
         lifecycle.require_governor(principal, item.spec.owner)
+        if known and item.spec.owner not in known:
+            raise _fail(
+                item.file,
+                item.line,
+                f"pattern {item.spec.id}: field 'owner': team '{item.spec.owner}' is not registered",
+                pattern=item.spec.id,
+                field="owner",
+            )
         if gov.patterns.get_version(principal.tenant_id, item.spec.id, item.spec.version) is not None:
             raise _fail(
                 item.file,

@@ -10,6 +10,7 @@ from advisor.patterns.models import Eligibility, PatternSpec, Status
 from advisor.ranking.eligibility import StagePolicy
 from advisor.store.policy import PolicyRepository
 from advisor.store.tables import LibraryStamp, PatternHead, PatternVersion, utcnow
+from advisor.store.tenancy import TenancyRepository
 
 
 def to_spec(row: PatternVersion) -> PatternSpec:
@@ -132,6 +133,10 @@ class PatternRepository:
     def stage_policy(self, tenant_id: str) -> StagePolicy:
         """Return the tenant's stage policy (which risk levels may be suggested)."""
         return PolicyRepository(self.session).get(tenant_id)
+
+    def known_teams(self, tenant_id: str) -> frozenset[str]:
+        """Return the tenant's registered team ids (empty when it registers none)."""
+        return TenancyRepository(self.session).known_teams(tenant_id)
 
     def head(self, tenant_id: str, pattern_id: str) -> PatternHead | None:
         """Return the head of a pattern (serving version, suspension, lock), if the pattern exists."""

@@ -365,3 +365,14 @@ class MetricDailyPattern(Base):
 Index(
     "ix_recommendations_request_rank", Recommendation.request_id, Recommendation.rank, Recommendation.intent
 )
+
+
+class Team(Base):
+    """A team of a tenant: owns patterns, and lead keys govern it (once a tenant registers teams)."""
+
+    __tablename__ = "teams"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(128))

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advisor.store.tables import ApiKey, Tenant, utcnow
+from advisor.store.tables import ApiKey, Team, Tenant, utcnow
 
 KEY_PREFIX = "adv_"
 
@@ -95,3 +95,27 @@ class TenancyRepository:
                 )
             ).all()
         )
+
+    def list_teams(self, tenant_id: str) -> list[Team]:
+        """Return the tenant's registered teams, by id."""
+        return list(self.session.scalars(select(Team).where(Team.tenant_id == tenant_id).order_by(Team.id)))
+
+    def get_team(self, tenant_id: str, team_id: str) -> Team | None:
+        """Return one registered team."""
+        return self.session.get(Team, (tenant_id, team_id))
+
+    def add_team(self, tenant_id: str, team_id: str, name: str, actor: str) -> Team:
+        """Register a team."""
+        row = Team(tenant_id=tenant_id, id=team_id, name=name, created_by=actor)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def known_teams(self, tenant_id: str) -> frozenset[str]:
+        """Return the ids of the tenant's registered teams (empty: the tenant does not register teams)."""
+        return frozenset(self.session.scalars(select(Team.id).where(Team.tenant_id == tenant_id)))
+
+    def rename_team(self, row: Team, name: str) -> None:
+        """Change a team's display name."""
+        row.name = name
+        self.session.flush()

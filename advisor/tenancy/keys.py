@@ -7,13 +7,25 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from advisor.errors import Conflict, Forbidden, NotFound
+from advisor.errors import Conflict, NotFound
 from advisor.patterns.schemas import Strict
 from advisor.store.audit import AuditLog
 from advisor.store.tables import ApiKey
 from advisor.store.tenancy import TenancyRepository
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole, Principal
+from advisor.tenancy.rights import check_team, require_admin
+
+__all__ = [
+    "KeyCreate",
+    "KeyCreated",
+    "KeyOut",
+    "create_key",
+    "list_keys",
+    "require_admin",
+    "revoke_key",
+    "rotate_key",
+]
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 SUBJECT = "api_key"
@@ -76,12 +88,6 @@ def _snapshot(row: ApiKey) -> dict[str, Any]:
     return key_out(row).model_dump(mode="json")
 
 
-def require_admin(principal: Principal) -> None:
-    """Raise Forbidden unless the caller is a tenant admin."""
-    if principal.role is not ApiRole.admin:
-        raise Forbidden(f"role '{principal.role.value}' may not manage this; an admin key is needed")
-
-
 def list_keys(repo: TenancyRepository, principal: Principal) -> list[KeyOut]:
     """Return the tenant's keys, oldest first, without secrets."""
     require_admin(principal)
@@ -91,6 +97,8 @@ def list_keys(repo: TenancyRepository, principal: Principal) -> list[KeyOut]:
 def create_key(repo: TenancyRepository, audit: AuditLog, principal: Principal, body: KeyCreate) -> KeyCreated:
     """Create a key in the caller's tenant and return its secret once."""
     require_admin(principal)
+    if body.team_id is not None:
+        check_team(repo.known_teams(principal.tenant_id), body.team_id, "team_id")
     row, secret = repo.create_key(
         principal.tenant_id, body.role.value, team_id=body.team_id, agent_id=body.agent_id, label=body.label
     )
