@@ -111,6 +111,8 @@ def test_dismiss_with_reason(desk: Any, settings: Settings) -> None:
     first.get_by_label("Why dismiss?").select_option("tone")
     decide(desk, "rejected", lambda: first.get_by_role("button", name="Dismiss").click())
     assert desk.locator(CARD).count() == before - 1
+    focus_kept = "document.querySelector('advisor-suggestions').shadowRoot.activeElement !== null"
+    assert desk.evaluate(focus_kept)  # focus moved on inside the widget, not lost to the page
     [row] = feedback(settings, "rejected")
     assert row.reason == "tone"
 

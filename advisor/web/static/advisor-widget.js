@@ -394,6 +394,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       this.emit("advisor:insert", { text: rec.text, recommendation_id: rec.recommendation_id, pattern_id: rec.pattern_id, action: "accepted" });
       this.decided(card, "Inserted.");
       this.status.textContent = `Inserted “${rec.title}”.`;
+      this.keepFocus();
     }
 
     edit(card) {
@@ -438,7 +439,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       card.warn.hidden = true;
       this.decided(card, action === "edited" ? "Edited and inserted." : "Inserted.");
       this.status.textContent = `Inserted your edit of “${rec.title}”.`;
-      this.focusHeading();
+      this.keepFocus();
     }
 
     askReason(card) {
@@ -464,12 +465,19 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       this.cards.delete(rec.pattern_id);
       this.empty.hidden = this.cards.size > 0 || !this.notice.hidden;
       this.status.textContent = `Dismissed “${rec.title}”.`;
-      this.focusHeading();
+      this.keepFocus();
     }
 
     cancel(card) {
       this.fill(card, card.rec);
       card.actions.querySelector("button").focus();
+    }
+
+    /** After a decision removed the focused button: go on to the next suggestion, unless the host moved focus. */
+    keepFocus() {
+      const active = document.activeElement;
+      if (this.shadowRoot.activeElement || (active && active !== document.body && active !== this)) return;
+      this.focusHeading();
     }
 
     focusHeading() {
