@@ -6,9 +6,9 @@ advisor never imports ``connectors`` by name. A loaded object is sorted by the P
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Protocol, runtime_checkable
 
 from advisor.patterns.models import PatternSpec
@@ -74,14 +74,14 @@ class Registry:
     event_sinks: dict[str, Callable[..., EventSink]] = field(default_factory=dict)
 
 
-def load_registry(group: str = ENTRY_POINT_GROUP) -> Registry:
+def load_registry(group: str = ENTRY_POINT_GROUP, found: Iterable[EntryPoint] | None = None) -> Registry:
     """Load every entry point of ``group``; a broken plugin raises (no silent fallback).
 
     Each entry point names a class; it is filed under every Protocol its instances would satisfy,
     judged by the methods the class defines.
     """
     registry = Registry()
-    for ep in entry_points(group=group):
+    for ep in entry_points(group=group) if found is None else found:
         target = ep.load()
         found = False
         for proto, bucket in (

@@ -109,3 +109,12 @@ class TestDeleteWebhook:
         assert client.delete(f"{URL}/{created['id']}", headers=auth(keys.acme_admin)).status_code == 204
         assert client.get(URL, headers=auth(keys.acme_admin)).json() == {"items": []}
         assert client.delete(f"{URL}/{created['id']}", headers=auth(keys.acme_admin)).status_code == 404
+
+
+def test_openapi_has_an_example_for_each_webhook_endpoint(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    create = paths["/v1/webhooks"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["example"]["events"]
+    assert "example" in create["responses"]["201"]["content"]["application/json"]
+    assert "example" in paths["/v1/webhooks"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert "example" in paths["/demo/config"]["get"]["responses"]["200"]["content"]["application/json"]
