@@ -83,7 +83,7 @@ def load_registry(group: str = ENTRY_POINT_GROUP, found: Iterable[EntryPoint] | 
     registry = Registry()
     for ep in entry_points(group=group) if found is None else found:
         target = ep.load()
-        found = False
+        matched = False
         for proto, bucket in (
             (ContextSource, registry.context_sources),
             (PatternSource, registry.pattern_sources),
@@ -92,7 +92,7 @@ def load_registry(group: str = ENTRY_POINT_GROUP, found: Iterable[EntryPoint] | 
             methods = [m for m in dir(proto) if not m.startswith("_") and callable(getattr(proto, m, None))]
             if all(callable(getattr(target, m, None)) for m in methods):
                 bucket[ep.name] = target
-                found = True
-        if not found:
+                matched = True
+        if not matched:
             raise TypeError(f"entry point '{ep.name}' ({ep.value}) implements no advisor connector Protocol")
     return registry
