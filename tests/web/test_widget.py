@@ -159,6 +159,7 @@ def test_script_in_customer_message_renders_inert(desk: Any, artifacts: Path) ->
     turn = desk.locator("#turns li.customer").last
     assert hostile in turn.inner_text()
     assert desk.locator("#turns img, #turns script").count() == 0
+    assert desk.locator(f"{WIDGET} img, {WIDGET} script").count() == 0
     assert desk.evaluate("window.__pwned") is None
     desk.screenshot(path=artifacts / "demo-hostile-message.png", full_page=True)
 
@@ -185,6 +186,29 @@ def test_keyboard_only(desk: Any) -> None:
     with desk.expect_response(lambda r: r.url.endswith("/v1/feedback")):
         desk.keyboard.press("Enter")
     assert desk.input_value("#reply") != ""
+
+
+CONTRAST = """(selectors) => {
+  const root = document.querySelector('advisor-suggestions').shadowRoot;
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((acc, v, i) => acc + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (el) => { for (; el; el = el.parentElement || el.getRootNode().host) {
+      const c = rgb(getComputedStyle(el).backgroundColor); if (c.length === 3 || c[3] > 0) return c; }
+    return [255, 255, 255]; };
+  return selectors.map((sel) => { const el = root.querySelector(sel); if (!el) return [sel, null];
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    return [sel, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; });
+}"""
+
+
+def test_text_contrast_is_sufficient(desk: Any) -> None:
+    desk.fill("input[name='customer.first_name']", "")
+    say(desk, "I forgot my password")
+    selectors = [".title", ".conf", ".text", ".why", ".warn", "mark.slot", "button", "button.secondary", "h2"]
+    ratios = dict(desk.evaluate(CONTRAST, selectors))
+    assert all(ratio is not None and ratio >= 4.5 for ratio in ratios.values()), ratios
 
 
 def test_fits_a_320px_sidebar(browser_page: Any, live_server: str, artifacts: Path) -> None:
