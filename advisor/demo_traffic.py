@@ -71,14 +71,28 @@ class Step:
 
 
 def quality_of(specs: list[PatternSpec], rng: random.Random) -> dict[str, float]:
-    """Give each pattern a hidden quality; a few are made clearly weak and a few excellent."""
-    quality = {s.id: rng.uniform(0.55, 0.9) for s in specs}
-    ids = sorted(quality)
-    for pid in rng.sample(ids, 3):
+    """Give each pattern a hidden quality: among the popular ones a few are excellent and a few weak."""
+    ids = [s.id for s in specs]
+    quality = {pid: rng.uniform(0.6, 0.88) for pid in ids}
+    popular = ids[:15]
+    for pid in rng.sample(popular[:8], 3):
+        quality[pid] = rng.uniform(0.95, 0.99)
+    for pid in rng.sample(popular[8:], 3):
         quality[pid] = rng.uniform(0.2, 0.35)
-    for pid in rng.sample(ids, 5):
-        quality[pid] = rng.uniform(0.93, 0.98)
     return quality
+
+
+def popularity(specs: list[PatternSpec], rng: random.Random) -> list[PatternSpec]:
+    """Order patterns by how often customers need them (a few intents make most of the traffic)."""
+    ordered = list(specs)
+    rng.shuffle(ordered)
+    return ordered
+
+
+def pick(specs: list[PatternSpec], rng: random.Random) -> PatternSpec:
+    """Draw a pattern with Zipf-like weights over the popularity order."""
+    weights = [1 / (rank + 1) ** 0.9 for rank in range(len(specs))]
+    return rng.choices(specs, weights=weights, k=1)[0]
 
 
 def _crm(rng: random.Random) -> dict[str, dict[str, str]]:
@@ -140,13 +154,14 @@ def simulate_interaction(
     rng: random.Random,
     tenant_id: str,
     step: Step,
+    focus: PatternSpec | None = None,
 ) -> str:
     """Serve one interaction and record what the agent did; return what happened ('escalated', …)."""
     agent = rng.choice(AGENTS)
     principal = Principal(
         tenant_id, ApiRole.agent, key_id="demo-simulation", team_id=agent.team_id, agent_id=agent.agent_id
     )
-    spec = rng.choice(specs)
+    spec = focus if focus is not None and rng.random() < 0.1 else pick(specs, rng)
     text = rng.choice(OFF_TOPIC) if rng.random() < 0.07 else _utterance(spec, rng)
     request = RecommendationRequest.model_validate(
         {
@@ -174,7 +189,7 @@ def simulate_interaction(
     fit = quality.get(top.pattern_id, 0.6)
     roll = rng.random()
     event_id = f"sim-{n}-{top.rank}-decision"
-    if rng.random() < agent.policy_strict:
+    if top.risk.value != "low" and rng.random() < agent.policy_strict * 3:  # policy worries: riskier patterns
         _send(
             log,
             principal,
@@ -189,7 +204,7 @@ def simulate_interaction(
     if roll < fit * agent.eagerness / 0.75:
         _send(log, principal, top.recommendation_id, event_id, Action.accepted, done, ttd)
         return "accepted"
-    if roll < fit * agent.eagerness / 0.75 + agent.editing + (1 - fit) * 0.3:
+    if roll < fit * agent.eagerness / 0.75 + agent.editing * 0.6 + (1 - fit) * 0.25:
         _send(
             log,
             principal,

@@ -24,7 +24,7 @@ def seed(
 ) -> None:
     """Simulate agents with different habits using the demo pack, through the real services."""
     from advisor.bootstrap import build_ranker_factory, prepare_store
-    from advisor.demo_traffic import Step, quality_of, simulate_interaction, timeline
+    from advisor.demo_traffic import Step, popularity, quality_of, simulate_interaction, timeline
     from advisor.metrics.rollup import refresh
     from advisor.recommendations.library import LibraryCache
     from advisor.settings import Settings
@@ -45,6 +45,7 @@ def seed(
         raise typer.BadParameter(
             "this store has no demo tenant with approved patterns (start from an empty store)"
         )
+    specs = popularity(specs, rng)
     quality = quality_of(specs, rng)
     moments = timeline(days, per_day, rng)
     upgrade_at = len(moments) // 2
@@ -64,7 +65,11 @@ def seed(
                 ReportsRepository(session).backdate_request,
             )
             for n, at in enumerate(moments[start : start + 100], start=start):
-                outcomes[simulate_interaction(f"{run}-{n}", at, specs, quality, rng, DEMO_TENANT, step)] += 1
+                outcomes[
+                    simulate_interaction(
+                        f"{run}-{n}", at, specs, quality, rng, DEMO_TENANT, step, focus=improved
+                    )
+                ] += 1
     with factory() as session, session.begin():
         refresh(ReportsRepository(session), lag_s=0)
     engine.dispose()
@@ -85,7 +90,7 @@ def seed(
 
 def _improvable(specs: list[PatternSpec], quality: dict[str, float]) -> PatternSpec | None:
     """Pick the weakest pattern as the one whose next version fixes it."""
-    return min(specs, key=lambda s: quality[s.id]) if specs else None
+    return min(specs[:15], key=lambda s: quality[s.id]) if specs else None
 
 
 def _publish_v2(patterns: PatternRepository, spec: PatternSpec, tenant: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,7 +89,7 @@ class RollupStore:
                 },
             )
             for i in range(0, len(rows), 5_000):
-                self.session.execute(stmt, rows[i : i + 5_000])
+                self.session.connection().execute(stmt, rows[i : i + 5_000])
 
     def advance_cursor(self, old: int, new: int) -> bool:
         """Move the cursor from ``old`` to ``new``; False when another refresh moved it first."""
@@ -170,9 +170,11 @@ class RollupStore:
             index_elements=list(keys),
             set_={name: stmt.excluded[name] for name in OUTCOME_FIELDS if name not in keys},
         )
-        payload = [asdict(o) for o in outcomes]
+        payload = [
+            {name: getattr(o, name) for name in OUTCOME_FIELDS} for o in outcomes
+        ]  # asdict deep-copies
         for i in range(0, len(payload), 5_000):
-            self.session.execute(stmt, payload[i : i + 5_000])
+            self.session.connection().execute(stmt, payload[i : i + 5_000])
 
     def all_outcomes(self, tenant_id: str) -> list[Outcome]:
         """Return every outcome of a tenant (for audits and the recount test)."""

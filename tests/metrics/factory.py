@@ -173,19 +173,26 @@ class EventFactory:
         )
         self.session.flush()
 
-    def decided(self, action: str, *, at: datetime = T0, ttd_ms: int = 4000, **kwargs: object) -> str:
-        """Store a suggestion with a 'shown' event and one decision; return its id."""
-        final_text = kwargs.pop("final_text", None)
-        reason = kwargs.pop("reason", None)
-        rec_id = self.suggestion(at=at, **kwargs)  # type: ignore[arg-type]
+    def decided(
+        self,
+        action: str,
+        *,
+        at: datetime = T0,
+        ttd_ms: int = 4000,
+        final_text: str | None = None,
+        reason: str | None = None,
+        pattern: str = "lost_package",
+        version: int = 1,
+        agent: str = "agent-1",
+        team: str | None = "team-a",
+        channel: str = "chat",
+    ) -> str:
+        """Store a suggestion with a 'shown' event and one decision (none for 'ignored'); return its id."""
+        rec_id = self.suggestion(
+            at=at, pattern=pattern, version=version, agent=agent, team=team, channel=channel
+        )
         self.event(rec_id, "shown", at=at)
         if action != "ignored":
-            self.event(
-                rec_id,
-                action,
-                at=at + timedelta(milliseconds=ttd_ms),
-                ttd_ms=ttd_ms,
-                final_text=final_text,
-                reason=reason,  # type: ignore[arg-type]
-            )
+            done = at + timedelta(milliseconds=ttd_ms)
+            self.event(rec_id, action, at=done, ttd_ms=ttd_ms, final_text=final_text, reason=reason)
         return rec_id

@@ -23,12 +23,12 @@ def seed_scenario(url: str) -> None:
     f.decided("rejected", at=T0, reason="tone", ttd_ms=2000)
     f.decided("ignored", at=T0)
     # agent-2, week 1: 1 accepted, 1 edited, 3 rejected (1 policy, 2 wrong_intent), on email.
-    a2 = {"agent": "agent-2", "channel": "email"}
-    f.decided("accepted", at=T0, **a2)
-    f.decided("edited", at=T0, final_text=EDIT_SORRY, **a2)
-    f.decided("rejected", at=T0, reason="policy", **a2)
-    f.decided("rejected", at=T0, reason="wrong_intent", **a2)
-    f.decided("rejected", at=T0, reason="wrong_intent", **a2)
+    a2, email = "agent-2", "email"
+    f.decided("accepted", at=T0, agent=a2, channel=email)
+    f.decided("edited", at=T0, final_text=EDIT_SORRY, agent=a2, channel=email)
+    f.decided("rejected", at=T0, reason="policy", agent=a2, channel=email)
+    f.decided("rejected", at=T0, reason="wrong_intent", agent=a2, channel=email)
+    f.decided("rejected", at=T0, reason="wrong_intent", agent=a2, channel=email)
     # agent-1 also uses a rival pattern for the same intent twice (choice consistency).
     for _ in range(2):
         f.decided("accepted", at=T0, pattern="lost_package_short")

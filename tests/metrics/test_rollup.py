@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from advisor.metrics.cubes import CUBES, add_delta, new_deltas
-from advisor.metrics.models import Filters
+from advisor.metrics.models import Filters, Outcome
 from advisor.metrics.rollup import recount, refresh
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
@@ -54,10 +54,10 @@ def _state(url: str, tenant: str) -> tuple[list[dict[str, object]], list[dict[st
     engine.dispose()
     expected = [o for (t, _), o in recount(events, texts).items() if t == tenant]
 
-    def norm(rows: list[object]) -> list[dict[str, object]]:
+    def norm(rows: list[Outcome]) -> list[dict[str, object]]:
         out = []
         for row in rows:
-            d = asdict(row)  # type: ignore[call-overload]
+            d = asdict(row)
             for key in ("shown_at", "shown_event_at", "decided_at"):
                 if d[key] is not None:
                     d[key] = (
