@@ -26,6 +26,7 @@ class OutcomeStore(Protocol):
     """What the refresh needs from the store."""
 
     def lock(self) -> None: ...
+    def latest_event_id(self) -> int: ...
     def cursor(self) -> int: ...
     def events_after(self, after_id: int, limit: int) -> list[EventRecord]: ...
     def outcomes(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Outcome]: ...
@@ -128,6 +129,8 @@ def refresh(
     store: OutcomeStore, *, lag_s: float = 30.0, batch: int = 20_000, now: datetime | None = None
 ) -> RefreshResult:
     """Fold every event after the cursor into the outcome roll-up; return counts and the new cursor."""
+    if store.latest_event_id() <= store.cursor():
+        return RefreshResult(0, 0, store.cursor(), False)  # nothing new: no lock, no write
     store.lock()  # one refresh at a time: the cube increments must not be applied twice
     start = store.cursor()
     horizon = (now or datetime.now(UTC)) - timedelta(seconds=lag_s)

@@ -6,7 +6,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,10 @@ class RollupStore:
     def _insert(self, table: Any) -> Any:
         dialect = self.session.get_bind().dialect.name
         return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+    def latest_event_id(self) -> int:
+        """Return the highest feedback event id (0 when there is none)."""
+        return int(self.session.scalar(select(func.max(FeedbackEvent.id))) or 0)
 
     def cursor(self) -> int:
         """Return the id of the last feedback event folded into the roll-up."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -155,3 +156,29 @@ def test_time_to_decision_falls_back_to_the_shown_event(database: Database, ttd:
     _refresh(database.url, lag_s=0)
     stored, _, _ = _state(database.url, "acme")
     assert stored[0]["ttd_ms"] == (7000 if ttd is None else ttd)
+
+
+def test_concurrent_refreshes_count_once(database: Database) -> None:
+    _migrated(database.url)
+    seed_scenario(database.url)
+    engine = make_engine(database.url)
+    factory = make_sessionmaker(engine)
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            with factory() as session, session.begin():
+                refresh(ReportsRepository(session), lag_s=0, batch=5)
+        except BaseException as exc:  # collected and re-raised in the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    engine.dispose()
+    assert errors == []
+    assert _cubes(database.url) == _cubes_from_recount(database.url)
