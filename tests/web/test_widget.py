@@ -328,3 +328,44 @@ class TestIframe:
         self.open(browser_page, live_server, other_site)
         browser_page.wait_for_load_state("load")
         assert browser_page.frame_locator("#advisor").locator(WIDGET).count() == 0
+
+
+SCRIPT_TAG_PAGE = """<!doctype html><html><body>
+<script src="{live}/static/advisor-widget.js"></script>
+<div style="width:320px"><advisor-suggestions id="advisor"></advisor-suggestions></div>
+<textarea id="reply"></textarea>
+<script>
+const el = document.getElementById("advisor");
+el.configure({{baseUrl: "{live}", apiKey: "{key}", agentId: "agent-demo"}});
+el.addEventListener("advisor:insert", (e) => {{
+  const reply = document.getElementById("reply");
+  reply.value = e.detail.text;
+  reply.dataset.filled = "true";
+}});
+el.update({{interaction_id: "crm-2", channel: "chat",
+  turns: [{{role: "customer", text: "where's my order? I'd like to track it"}}],
+  crm: {{customer: {{first_name: "Dana", segment: "gold"}},
+         order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "Nov 27"}}}}}});
+</script></body></html>"""
+
+
+class TestScriptTag:
+    @pytest.fixture
+    def settings(self, sqlite_url: str, crm: HostPage) -> Settings:
+        """Demo tenant; the CRM's origin may call the API from its pages (CORS)."""
+        return make_settings(
+            sqlite_url, seed_demo=True, patterns_dir=DEMO_PACK_DIR, cors_origins=[crm.origin]
+        )
+
+    def test_one_script_tag_on_another_origin(
+        self, browser_page: Any, live_server: str, crm: HostPage
+    ) -> None:
+        key = httpx.get(f"{live_server}/demo/config").json()["api_key"]
+        crm.html = SCRIPT_TAG_PAGE.format(live=live_server, key=key)
+        browser_page.goto(f"{crm.origin}/desk")
+        browser_page.locator(CARD).first.wait_for()
+        card = ready_card(browser_page)
+        text = card.locator(".text").inner_text()
+        decide(browser_page, "accepted", lambda: card.get_by_role("button", name="Insert").click())
+        browser_page.locator("#reply[data-filled='true']").wait_for()
+        assert browser_page.input_value("#reply") == text
