@@ -87,10 +87,13 @@ def eval_run(
         return
     if patterns is None or cases is None:
         raise typer.BadParameter("--patterns and --cases are required")
-    from advisor.evaluation import evaluate, read_cases
+    from advisor.evaluation import check_expected, evaluate, read_cases
+    from advisor.patterns.files import load_patterns
 
+    loaded = list(read_cases(cases))
+    check_expected(loaded, {spec.id for spec in load_patterns(patterns)})
     chosen = _ranker(patterns, ranker, embedder)
-    print(json.dumps(evaluate(chosen, list(read_cases(cases)), k=k)))
+    print(json.dumps(evaluate(chosen, loaded, k=k)))
 
 
 def _ranker(patterns: Path, kind: str, embedder_name: str | None):  # type: ignore[no-untyped-def]
