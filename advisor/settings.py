@@ -47,6 +47,7 @@ class WebhookSettings(BaseModel):
     backoff_initial_s: float = Field(default=5.0, ge=0.0)
     backoff_max_s: float = Field(default=3600.0, ge=0.0)
     lease_s: float = Field(default=60.0, gt=0.0)
+    retention_days: float = Field(default=7.0, gt=0.0, description="Finished deliveries are kept this long.")
 
 
 class LlmSettings(BaseModel):

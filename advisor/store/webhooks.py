@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from advisor.store.tables import FeedbackEvent, WebhookDelivery, WebhookSubscription, utcnow
@@ -159,6 +159,16 @@ class WebhookRepository:
                     )
                 )
         return claimed
+
+    def prune(self, before: datetime) -> int:
+        """Delete finished deliveries (delivered or given up) older than ``before``; return how many."""
+        result = self.session.execute(
+            delete(WebhookDelivery).where(
+                WebhookDelivery.status != PENDING,
+                func.coalesce(WebhookDelivery.delivered_at, WebhookDelivery.created_at) < before,
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def release(self, delivery_ids: list[int], at: datetime) -> None:
         """Give claimed deliveries back to the queue, due at ``at``."""

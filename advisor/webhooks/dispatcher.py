@@ -24,6 +24,7 @@ from advisor.webhooks.delivery import DeliveryError, WebhookSink
 from advisor.webhooks.models import WebhookEvent
 
 logger = logging.getLogger("advisor.webhooks")
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class WebhookDispatcher:
@@ -43,6 +44,7 @@ class WebhookDispatcher:
         self.settings = settings
         self.clock = clock
         self._wake = asyncio.Event()
+        self._pruned_at: datetime | None = None
 
     def wake(self) -> None:
         """Start the next round now instead of at the next poll."""
@@ -91,8 +93,19 @@ class WebhookDispatcher:
             sent += 1
         return sent
 
+    def prune(self) -> int:
+        """Delete finished deliveries older than the retention period (at most once an hour)."""
+        now = self.clock()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return 0
+        self._pruned_at = now
+        with self.factory() as session, session.begin():
+            before = now - timedelta(days=self.settings.retention_days)
+            return WebhookRepository(session).prune(before)
+
     async def drain_once(self) -> int:
         """Run one round; return how many deliveries were accepted."""
+        await asyncio.to_thread(self.prune)
         claimed = await asyncio.to_thread(self._claim)
         by_subscription: dict[str, list[DueDelivery]] = defaultdict(list)
         for delivery in claimed:

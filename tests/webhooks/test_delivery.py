@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 import respx
 from fastapi.testclient import TestClient
 
+from advisor.settings import WebhookSettings
 from advisor.store import Session, sessionmaker
 from advisor.store.tables import utcnow
 from advisor.store.webhooks import WebhookRepository
@@ -17,6 +19,7 @@ from advisor.webhooks import verify_signature
 from advisor.webhooks.dispatcher import WebhookDispatcher
 from advisor.webhooks.service import publish_pattern_change
 from tests.builders import Keys, auth, make_context
+from tests.webhooks.conftest import ZERO_WAIT
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "webhook"
 HEALTHY = "https://healthy.example.com/hooks"
@@ -183,3 +186,27 @@ class TestDelivery:
         give_feedback(client, keys)
         with factory() as session:
             assert WebhookRepository(session).claim_due(utcnow(), utcnow(), 10) == []
+
+
+async def test_finished_deliveries_are_pruned_after_retention(
+    client: TestClient, keys: Keys, factory: sessionmaker[Session]
+) -> None:
+    subscribe(client, keys, HEALTHY)
+    give_feedback(client, keys, n=2)
+    now = utcnow()
+    async with httpx.AsyncClient() as http:
+        settings = WebhookSettings(backoff_initial_s=0.0, retention_days=1.0)
+        today = WebhookDispatcher(factory, http, ZERO_WAIT, settings, clock=lambda: now)
+        with respx.mock:
+            respx.post(HEALTHY).mock(return_value=httpx.Response(200))
+            assert await today.drain_once() == 2
+        assert today.prune() == 0  # pruned at most once an hour
+        later = WebhookDispatcher(factory, http, ZERO_WAIT, settings, clock=lambda: now + timedelta(days=2))
+        assert later.prune() == 2
+    with factory() as session:
+        assert (
+            WebhookRepository(session).deliveries_for(
+                "acme", client.get("/v1/webhooks", headers=auth(keys.acme_admin)).json()["items"][0]["id"]
+            )
+            == []
+        )
