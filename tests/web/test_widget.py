@@ -145,6 +145,23 @@ def test_refresh_keeps_an_edit_in_progress(desk: Any) -> None:
     assert desk.locator(f"{CARD} textarea").input_value() == "Half-written reply"
 
 
+WATCH_LIST = """() => {
+  const list = document.querySelector('advisor-suggestions').shadowRoot.querySelector('ol');
+  window.__minCards = list.children.length;
+  new MutationObserver(() => { window.__minCards = Math.min(window.__minCards, list.children.length); })
+    .observe(list, { childList: true });
+}"""
+
+
+def test_refresh_does_not_blank_the_list(desk: Any) -> None:
+    say(desk, "where's my order? I'd like to track it")
+    assert desk.locator(CARD).count() >= 1
+    desk.evaluate(WATCH_LIST)
+    say(desk, "has my order shipped yet?")
+    assert desk.locator(CARD).count() >= 1
+    assert desk.evaluate("window.__minCards") >= 1  # never emptied while the new answer was merged
+
+
 def test_escalation_says_handle_personally(desk: Any) -> None:
     say(desk, "zxqv blorptang fnord")
     notice = desk.locator(f"{WIDGET} .notice")
