@@ -1,7 +1,8 @@
 """Daily roll-up cubes beside the outcome rows, so that most reports read thousands of rows, not millions.
 
-Each cube counts outcomes (n, similarity sum and count) per day and a few dimensions; every change of an
-outcome adds its new cell and subtracts its old one, so a cube always equals a recount of the outcomes.
+Each cube counts outcomes (n, similarity sum and count, a delay histogram) per day and a few dimensions;
+every change of an outcome adds its new cell and subtracts its old one, so a cube always equals a recount
+of the outcomes.
 A report is served from the smallest cube that holds every column it filters or groups on, and from the
 outcome rows otherwise (or when its period does not fall on whole UTC days).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
+from advisor.metrics.delay import BUCKETS, bucket_of
 from advisor.metrics.models import Outcome
 
 CUBES: dict[str, tuple[str, ...]] = {
@@ -18,6 +20,7 @@ CUBES: dict[str, tuple[str, ...]] = {
     "pattern": ("day", "team", "pattern", "pattern_version", "intent", "decision", "reason"),
 }
 _ATTR = {"team": "team_id", "agent": "agent_id", "pattern": "pattern_id"}
+MEASURES = ["n", "similarity_sum", "similarity_n", "ttd_sum", "ttd_n", *(f"d{i:02d}" for i in range(BUCKETS))]
 Cell = tuple[object, ...]
 Deltas = dict[str, dict[Cell, list[float]]]
 
@@ -46,11 +49,15 @@ def add_delta(deltas: Deltas, before: Outcome | None, after: Outcome) -> None:
 
 
 def _bump(cells: dict[Cell, list[float]], key: Cell, outcome: Outcome, sign: int) -> None:
-    entry = cells.setdefault(key, [0, 0.0, 0])
+    entry = cells.setdefault(key, [0.0] * len(MEASURES))
     entry[0] += sign
     if outcome.similarity is not None:
         entry[1] += sign * outcome.similarity
         entry[2] += sign
+    if outcome.ttd_ms is not None:
+        entry[3] += sign * outcome.ttd_ms
+        entry[4] += sign
+        entry[5 + bucket_of(outcome.ttd_ms)] += sign
 
 
 def new_deltas() -> Deltas:

@@ -104,6 +104,7 @@ class Outcome:
     reported_ttd_ms: int | None = None
     ttd_ms: int | None = None
     similarity: float | None = None
+    ttd_bucket: int | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from advisor.metrics.consistency import text_similarity
 from advisor.metrics.cubes import Deltas, add_delta, new_deltas
+from advisor.metrics.delay import bucket_of
 from advisor.metrics.models import Decision, EventRecord, Outcome, as_utc
 
 logger = logging.getLogger("advisor.metrics")
@@ -83,6 +84,7 @@ def fold(outcome: Outcome | None, event: EventRecord, rendered: str | None) -> O
             outcome.reported_ttd_ms = event.time_to_decision_ms
             outcome.similarity = _similarity(event, rendered)
     outcome.ttd_ms = _time_to_decision(outcome)
+    outcome.ttd_bucket = None if outcome.ttd_ms is None else bucket_of(outcome.ttd_ms)
     return outcome
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from advisor.metrics.consistency import choice_rows, outlier_rows
+from advisor.metrics.delay import percentile
 from advisor.metrics.edits import top_edits
 from advisor.metrics.models import Dimension, Filters, Table, Thresholds
 from advisor.metrics.rates import rate_rows, similarity_rows
@@ -52,20 +53,24 @@ def outliers(repo: ReportsRepository, filters: Filters, alpha: float) -> Table:
 
 
 def delay(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:
-    """Time from shown to decision: p50 and p90 per group (nearest rank)."""
+    """Time from shown to decision per group: p50 and p90 (from the delay histogram) and the exact mean."""
     names = labels(dims)
-    rows = [
-        {
-            **{k: r[k] for k in names},
-            "n": int(r["n"]),
-            "p50_ms": r["p50_ms"],
-            "p90_ms": r["p90_ms"],
-            "mean_ms": None if r["mean_ms"] is None else round(float(r["mean_ms"]), 1),
-        }
-        for r in repo.delays(filters, dims)
-    ]
+    rows = []
+    for r in repo.delays(filters, dims):
+        n = int(r["ttd_n"])
+        rows.append(
+            {
+                **{k: r[k] for k in names},
+                "n": n,
+                "p50_ms": percentile(r["hist"], 0.5),
+                "p90_ms": percentile(r["hist"], 0.9),
+                "mean_ms": round(float(r["ttd_sum"]) / n, 1) if n else None,
+            }
+        )
+    if not names and not rows:
+        rows.append({"n": 0, "p50_ms": None, "p90_ms": None, "mean_ms": None})
     rows.sort(key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in names))
-    return _table("delay", rows, filters, dims)
+    return _table("delay", rows, filters, dims, percentiles="interpolated from 40 log-spaced buckets (±13 %)")
 
 
 def rejections(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 
 from advisor.metrics.cubes import pick_cube
+from advisor.metrics.delay import BUCKET_COLUMNS
 from advisor.metrics.models import Dimension, Filters
 from advisor.store.rollups import CHUNK, CUBE_COLUMNS, CUBE_TABLES, MO, RollupStore
 from advisor.store.tables import FeedbackEvent, PatternVersion, Recommendation, RecommendationRequest
 
+DECIDED = ("accepted", "edited", "rejected")  # lets the delay query read the decision index only
 __all__ = ["CUBE_COLUMNS", "CUBE_TABLES", "ReportsRepository", "group_columns"]
 
 _COLUMNS: dict[Dimension, list[tuple[str, Any]]] = {
@@ -92,6 +94,18 @@ class ReportsRepository(RollupStore):
         )
         return _rows(self.session.execute(stmt))
 
+    def _cube_where(self, table: Any, filters: Filters) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = [table.tenant_id == filters.tenant_id]
+        if filters.start is not None:
+            clauses.append(table.day >= filters.start.astimezone(UTC).date().isoformat())
+        if filters.end is not None:
+            clauses.append(table.day < filters.end.astimezone(UTC).date().isoformat())
+        for name in _FILTER_FIELDS:
+            value = getattr(filters, name)
+            if value is not None:
+                clauses.append(getattr(table, CUBE_COLUMNS.get(name, name)) == value)
+        return clauses
+
     def _cube_counts(
         self, cube: str, filters: Filters, labels: list[str], by: Sequence[str]
     ) -> list[dict[str, Any]]:
@@ -101,15 +115,7 @@ class ReportsRepository(RollupStore):
             return getattr(table, CUBE_COLUMNS.get(label, label))
 
         columns = [col(label).label(label) for label in [*labels, *by]]
-        clauses: list[ColumnElement[bool]] = [table.tenant_id == filters.tenant_id]
-        if filters.start is not None:
-            clauses.append(table.day >= filters.start.astimezone(UTC).date().isoformat())
-        if filters.end is not None:
-            clauses.append(table.day < filters.end.astimezone(UTC).date().isoformat())
-        for name in _FILTER_FIELDS:
-            value = getattr(filters, name)
-            if value is not None:
-                clauses.append(col(name) == value)
+        clauses = self._cube_where(table, filters)
         stmt = (
             select(
                 *columns,
@@ -131,28 +137,50 @@ class ReportsRepository(RollupStore):
         return rows
 
     def delays(self, filters: Filters, dims: Sequence[Dimension]) -> list[dict[str, Any]]:
-        """Return p50 and p90 (nearest rank) of time to decision per group, computed in the database."""
+        """Return per group the number of timed decisions, their total time and their delay histogram."""
         groups = group_columns(dims)
-        partition = [g.element for g in groups]
-        ranked = (
+        labels = [g.name for g in groups]
+        wanted = set(labels) | {f for f in _FILTER_FIELDS if getattr(filters, f) is not None}
+        cube = pick_cube(wanted, filters.start, filters.end)
+        if cube is not None:
+            table = CUBE_TABLES[cube]
+            columns = [getattr(table, CUBE_COLUMNS.get(label, label)).label(label) for label in labels]
+            stmt = (
+                select(
+                    *columns,
+                    func.sum(table.ttd_n).label("ttd_n"),
+                    func.sum(table.ttd_sum).label("ttd_sum"),
+                    *[func.sum(getattr(table, c)).label(c) for c in BUCKET_COLUMNS],
+                )
+                .where(*self._cube_where(table, filters))
+                .group_by(*columns)
+                .having(func.sum(table.ttd_n) > 0)
+            )
+            rows = _rows(self.session.execute(stmt))
+            for row in rows:
+                row["hist"] = [int(row.pop(c) or 0) for c in BUCKET_COLUMNS]
+                if row.get("team") == "":
+                    row["team"] = None
+            return rows
+        stmt = (
             select(
                 *groups,
-                MO.ttd_ms.label("ttd"),
-                func.row_number().over(partition_by=partition or None, order_by=MO.ttd_ms).label("rn"),
-                func.count().over(partition_by=partition or None).label("cnt"),
+                MO.ttd_bucket.label("bucket"),
+                func.count().label("n"),
+                func.sum(MO.ttd_ms).label("total"),
             )
-            .where(*_where(filters), MO.ttd_ms.is_not(None))
-            .subquery()
+            .where(*_where(filters), MO.decision.in_(DECIDED), MO.ttd_ms.is_not(None))
+            .group_by(*groups, MO.ttd_bucket)
         )
-        outer = [ranked.c[g.name] for g in groups]
-        stmt = select(
-            *outer,
-            func.max(ranked.c.cnt).label("n"),
-            func.min(case((ranked.c.rn >= ranked.c.cnt * 0.5, ranked.c.ttd))).label("p50_ms"),
-            func.min(case((ranked.c.rn >= ranked.c.cnt * 0.9, ranked.c.ttd))).label("p90_ms"),
-            func.avg(ranked.c.ttd).label("mean_ms"),
-        ).group_by(*outer)
-        return _rows(self.session.execute(stmt))
+        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in _rows(self.session.execute(stmt)):
+            key = tuple(row[label] for label in labels)
+            empty = {"ttd_n": 0, "ttd_sum": 0.0, "hist": [0] * len(BUCKET_COLUMNS)}
+            entry = merged.setdefault(key, {**{label: row[label] for label in labels}, **empty})
+            entry["ttd_n"] += int(row["n"])
+            entry["ttd_sum"] += float(row["total"] or 0)
+            entry["hist"][int(row["bucket"] or 0)] += int(row["n"])
+        return list(merged.values())
 
     def choice_counts(self, filters: Filters) -> list[dict[str, Any]]:
         """Count suggestions used (accepted or edited) per team, agent, intent and pattern."""

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from advisor.metrics.cubes import CUBES, week_of_day
+from advisor.metrics.cubes import CUBES, MEASURES, week_of_day
 from advisor.metrics.models import EventRecord, Outcome
 from advisor.store.tables import (
     FeedbackEvent,
@@ -70,27 +70,20 @@ class RollupStore:
             table = CUBE_TABLES[cube]
             names = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[cube])]
             rows = []
-            for key, (n, sim_sum, sim_n) in cells.items():
-                if n == 0 and sim_n == 0 and abs(sim_sum) < 1e-12:
-                    continue
+            for key, values in cells.items():
+                if all(abs(v) < 1e-12 for v in values):
+                    continue  # the changes cancelled out
                 row = dict(zip(names, key, strict=True))
-                row.update(
-                    week=week_of_day(str(row["day"])),
-                    n=int(n),
-                    similarity_sum=float(sim_sum),
-                    similarity_n=int(sim_n),
-                )
+                row["week"] = week_of_day(str(row["day"]))
+                for measure, value in zip(MEASURES, values, strict=True):
+                    row[measure] = float(value) if measure.endswith("_sum") else int(value)
                 rows.append(row)
             if not rows:
                 continue
             stmt = self._insert(table)
             stmt = stmt.on_conflict_do_update(
                 index_elements=names,
-                set_={
-                    "n": table.n + stmt.excluded.n,
-                    "similarity_sum": table.similarity_sum + stmt.excluded.similarity_sum,
-                    "similarity_n": table.similarity_n + stmt.excluded.similarity_n,
-                },
+                set_={m: getattr(table, m) + stmt.excluded[m] for m in MEASURES},
             )
             for i in range(0, len(rows), 5_000):
                 self.session.connection().execute(stmt, rows[i : i + 5_000])

@@ -299,6 +299,7 @@ class MetricOutcome(Base):
     reported_ttd_ms: Mapped[int | None] = mapped_column(Integer)
     ttd_ms: Mapped[int | None] = mapped_column(Integer)
     similarity: Mapped[float | None] = mapped_column(Float)
+    ttd_bucket: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         Index("ix_metric_outcomes_tenant_shown", "tenant_id", "shown_at"),
         Index("ix_metric_outcomes_tenant_pattern", "tenant_id", "pattern_id", "pattern_version"),
@@ -309,10 +310,18 @@ class MetricOutcome(Base):
             "decision",
             "team_id",
             "agent_id",
+            "channel",
             "intent",
             "pattern_id",
             "pattern_version",
+            "shown_at",
+            "day",
+            "week",
+            "ttd_ms",
+            "ttd_bucket",
             "decided_at",
+            "decision_event_id",
+            "recommendation_id",
         ),
     )
 
@@ -341,6 +350,8 @@ class MetricDailyAgent(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
     similarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
     similarity_n: Mapped[int] = mapped_column(Integer, default=0)
+    ttd_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    ttd_n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class MetricDailyPattern(Base):
@@ -359,6 +370,8 @@ class MetricDailyPattern(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
     similarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
     similarity_n: Mapped[int] = mapped_column(Integer, default=0)
+    ttd_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    ttd_n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # The coverage report joins each request to its top suggestion (migration 0003_metrics).
@@ -376,3 +389,9 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(128))
+
+
+# Delay histogram of the metric cubes: d00 … d39 (see advisor.metrics.delay).
+for _cube in (MetricDailyAgent, MetricDailyPattern):
+    for _bucket in range(40):
+        setattr(_cube, f"d{_bucket:02d}", mapped_column(Integer, default=0))

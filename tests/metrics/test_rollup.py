@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from advisor.metrics.cubes import CUBES, add_delta, new_deltas
+from advisor.metrics.cubes import CUBES, MEASURES, add_delta, new_deltas
 from advisor.metrics.models import Filters, Outcome
 from advisor.metrics.rollup import recount, refresh
 from advisor.store.engine import make_engine, make_sessionmaker
@@ -72,14 +72,19 @@ def _state(url: str, tenant: str) -> tuple[list[dict[str, object]], list[dict[st
     return norm(stored), norm(expected), {str(k): int(v) for k, v in raw.items()}
 
 
-def _cubes(url: str) -> dict[str, dict[tuple[object, ...], tuple[int, float, int]]]:
+Cells = dict[str, dict[tuple[object, ...], tuple[float, ...]]]
+
+
+def _cubes(url: str) -> Cells:
     engine = make_engine(url)
-    out: dict[str, dict[tuple[object, ...], tuple[int, float, int]]] = {}
+    out: Cells = {}
     with make_sessionmaker(engine)() as session:
         for name, table in CUBE_TABLES.items():
             keys = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[name])]
             out[name] = {
-                tuple(getattr(row, k) for k in keys): (row.n, round(row.similarity_sum, 6), row.similarity_n)
+                tuple(getattr(row, k) for k in keys): tuple(
+                    round(float(getattr(row, m)), 6) for m in MEASURES
+                )
                 for row in session.scalars(select(table))
                 if row.n
             }
@@ -87,7 +92,7 @@ def _cubes(url: str) -> dict[str, dict[tuple[object, ...], tuple[int, float, int
     return out
 
 
-def _cubes_from_recount(url: str) -> dict[str, dict[tuple[object, ...], tuple[int, float, int]]]:
+def _cubes_from_recount(url: str) -> Cells:
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
         repo = ReportsRepository(session)
@@ -98,7 +103,7 @@ def _cubes_from_recount(url: str) -> dict[str, dict[tuple[object, ...], tuple[in
     for outcome in recount(events, texts).values():
         add_delta(deltas, None, outcome)
     return {
-        name: {key: (int(n), round(s, 6), int(k)) for key, (n, s, k) in cells.items() if n}
+        name: {key: tuple(round(float(v), 6) for v in values) for key, values in cells.items() if values[0]}
         for name, cells in deltas.items()
     }
 

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("reported_ttd_ms", sa.Integer(), nullable=True),
         sa.Column("ttd_ms", sa.Integer(), nullable=True),
         sa.Column("similarity", sa.Float(), nullable=True),
+        sa.Column("ttd_bucket", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("tenant_id", "recommendation_id", name=op.f("pk_metric_outcomes")),
     )
     with op.batch_alter_table("metric_outcomes", schema=None) as batch_op:
@@ -49,12 +50,18 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_metric_outcomes_tenant_decision",
-            ["tenant_id", "decision", "team_id", "agent_id", "intent", "pattern_id", "pattern_version", "decided_at"],
+            [
+                "tenant_id", "decision", "team_id", "agent_id", "channel", "intent", "pattern_id",
+                "pattern_version", "shown_at", "day", "week", "ttd_ms", "ttd_bucket", "decided_at",
+                "decision_event_id", "recommendation_id",
+            ],
             unique=False,
         )
     # coverage joins each request to its top suggestion
     with op.batch_alter_table("recommendations", schema=None) as batch_op:
-        batch_op.create_index("ix_recommendations_request_rank", ["request_id", "rank", "intent"], unique=False)
+        batch_op.create_index(
+            "ix_recommendations_request_rank", ["request_id", "rank", "intent"], unique=False
+        )
     op.create_table(
         "metric_cursors",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -62,7 +69,6 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_metric_cursors")),
     )
-
 
     for name, keys in (
         ("metric_daily_agent", [("agent_id", 128), ("channel", 16)]),
@@ -84,8 +90,17 @@ def upgrade() -> None:
             sa.Column("n", sa.Integer(), nullable=False),
             sa.Column("similarity_sum", sa.Float(), nullable=False),
             sa.Column("similarity_n", sa.Integer(), nullable=False),
+            sa.Column("ttd_sum", sa.Float(), nullable=False),
+            sa.Column("ttd_n", sa.Integer(), nullable=False),
+            *[sa.Column(f"d{i:02d}", sa.Integer(), nullable=False) for i in range(40)],
             sa.PrimaryKeyConstraint(
-                "tenant_id", "day", "team_id", *[c for c, _ in keys], "decision", "reason", name=op.f(f"pk_{name}")
+                "tenant_id",
+                "day",
+                "team_id",
+                *[c for c, _ in keys],
+                "decision",
+                "reason",
+                name=op.f(f"pk_{name}"),
             ),
         )
 
