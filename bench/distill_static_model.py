@@ -185,7 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     dt = time.perf_counter() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out))
+    # save_pretrained also writes modules.json and a generated README.md; only the three files
+    # model2vec's StaticModel needs are copied, so a hand-written README in --out survives.
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp)
+        for name in ("config.json", "model.safetensors", "tokenizer.json"):
+            shutil.copy(Path(tmp) / name, out / name)
+            (out / name).chmod(0o644)
 
     # Do not leak the local build path into the shipped config.
     cfg_path = out / "config.json"
