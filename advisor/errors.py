@@ -7,7 +7,8 @@ AdvisorError
 ├── Forbidden             403  role lacks the right (inside the caller's own tenant)
 ├── NotFound              404  unknown id, or another tenant's
 ├── Conflict              409  stale version, illegal transition, duplicate
-└── PatternFileError      invalid pattern file (names file, pattern and field)
+├── PatternFileError      invalid pattern file (names file, pattern and field)
+└── ConnectorError        502  a connector's upstream system refused or failed the call
 """
 
 from __future__ import annotations
@@ -68,3 +69,9 @@ class PatternFileError(AdvisorError):
     """A pattern file is invalid; ``detail`` names the file, the pattern and the field."""
 
     status, type_slug, title = 422, "invalid-pattern-file", "Invalid pattern file"
+
+
+class ConnectorError(AdvisorError):
+    """A connector's upstream system (CRM, helpdesk) refused or failed the call; ``detail`` says which."""
+
+    status, type_slug, title = 502, "connector-error", "Connector error"
