@@ -60,7 +60,7 @@ def status_error(vendor: str, what: str, response: httpx.Response) -> ConnectorE
     said = vendor_message(response)
     said = f" ({said})" if said else ""
     if code == 401:
-        detail = f"{vendor} refused the credentials (HTTP 401){said}; check the configured email/token"
+        detail = f"{vendor} refused the credentials (HTTP 401){said}; check the configured credentials"
     elif code == 403:
         detail = f"{vendor} credentials lack permission for {what} (HTTP 403){said}"
     elif code == 404:
