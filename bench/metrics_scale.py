@@ -31,7 +31,7 @@ from advisor.store.engine import Engine, make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.patterns import PatternRepository
 from advisor.store.reports import ReportsRepository
-from advisor.store.tables import MetricOutcome, Recommendation
+from advisor.store.tables import MetricOutcome, Recommendation, RecommendationRequest
 from advisor.store.tenancy import TenancyRepository
 
 TENANT = "bench"
@@ -160,7 +160,8 @@ def main() -> None:
     if args.reuse:
         with engine.begin() as conn:  # indexes changed since the store was loaded
             conn.execute(text("DROP INDEX IF EXISTS ix_metric_outcomes_tenant_decision"))
-        for index in (*MetricOutcome.__table__.indexes, *Recommendation.__table__.indexes):  # type: ignore[attr-defined]
+        tables = (MetricOutcome, Recommendation, RecommendationRequest)
+        for index in (i for t in tables for i in t.__table__.indexes):  # type: ignore[attr-defined]
             index.create(engine, checkfirst=True)
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))

@@ -231,7 +231,7 @@ class ReportsRepository(RollupStore):
         """Return (covered interactions counted per channel and intent, escalated-only interactions).
 
         An interaction is covered when one of its requests in the period returned a suggestion; its intent
-        is its top suggestion's. Each escalated-only interaction comes with its first request's candidates.
+        is its top suggestion's. Each escalated-only interaction comes with one of its requests' candidates.
         """
         Q, R = RecommendationRequest, Recommendation
         clauses: list[ColumnElement[bool]] = [Q.tenant_id == filters.tenant_id]
@@ -248,39 +248,35 @@ class ReportsRepository(RollupStore):
                 clauses.append(column == value)
         per = (
             select(
-                Q.interaction_id.label("interaction_id"),
                 func.min(Q.channel).label("channel"),
                 func.max(case((Q.escalate, 0), else_=1)).label("covered"),
                 func.min(R.intent).label("intent"),
+                func.min(case((Q.escalate, Q.id))).label("escalated_id"),
             )
             .outerjoin(R, and_(R.request_id == Q.id, R.rank == 1))
             .where(*clauses)
             .group_by(Q.interaction_id)
             .subquery()
         )
-        covered = _rows(
+        alone_id = case((per.c.covered == 0, per.c.escalated_id)).label("escalated_id")
+        grouped = _rows(
             self.session.execute(
-                select(per.c.channel, per.c.intent, func.count().label("n"))
-                .where(per.c.covered == 1)
-                .group_by(per.c.channel, per.c.intent)
+                select(
+                    per.c.channel, per.c.intent, per.c.covered, alone_id, func.count().label("n")
+                ).group_by(per.c.channel, per.c.intent, per.c.covered, alone_id)
             )
         )
+        covered = [r for r in grouped if r["covered"] == 1]
         alone = {
-            r["interaction_id"]: {"channel": r["channel"], "candidates": None}
-            for r in _rows(
-                self.session.execute(select(per.c.interaction_id, per.c.channel).where(per.c.covered == 0))
-            )
+            r["escalated_id"]: {"channel": r["channel"], "candidates": None}
+            for r in grouped
+            if r["covered"] == 0
         }
         ids = sorted(alone)
         for i in range(0, len(ids), CHUNK):
-            rows = self.session.execute(
-                select(Q.interaction_id, Q.candidates)
-                .where(*clauses, Q.interaction_id.in_(ids[i : i + CHUNK]))
-                .order_by(Q.created_at)
-            )
-            for interaction_id, candidates in rows:
-                if alone[interaction_id]["candidates"] is None:
-                    alone[interaction_id]["candidates"] = candidates or []
+            rows = self.session.execute(select(Q.id, Q.candidates).where(Q.id.in_(ids[i : i + CHUNK])))
+            for request_id, candidates in rows:
+                alone[request_id]["candidates"] = candidates or []
         return covered, list(alone.values())
 
     def pattern_catalogue(self, tenant_id: str) -> dict[tuple[str, int], tuple[str, str]]:

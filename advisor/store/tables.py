@@ -374,9 +374,15 @@ class MetricDailyPattern(Base):
     ttd_n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# The coverage report joins each request to its top suggestion (migration 0003_metrics).
+# The coverage report groups requests by interaction and joins each to its top suggestion (migration 0003).
 Index(
     "ix_recommendations_request_rank", Recommendation.request_id, Recommendation.rank, Recommendation.intent
+)
+Index(
+    "ix_requests_tenant_interaction",
+    RecommendationRequest.tenant_id,
+    RecommendationRequest.interaction_id,
+    RecommendationRequest.created_at,
 )
 
 

@@ -57,7 +57,11 @@ def upgrade() -> None:
             ],
             unique=False,
         )
-    # coverage joins each request to its top suggestion
+    # coverage groups requests by interaction and joins each to its top suggestion
+    with op.batch_alter_table("recommendation_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_requests_tenant_interaction", ["tenant_id", "interaction_id", "created_at"], unique=False
+        )
     with op.batch_alter_table("recommendations", schema=None) as batch_op:
         batch_op.create_index(
             "ix_recommendations_request_rank", ["request_id", "rank", "intent"], unique=False
@@ -106,6 +110,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("recommendation_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_requests_tenant_interaction")
     with op.batch_alter_table("recommendations", schema=None) as batch_op:
         batch_op.drop_index("ix_recommendations_request_rank")
     op.drop_table("metric_daily_pattern")
