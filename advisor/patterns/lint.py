@@ -63,13 +63,15 @@ def _slots(spec: PatternSpec) -> list[Finding]:
                     message=f"slot {{{slot}}} is not in the context schema (see advisor/context/slots.py)",
                 )
             )
-    for slot in spec.eligibility.requires:
+    conditions = [("eligibility.requires", s) for s in spec.eligibility.requires]
+    conditions += [("eligibility.when", s) for s in spec.eligibility.when]
+    for field, slot in conditions:
         if slot not in SLOT_CATALOGUE:
             findings.append(
                 Finding(
                     code="unknown-slot",
                     severity=Severity.error,
-                    field="eligibility.requires",
+                    field=field,
                     message=f"required fact {slot} is not in the context schema",
                 )
             )

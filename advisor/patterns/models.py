@@ -48,6 +48,11 @@ class Eligibility(BaseModel):
     requires: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]] = Field(
         default_factory=list
     )
+    when: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")],
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+    ] = Field(default_factory=dict)
+    """CRM facts that must hold one of the listed values (case-insensitive), e.g. order.status: [shipped]."""
 
 
 class PatternSpec(BaseModel):

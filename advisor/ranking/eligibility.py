@@ -66,6 +66,11 @@ def check(
         if slot not in slots:
             return None
         applied.append(f"{slot} = {slots[slot]}")
+    for slot, allowed in rules.when.items():
+        value = slots.get(slot)
+        if value is None or value.lower() not in {a.lower() for a in allowed}:
+            return None
+        applied.append(f"{slot} is {value}")
     if spec.risk is RiskLevel.high:
         applied.append("high risk: review before sending")
     return applied

@@ -101,3 +101,19 @@ def test_langchain_retriever_returns_pattern_documents(ranker: HybridRanker) -> 
     assert docs[0].metadata["pattern_id"] == "password_reset"
     assert docs[0].page_content.startswith("I've sent a password reset link")
     assert retriever.invoke("what's a good pizza recipe with mushrooms") == []
+
+
+def test_when_condition_admits_only_matching_crm_values() -> None:
+    from advisor.patterns.models import Eligibility
+    from advisor.ranking import eligibility
+
+    spec = next(s for s in load_patterns(TEST_PACK) if s.id == "lost_package")
+    shipped_only = spec.model_copy(update={"eligibility": Eligibility(when={"order.status": ["Shipped"]})})
+    shipped = ctx()
+    assert eligibility.check(shipped_only, shipped, shipped.slot_values(), StagePolicy()) == [
+        "order.status is shipped"
+    ]
+    delivered = ctx(crm={"order": {"id": "A1", "status": "delivered"}})
+    assert eligibility.check(shipped_only, delivered, delivered.slot_values(), StagePolicy()) is None
+    unknown = ctx(crm={"order": {"id": "A1"}})
+    assert eligibility.check(shipped_only, unknown, unknown.slot_values(), StagePolicy()) is None

@@ -259,7 +259,8 @@ window.addEventListener("message", (event) => {{
     event.source.postMessage({{type: "advisor:update", context: {{interaction_id: "crm-1", channel: "chat",
       turns: [{{role: "customer", text: "where's my order? I'd like to track it"}}],
       crm: {{customer: {{first_name: "Dana", segment: "gold"}},
-             order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "Nov 27"}}}}}}}}, LIVE);
+             order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "Nov 27", shipped_at: "Nov 24",
+                    tracking_url: "https://track.example/A1001"}}}}}}}}, LIVE);
   }}
   if (data.type === "advisor:insert") {{
     const reply = document.getElementById("reply");
@@ -362,7 +363,8 @@ el.addEventListener("advisor:insert", (e) => {{
 el.update({{interaction_id: "crm-2", channel: "chat",
   turns: [{{role: "customer", text: "where's my order? I'd like to track it"}}],
   crm: {{customer: {{first_name: "Dana", segment: "gold"}},
-         order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "Nov 27"}}}}}});
+         order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "Nov 27", shipped_at: "Nov 24",
+                    tracking_url: "https://track.example/A1001"}}}}}});
 </script></body></html>"""
 
 
