@@ -219,7 +219,7 @@ def time_reports(factory: Any, out: dict[str, Any]) -> None:
         "delay_total": lambda r: service.delay(r, everything, []),
         "delay_by_pattern_version": lambda r: service.delay(r, everything, [P]),
         "rejections_by_pattern": lambda r: service.rejections(r, everything, [Dimension.pattern]),
-        "edits_top5_per_version": lambda r: service.edits(r, everything, 200, 5),
+        "edits_top5_per_version": lambda r: service.edits(r, everything, 50, 5),
         "coverage_by_intent_channel": lambda r: service.coverage(
             r, everything, [Dimension.intent, Dimension.channel]
         ),

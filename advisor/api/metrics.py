@@ -214,7 +214,7 @@ def get_edits(
     request: Request,
     reports: Reports,
     filters: FiltersDep,
-    per_version: Annotated[int, Query(ge=1, le=2_000, description="Latest edits read per version.")] = 200,
+    per_version: Annotated[int, Query(ge=1, le=2_000, description="Latest edits read per version.")] = 50,
     top: Annotated[int, Query(ge=1, le=50)] = 5,
     format: Format = None,
 ) -> Response:

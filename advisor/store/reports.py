@@ -200,32 +200,45 @@ class ReportsRepository(RollupStore):
     def edit_pairs(self, filters: Filters, per_version: int) -> list[dict[str, Any]]:
         """Return the latest edits per pattern version: the suggested text and the text sent."""
         F, R = FeedbackEvent, Recommendation
-        ranked = (
+        edited = self.session.execute(
             select(
-                MO.pattern_id,
-                MO.pattern_version,
-                MO.recommendation_id,
-                MO.decision_event_id,
-                func.row_number()
-                .over(partition_by=[MO.pattern_id, MO.pattern_version], order_by=MO.decided_at.desc())
-                .label("rn"),
+                MO.pattern_id, MO.pattern_version, MO.decided_at, MO.decision_event_id, MO.recommendation_id
+            ).where(*_where(filters), MO.decision == "edited")
+        ).all()  # read from the covering decision index; the texts only for the edits kept
+        latest: dict[tuple[str, int], list[tuple[Any, int, str]]] = {}
+        for pattern, version, decided_at, event_id, rec_id in edited:
+            latest.setdefault((pattern, version), []).append((decided_at, event_id, rec_id))
+        keep: list[tuple[str, int, int, str]] = []
+        for (pattern, version), items in latest.items():
+            items.sort(key=lambda item: (item[0], item[1]), reverse=True)
+            keep.extend((pattern, version, event_id, rec_id) for _, event_id, rec_id in items[:per_version])
+        texts: dict[str, str] = {}
+        finals: dict[int, str] = {}
+        for i in range(0, len(keep), CHUNK):
+            chunk = keep[i : i + CHUNK]
+            texts.update(
+                {
+                    str(k): str(v)
+                    for k, v in self.session.execute(
+                        select(R.id, R.text).where(R.id.in_([c[3] for c in chunk]))
+                    )
+                }
             )
-            .where(*_where(filters), MO.decision == "edited")
-            .subquery()
-        )
-        stmt = (
-            select(
-                ranked.c.pattern_id.label("pattern"),
-                ranked.c.pattern_version.label("pattern_version"),
-                R.text.label("suggested"),
-                F.final_text.label("sent"),
+            finals.update(
+                {
+                    int(k): str(v)
+                    for k, v in self.session.execute(
+                        select(F.id, F.final_text).where(F.id.in_([c[2] for c in chunk]))
+                    )
+                }
             )
-            .join(F, F.id == ranked.c.decision_event_id)
-            .join(R, R.id == ranked.c.recommendation_id)
-            .where(ranked.c.rn <= per_version)
-            .order_by(ranked.c.pattern_id, ranked.c.pattern_version)
-        )
-        return _rows(self.session.execute(stmt))
+        rows = [
+            {"pattern": p, "pattern_version": v, "suggested": texts[rec_id], "sent": finals[event_id]}
+            for p, v, event_id, rec_id in keep
+            if rec_id in texts and event_id in finals
+        ]
+        rows.sort(key=lambda r: (r["pattern"], r["pattern_version"]))
+        return rows
 
     def interaction_coverage(self, filters: Filters) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Return (covered interactions counted per channel and intent, escalated-only interactions).
