@@ -137,7 +137,12 @@ class ZendeskContextSource(_ZendeskClient):
         customer: dict[str, Any] = {}
         requester_id = ticket.get("requester_id")
         if isinstance(requester_id, int):
-            user_body = await self._get(f"/api/v2/users/{requester_id}.json", f"user {requester_id}")
+            try:
+                user_body = await self._get(f"/api/v2/users/{requester_id}.json", f"user {requester_id}")
+            except ConnectorError as exc:
+                if exc.extra.get("upstream_status") != 404:
+                    raise
+                user_body = {}  # requester deleted since: the ticket's facts still count
             user = user_body.get("user")
             if isinstance(user, dict):
                 customer = self._customer(user)

@@ -141,6 +141,25 @@ async def test_missing_requester_fields_are_left_out_not_invented(
     assert fields["customer"] == {"first_name": "Dana"}
 
 
+async def test_deleted_requester_leaves_customer_empty(
+    zendesk: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    zendesk.get(f"{API}/tickets/35436.json").mock(return_value=zendesk_json("ticket"))
+    zendesk.get(f"{API}/users/20978392.json").mock(return_value=zendesk_json("error_404", 404))
+    fields = await ZendeskContextSource(config(), http).fetch("acme", "35436")
+    assert fields["customer"] == {}
+    assert fields["case"]["id"] == "35436"
+
+
+async def test_requester_lookup_failure_is_not_hidden(
+    zendesk: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    zendesk.get(f"{API}/tickets/35436.json").mock(return_value=zendesk_json("ticket"))
+    zendesk.get(f"{API}/users/20978392.json").mock(return_value=zendesk_json("error_401", 401))
+    with pytest.raises(ConnectorError, match="refused the credentials"):
+        await ZendeskContextSource(config(), http).fetch("acme", "35436")
+
+
 async def test_unconfigured_order_field_gives_no_order(
     zendesk: respx.MockRouter, http: httpx.AsyncClient
 ) -> None:
