@@ -207,7 +207,7 @@ class ReportsRepository(RollupStore):
         ).all()  # read from the covering decision index; the texts only for the edits kept
         latest: dict[tuple[str, int], list[tuple[Any, int, str]]] = {}
         for pattern, version, decided_at, event_id, rec_id in edited:
-            latest.setdefault((pattern, version), []).append((decided_at, event_id, rec_id))
+            latest.setdefault((pattern, version), []).append((decided_at, int(event_id or 0), rec_id))
         keep: list[tuple[str, int, int, str]] = []
         for (pattern, version), items in latest.items():
             items.sort(key=lambda item: (item[0], item[1]), reverse=True)
