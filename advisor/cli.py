@@ -99,9 +99,10 @@ def eval_run(
 def _ranker(patterns: Path, kind: str, embedder_name: str | None):  # type: ignore[no-untyped-def]
     from advisor.patterns.files import load_patterns
     from advisor.ranking.baseline import NearestExampleVote
-    from advisor.ranking.embedding import make_embedder
+    from advisor.ranking.embedding import limit_blas_threads, make_embedder
     from advisor.ranking.rank import HybridRanker
 
+    limit_blas_threads()
     settings = Settings()
     specs = load_patterns(patterns)
     embedder = make_embedder(embedder_name or settings.ranking.embedder)

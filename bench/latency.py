@@ -20,7 +20,7 @@ import numpy as np
 
 from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec, Status
-from advisor.ranking.embedding import make_embedder
+from advisor.ranking.embedding import limit_blas_threads, make_embedder
 from advisor.ranking.rank import HybridRanker
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -74,6 +74,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--embedder", default="minilm-static")
     args = parser.parse_args()
+    limit_blas_threads()
     embedder = make_embedder(args.embedder)
     for n in args.patterns:
         rng = random.Random(0)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from model2vec import StaticModel
+from threadpoolctl import threadpool_limits
 
 from advisor.ranking.onnx_embedding import ONNX_MODEL_NAME, OnnxEmbedder
 from advisor.ranking.protocols import Embedder, Vectors
@@ -54,3 +55,13 @@ def make_embedder(name: str) -> Embedder:
     if name == ONNX_MODEL_NAME:
         return OnnxEmbedder(name)
     return StaticEmbedder(name)
+
+
+def limit_blas_threads() -> None:
+    """Run BLAS on one thread in this process.
+
+    Ranking does small matrix-vector products per request; OpenBLAS threads only contend with each
+    other, with the tokenizer's threads and with the other worker processes (one per core), which made
+    a 5,000-pattern request four times slower (bench/latency.py).
+    """
+    threadpool_limits(limits=1, user_api="blas")
