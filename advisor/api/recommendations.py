@@ -49,5 +49,5 @@ def create_recommendations(
     with a calibrated confidence and a one-line rationale. When no approved, eligible pattern is
     confident enough, the list is empty and `escalate` is true with the reason: advisor never guesses.
     """
-    ranker = library.ranker(principal.tenant_id, patterns)
-    return recommend(body, principal, ranker, patterns.stamp(principal.tenant_id), log)
+    ranker, stamp = library.ranker(principal.tenant_id, patterns)
+    return recommend(body, principal, ranker, stamp, log)

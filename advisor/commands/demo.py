@@ -59,8 +59,7 @@ def seed(
                 _publish_v2(patterns, improved, DEMO_TENANT)
                 quality[improved.id] = 0.95
             step = Step(
-                library.ranker(DEMO_TENANT, patterns),
-                patterns.stamp(DEMO_TENANT),
+                *library.ranker(DEMO_TENANT, patterns),
                 DecisionLog(session),
                 ReportsRepository(session).backdate_request,
             )

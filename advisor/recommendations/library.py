@@ -21,17 +21,17 @@ class LibraryCache:
         self._rankers: dict[str, tuple[int, HybridRanker]] = {}
         self._lock = threading.Lock()
 
-    def ranker(self, tenant_id: str, repo: PatternRepository) -> HybridRanker:
-        """Return the tenant's ranker for the library as the store has it now."""
+    def ranker(self, tenant_id: str, repo: PatternRepository) -> tuple[HybridRanker, int]:
+        """Return the tenant's ranker for the library as the store has it now, and that library's stamp."""
         stamp = repo.stamp(tenant_id)
         cached = self._rankers.get(tenant_id)
         if cached is not None and cached[0] == stamp:
-            return cached[1]
+            return cached[1], stamp
         with self._lock:
             cached = self._rankers.get(tenant_id)
             if cached is not None and cached[0] == stamp:
-                return cached[1]
+                return cached[1], stamp
             policy = repo.stage_policy(tenant_id)
             ranker = self._factory(repo.serving(tenant_id), f"{tenant_id}@{stamp}", policy)
             self._rankers[tenant_id] = (stamp, ranker)
-            return ranker
+            return ranker, stamp
