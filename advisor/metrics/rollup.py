@@ -128,7 +128,12 @@ class RefreshResult:
 
 
 def refresh(
-    store: OutcomeStore, *, lag_s: float = 30.0, batch: int = 20_000, now: datetime | None = None
+    store: OutcomeStore,
+    *,
+    lag_s: float = 30.0,
+    batch: int = 20_000,
+    now: datetime | None = None,
+    max_events: int | None = None,
 ) -> RefreshResult:
     """Fold every event after the cursor into the outcome roll-up; return counts and the new cursor."""
     if store.latest_event_id() <= store.cursor():
@@ -162,6 +167,8 @@ def refresh(
         seen_events += len(events)
         touched += len(changed)
         after = events[-1].id
+        if max_events is not None and seen_events >= max_events:
+            break  # a bounded step: the next refresh goes on from the cursor
     advanced = safe != start and store.advance_cursor(start, safe)
     if safe != start and not advanced:
         logger.info("metric roll-up cursor moved concurrently; another refresh won")

@@ -187,3 +187,21 @@ def test_concurrent_refreshes_count_once(database: Database) -> None:
     engine.dispose()
     assert errors == []
     assert _cubes(database.url) == _cubes_from_recount(database.url)
+
+
+def test_bounded_steps_add_up_to_a_recount(database: Database) -> None:
+    _migrated(database.url)
+    seed_scenario(database.url)
+    engine = make_engine(database.url)
+    steps = 0
+    while True:
+        with make_sessionmaker(engine)() as session, session.begin():
+            done = refresh(ReportsRepository(session), lag_s=0, batch=10, max_events=25)
+        if done.events == 0:
+            break
+        steps += 1
+    engine.dispose()
+    assert steps > 3
+    assert _cubes(database.url) == _cubes_from_recount(database.url)
+    stored, expected, _ = _state(database.url, "acme")
+    assert stored == expected
