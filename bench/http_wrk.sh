@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Load POST /v1/recommendations over HTTP with wrk (Debian package) against a fresh SQLite store.
+# Load POST /v1/recommendations over HTTP with wrk (Debian package) against a fresh store.
 #   bash bench/http_wrk.sh [duration_s] [connections] [workers]
+# The store is a new SQLite file, or with BENCH_PG=1 a new PostgreSQL database "advisor_wrk" on 127.0.0.1.
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-2}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 dir="$(mktemp -d)"; port=18765
-export ADVISOR_DATABASE_URL="sqlite:///$dir/bench.db" ADVISOR_PORT=$port
+if [ "${BENCH_PG:-0}" = 1 ]; then
+  psql -h 127.0.0.1 -U postgres -d test -qc 'DROP DATABASE IF EXISTS advisor_wrk' -c 'CREATE DATABASE advisor_wrk'
+  export ADVISOR_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/advisor_wrk"
+else
+  export ADVISOR_DATABASE_URL="sqlite:///$dir/bench.db"
+fi
+export ADVISOR_PORT=$port
 advisor serve --workers "$workers" >"$dir/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
