@@ -16,6 +16,7 @@ from advisor import __version__
 from advisor.api import api_router
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
+from advisor.metrics.refresher import run_refresher
 from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
@@ -46,14 +47,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         library = LibraryCache(build_ranker_factory(settings))
         async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
             dispatcher = WebhookDispatcher(factory, http, settings.retry, settings.webhooks)
-            drain = asyncio.create_task(dispatcher.run()) if settings.webhooks.enabled else None
+            tasks = []
+            if settings.webhooks.enabled:
+                tasks.append(asyncio.create_task(dispatcher.run()))
+            if settings.metrics.refresh_interval_s > 0:
+                refresher = run_refresher(
+                    factory,
+                    lag_s=settings.metrics.refresh_lag_s,
+                    interval_s=settings.metrics.refresh_interval_s,
+                )
+                tasks.append(asyncio.create_task(refresher))
             try:
                 yield State(settings=settings, sessionmaker=factory, library=library, http=http)
             finally:
-                if drain is not None:
-                    drain.cancel()
+                for task in tasks:
+                    task.cancel()
                     with suppress(asyncio.CancelledError):
-                        await drain
+                        await task
         engine.dispose()
 
     app = FastAPI(

@@ -70,6 +70,9 @@ class MetricsSettings(BaseModel):
     weak_rejection_rate: float = Field(default=0.25, ge=0.0, le=1.0)
     alpha: float = Field(default=0.01, gt=0.0, lt=1.0)
     refresh_lag_s: float = Field(default=30.0, ge=0.0)
+    refresh_interval_s: float = Field(
+        default=10.0, ge=0.0, description="Background roll-up refresh period (0 turns it off)."
+    )
 
 
 class Settings(BaseSettings):

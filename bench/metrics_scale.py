@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import text
 
 from advisor.metrics import service
+from advisor.metrics.coverage import refresh_coverage
 from advisor.metrics.models import Dimension, Filters, Thresholds
 from advisor.metrics.rollup import refresh
 from advisor.patterns.files import load_patterns
@@ -31,7 +32,6 @@ from advisor.store.engine import Engine, make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.patterns import PatternRepository
 from advisor.store.reports import ReportsRepository
-from advisor.store.tables import MetricOutcome, Recommendation, RecommendationRequest
 from advisor.store.tenancy import TenancyRepository
 
 TENANT = "bench"
@@ -49,7 +49,8 @@ def _ts(moment: datetime, sqlite: bool) -> str:
 def generate(
     n_events: int, seed: int, sqlite: bool
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Return request, recommendation and feedback rows: 3 suggestions shown per request, ~85 % decided."""
+    """Return request, recommendation and feedback rows: ~1.5 requests per interaction, 8 % escalated,
+    3 suggestions shown per other request, ~85 % of the top ones decided."""
     rng = random.Random(seed)
     specs = load_patterns(DEMO_PACK_DIR)
     patterns = [(s.id, s.version, s.intents[0], s.title) for s in specs]
@@ -59,12 +60,16 @@ def generate(
     recs: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     event_id = 0
+    interaction, team, agent, channel, at = "", "", "", "", START
     while event_id < n_events:
-        team, agent = rng.choice(agents)
-        channel = rng.choice(CHANNELS)
-        at = START + timedelta(seconds=rng.uniform(0, 30 * 86400))
+        if interaction and rng.random() < 0.35:  # the conversation goes on: another request, same agent
+            at += timedelta(seconds=rng.uniform(20, 300))
+        else:
+            team, agent = rng.choice(agents)
+            channel = rng.choice(CHANNELS)
+            at = START + timedelta(seconds=rng.uniform(0, 30 * 86400))
+            interaction = f"int-{len(requests)}"
         request_id = str(uuid.UUID(int=rng.getrandbits(128)))
-        interaction = f"int-{len(requests)}"
         chosen = rng.sample(patterns, 3)
         escalate = rng.random() < 0.08
         requests.append((request_id, TENANT, interaction, agent, team, channel, "en-US", "0" * 64, "bench", 1,
@@ -158,11 +163,8 @@ def main() -> None:
         "engine": engine.dialect.name,
     }
     if args.reuse:
-        with engine.begin() as conn:  # indexes changed since the store was loaded
-            conn.execute(text("DROP INDEX IF EXISTS ix_metric_outcomes_tenant_decision"))
-        tables = (MetricOutcome, Recommendation, RecommendationRequest)
-        for index in (i for t in tables for i in t.__table__.indexes):  # type: ignore[attr-defined]
-            index.create(engine, checkfirst=True)
+        upgrade(engine)  # bring a store loaded by an older version up to date
+        build_coverage(factory)
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
         time_reports(factory, out)
@@ -200,8 +202,24 @@ def main() -> None:
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
             conn.execute(text("ANALYZE"))
     out["outcomes_written"] = outcomes
+    out["coverage_build_s"], out["interactions_written"] = build_coverage(factory)
     time_reports(factory, out)
     engine.dispose()
+
+
+def build_coverage(factory: Any) -> tuple[float, int]:
+    """Fold every request into the coverage roll-up in bounded steps; return (seconds, interactions)."""
+    started = time.perf_counter()
+    written = 0
+    while True:
+        with factory() as session, session.begin():
+            step = refresh_coverage(
+                ReportsRepository(session), now=datetime.now(UTC), lag_s=0, max_requests=200_000
+            )
+        written += step.interactions
+        if step.requests < 200_000 or not step.advanced:
+            break
+    return round(time.perf_counter() - started, 1), written
 
 
 def time_reports(factory: Any, out: dict[str, Any]) -> None:
@@ -209,10 +227,13 @@ def time_reports(factory: Any, out: dict[str, Any]) -> None:
     everything = Filters(TENANT)
     last_week = Filters(TENANT, START + timedelta(days=23), START + timedelta(days=30))
     one_team = Filters(TENANT, team="team-1")
+    one_agent = Filters(TENANT, agent="agent-1-3")
+    ragged = Filters(TENANT, START + timedelta(hours=12), START + timedelta(days=29, hours=12))
     thresholds = Thresholds(50, 0.7, 0.9, 20, 0.35, 0.25)
     P = Dimension.pattern_version
     reports: dict[str, Callable[[ReportsRepository], object]] = {
         "refresh_nothing_new": lambda r: refresh(r, lag_s=0),
+        "refresh_coverage_nothing_new": lambda r: refresh_coverage(r, now=datetime.now(UTC), lag_s=0),
         "rates_total": lambda r: service.rates(r, everything, []),
         "rates_by_pattern_version": lambda r: service.rates(r, everything, [P]),
         "rates_by_day": lambda r: service.rates(r, everything, [Dimension.day]),
@@ -231,6 +252,9 @@ def time_reports(factory: Any, out: dict[str, Any]) -> None:
             r, everything, [Dimension.intent, Dimension.channel]
         ),
         "coverage_last_week": lambda r: service.coverage(r, last_week, [Dimension.intent]),
+        "coverage_one_team_by_channel": lambda r: service.coverage(r, one_team, [Dimension.channel]),
+        "coverage_one_agent_by_intent": lambda r: service.coverage(r, one_agent, [Dimension.intent]),
+        "coverage_not_whole_days": lambda r: service.coverage(r, ragged, [Dimension.intent]),
         "readiness": lambda r: service.readiness(r, everything, thresholds),
         "drift_last_week": lambda r: service.drift(
             r, last_week, Filters(TENANT, START + timedelta(days=16), START + timedelta(days=23)), 0.01

@@ -19,7 +19,7 @@ from advisor.errors import Forbidden, InvalidInput
 from advisor.metrics import service
 from advisor.metrics.export import to_csv, to_json
 from advisor.metrics.models import Dimension, Filters, Table, Thresholds
-from advisor.metrics.rollup import refresh
+from advisor.metrics.refresher import refresh_rollups
 from advisor.settings import Settings
 from advisor.store.reports import ReportsRepository
 from advisor.tenancy.models import ApiRole, Principal
@@ -34,17 +34,26 @@ Reader = Annotated[Principal, require(ApiRole.lead, ApiRole.admin)]
 Name = Annotated[str | None, Query(min_length=1, max_length=128)]
 
 
-def get_reports(request: Request, _principal: Reader) -> Iterator[ReportsRepository]:
-    """Fold new feedback into the roll-up (own transaction), then open a read transaction for the report."""
+def _reports(request: Request, *, coverage: bool) -> Iterator[ReportsRepository]:
     settings: Settings = request.state.settings
     factory = request.state.sessionmaker
-    with factory() as session, session.begin():
-        refresh(ReportsRepository(session), lag_s=settings.metrics.refresh_lag_s)
+    refresh_rollups(factory, lag_s=settings.metrics.refresh_lag_s, coverage=coverage)
     with factory() as session, session.begin():
         yield ReportsRepository(session)
 
 
+def get_reports(request: Request, _principal: Reader) -> Iterator[ReportsRepository]:
+    """Fold new feedback into the roll-up (own transactions), then open a read transaction for the report."""
+    yield from _reports(request, coverage=False)
+
+
+def get_coverage_reports(request: Request, _principal: Reader) -> Iterator[ReportsRepository]:
+    """As ``get_reports``, and fold new requests into the coverage roll-up too."""
+    yield from _reports(request, coverage=True)
+
+
 Reports = Annotated[ReportsRepository, Depends(get_reports)]
+CoverageReports = Annotated[ReportsRepository, Depends(get_coverage_reports)]
 
 
 def get_filters(
@@ -224,7 +233,11 @@ def get_edits(
 
 @router.get("/coverage", responses=PROBLEMS)
 def get_coverage(
-    request: Request, reports: Reports, filters: FiltersDep, dims: CoverageGroupBy, format: Format = None
+    request: Request,
+    reports: CoverageReports,
+    filters: FiltersDep,
+    dims: CoverageGroupBy,
+    format: Format = None,
 ) -> Response:
     """Share of interactions that got a suggestion versus were escalated, by intent and/or channel."""
     return render(service.coverage(reports, filters, dims), request, format)

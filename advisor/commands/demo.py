@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -25,6 +26,7 @@ def seed(
     """Simulate agents with different habits using the demo pack, through the real services."""
     from advisor.bootstrap import build_ranker_factory, prepare_store
     from advisor.demo_traffic import Step, popularity, quality_of, simulate_interaction, timeline
+    from advisor.metrics.coverage import refresh_coverage
     from advisor.metrics.rollup import refresh
     from advisor.recommendations.library import LibraryCache
     from advisor.settings import Settings
@@ -70,7 +72,10 @@ def seed(
                     )
                 ] += 1
     with factory() as session, session.begin():
-        refresh(ReportsRepository(session), lag_s=0)
+        reports = ReportsRepository(session)
+        refresh(reports, lag_s=0)
+        # the simulation backdates its requests, possibly behind the coverage cursor: re-read from the start
+        refresh_coverage(reports, now=datetime.now(UTC), lag_s=0, since=min(moments))
     engine.dispose()
     total = sum(outcomes.values())
     typer.echo(

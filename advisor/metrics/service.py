@@ -131,26 +131,17 @@ def edits(repo: ReportsRepository, filters: Filters, per_version: int, top: int)
 def coverage(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:
     """Share of interactions that got a suggestion versus were escalated, by intent and/or channel.
 
-    An interaction is covered when any of its requests returned a suggestion. Its intent is the top
-    suggestion's; for an interaction that was only escalated, the intent of the top candidate considered
-    (or "unknown").
+    An interaction counts in the period, team, agent and channel of its first request, and is covered when
+    any of its requests returned a suggestion. Its intent is its first covered request's top suggestion's;
+    for an interaction that was only escalated, the top candidate's (or "unknown").
     """
-    catalogue = repo.pattern_catalogue(filters.tenant_id)
-    covered, alone = repo.interaction_coverage(filters)
     names = [d.value for d in dims]
     groups: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
-    for row in covered:
-        intent = row["intent"] or "unknown"
-        if filters.intent is None or intent == filters.intent:
-            counts = groups[tuple({"channel": row["channel"], "intent": intent}[n] for n in names)]
-            counts[0] += int(row["n"])
+    for row in repo.coverage_counts(filters, dims):
+        counts = groups[tuple(row[n] for n in names)]
+        counts[0] += int(row["n"])
+        if row["covered"]:
             counts[1] += int(row["n"])
-    for entry in alone:
-        top = (entry["candidates"] or [None])[0]
-        key = (top.get("pattern_id"), top.get("version")) if isinstance(top, dict) else None
-        intent = catalogue.get(key, ("unknown", ""))[0] if key else "unknown"  # type: ignore[arg-type]
-        if filters.intent is None or intent == filters.intent:
-            groups[tuple({"channel": entry["channel"], "intent": intent}[n] for n in names)][0] += 1
     if not names:
         groups.setdefault((), [0, 0])  # an ungrouped report always has its one row
     rows = []

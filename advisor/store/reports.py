@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, func, select
 
-from advisor.metrics.cubes import pick_cube
+from advisor.metrics.cubes import pick_cube, whole_days
 from advisor.metrics.delay import BUCKET_COLUMNS
 from advisor.metrics.models import Dimension, Filters
-from advisor.store.rollups import CHUNK, CUBE_COLUMNS, CUBE_TABLES, MO, RollupStore
-from advisor.store.tables import FeedbackEvent, PatternVersion, Recommendation, RecommendationRequest
+from advisor.store.coverage import CoverageStore
+from advisor.store.rollups import CHUNK, CUBE_COLUMNS, CUBE_TABLES, MO
+from advisor.store.tables import (
+    FeedbackEvent,
+    MetricDailyCoverage,
+    MetricInteraction,
+    PatternVersion,
+    Recommendation,
+)
 
 DECIDED = ("accepted", "edited", "rejected")  # lets the delay query read the decision index only
 __all__ = ["CUBE_COLUMNS", "CUBE_TABLES", "ReportsRepository", "group_columns"]
@@ -62,7 +70,7 @@ def _rows(result: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in result]
 
 
-class ReportsRepository(RollupStore):
+class ReportsRepository(CoverageStore):
     """Reads for the metric reports; writes only the roll-up tables (through ``RollupStore``)."""
 
     # --- report queries ------------------------------------------------------------------------
@@ -249,57 +257,38 @@ class ReportsRepository(RollupStore):
         rows.sort(key=lambda r: (r["pattern"], r["pattern_version"]))
         return rows
 
-    def interaction_coverage(self, filters: Filters) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Return (covered interactions counted per channel and intent, escalated-only interactions).
+    def coverage_counts(self, filters: Filters, dims: Sequence[Dimension]) -> list[dict[str, Any]]:
+        """Count interactions per group (channel and/or intent) and ``covered`` (0/1).
 
-        An interaction is covered when one of its requests in the period returned a suggestion; its intent
-        is its top suggestion's. Each escalated-only interaction comes with one of its requests' candidates.
+        Served from the daily coverage cube unless the report filters on an agent or its period does not
+        fall on whole UTC days; then from the interaction rows.
         """
-        Q, R = RecommendationRequest, Recommendation
-        clauses: list[ColumnElement[bool]] = [Q.tenant_id == filters.tenant_id]
-        if filters.start is not None:
-            clauses.append(Q.created_at >= filters.start.astimezone(UTC))
-        if filters.end is not None:
-            clauses.append(Q.created_at < filters.end.astimezone(UTC))
-        for value, column in (
-            (filters.team, Q.team_id),
-            (filters.agent, Q.agent_id),
-            (filters.channel, Q.channel),
-        ):
-            if value is not None:
-                clauses.append(column == value)
-        per = (
-            select(
-                func.min(Q.channel).label("channel"),
-                func.max(case((Q.escalate, 0), else_=1)).label("covered"),
-                func.min(R.intent).label("intent"),
-                func.min(case((Q.escalate, Q.id))).label("escalated_id"),
+        names = [d.value for d in dims]
+        source: Any = MetricDailyCoverage
+        if filters.agent is None and whole_days(filters.start, filters.end):
+            clauses = self._cube_where(
+                MetricDailyCoverage, replace(filters, pattern=None, pattern_version=None)
             )
-            .outerjoin(R, and_(R.request_id == Q.id, R.rank == 1))
-            .where(*clauses)
-            .group_by(Q.interaction_id)
-            .subquery()
-        )
-        alone_id = case((per.c.covered == 0, per.c.escalated_id)).label("escalated_id")
-        grouped = _rows(
-            self.session.execute(
-                select(
-                    per.c.channel, per.c.intent, per.c.covered, alone_id, func.count().label("n")
-                ).group_by(per.c.channel, per.c.intent, per.c.covered, alone_id)
-            )
-        )
-        covered = [r for r in grouped if r["covered"] == 1]
-        alone = {
-            r["escalated_id"]: {"channel": r["channel"], "candidates": None}
-            for r in grouped
-            if r["covered"] == 0
-        }
-        ids = sorted(alone)
-        for i in range(0, len(ids), CHUNK):
-            rows = self.session.execute(select(Q.id, Q.candidates).where(Q.id.in_(ids[i : i + CHUNK])))
-            for request_id, candidates in rows:
-                alone[request_id]["candidates"] = candidates or []
-        return covered, list(alone.values())
+            measure: Any = func.sum(MetricDailyCoverage.n)
+        else:
+            source = MetricInteraction
+            clauses = [MetricInteraction.tenant_id == filters.tenant_id]
+            if filters.start is not None:
+                clauses.append(MetricInteraction.first_at >= filters.start.astimezone(UTC))
+            if filters.end is not None:
+                clauses.append(MetricInteraction.first_at < filters.end.astimezone(UTC))
+            for value, column in (
+                (filters.team, MetricInteraction.team_id),
+                (filters.agent, MetricInteraction.agent_id),
+                (filters.channel, MetricInteraction.channel),
+                (filters.intent, MetricInteraction.intent),
+            ):
+                if value is not None:
+                    clauses.append(column == value)
+            measure = func.count()
+        columns = [getattr(source, name).label(name) for name in [*names, "covered"]]
+        stmt = select(*columns, measure.label("n")).where(*clauses).group_by(*columns).having(measure > 0)
+        return _rows(self.session.execute(stmt))
 
     def pattern_catalogue(self, tenant_id: str) -> dict[tuple[str, int], tuple[str, str]]:
         """Return (pattern, version) → (first intent, title) for every version of the tenant."""

@@ -36,19 +36,19 @@ class RollupStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lock(self) -> None:
-        """Take the roll-up's write lock (the cursor row; SQLite's write lock) until the transaction ends."""
+    def lock(self, name: str = CURSOR) -> None:
+        """Take a roll-up's write lock (its cursor row; SQLite's write lock) until the transaction ends."""
         touched = self.session.execute(
-            update(MetricCursor).where(MetricCursor.name == CURSOR).values(updated_at=datetime.now(UTC))
+            update(MetricCursor).where(MetricCursor.name == name).values(updated_at=datetime.now(UTC))
         )
         if not touched.rowcount:  # type: ignore[attr-defined]
             self.session.execute(
                 self._insert(MetricCursor)
-                .values(name=CURSOR, last_event_id=0, updated_at=datetime.now(UTC))
+                .values(name=name, last_event_id=0, updated_at=datetime.now(UTC))
                 .on_conflict_do_nothing()
             )
             self.session.execute(
-                update(MetricCursor).where(MetricCursor.name == CURSOR).values(updated_at=datetime.now(UTC))
+                update(MetricCursor).where(MetricCursor.name == name).values(updated_at=datetime.now(UTC))
             )
 
     def _insert(self, table: Any) -> Any:

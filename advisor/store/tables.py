@@ -332,6 +332,7 @@ class MetricCursor(Base):
     __tablename__ = "metric_cursors"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime | None] = mapped_column()  # time cursors (coverage): requests folded up to here
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -374,15 +375,57 @@ class MetricDailyPattern(Base):
     ttd_n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# The coverage report groups requests by interaction and joins each to its top suggestion (migration 0003).
+class MetricInteraction(Base):
+    """Coverage roll-up: one row per interaction, attributed to its first request (migration 0005).
+
+    The first request (earliest ``created_at``, then id) gives the day, team, agent and channel; the first
+    request that returned a suggestion gives the intent (its top suggestion's); an interaction that was only
+    escalated takes the intent of its first escalated request's top candidate.
+    """
+
+    __tablename__ = "metric_interactions"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column()
+    first_request_id: Mapped[str] = mapped_column(String(36))
+    day: Mapped[str] = mapped_column(String(10))
+    week: Mapped[str] = mapped_column(String(10))
+    team_id: Mapped[str] = mapped_column(String(128))  # '' = no team
+    agent_id: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    covered: Mapped[int] = mapped_column(Integer)  # 1 when any request returned a suggestion
+    intent: Mapped[str] = mapped_column(String(128))
+    covered_at: Mapped[datetime | None] = mapped_column()
+    covered_request_id: Mapped[str | None] = mapped_column(String(36))
+    covered_intent: Mapped[str | None] = mapped_column(String(128))
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    escalated_request_id: Mapped[str | None] = mapped_column(String(36))
+    escalated_intent: Mapped[str | None] = mapped_column(String(128))
+    __table_args__ = (
+        Index("ix_metric_interactions_tenant_first", "tenant_id", "first_at"),
+        Index("ix_metric_interactions_tenant_agent", "tenant_id", "agent_id", "first_at"),
+    )
+
+
+class MetricDailyCoverage(Base):
+    """Roll-up cube: interactions per day of first request, team, channel, intent and covered (0/1)."""
+
+    __tablename__ = "metric_daily_coverage"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    intent: Mapped[str] = mapped_column(String(128), primary_key=True)
+    covered: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(String(10))
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The coverage roll-up reads new requests in (created_at, id) order (migration 0005).
+Index("ix_requests_created", RecommendationRequest.created_at, RecommendationRequest.id)
+# The coverage roll-up joins each request to its top suggestion (migration 0003).
 Index(
     "ix_recommendations_request_rank", Recommendation.request_id, Recommendation.rank, Recommendation.intent
-)
-Index(
-    "ix_requests_tenant_interaction",
-    RecommendationRequest.tenant_id,
-    RecommendationRequest.interaction_id,
-    RecommendationRequest.created_at,
 )
 
 
@@ -400,4 +443,4 @@ class Team(Base):
 # Delay histogram of the metric cubes: d00 … d39 (see advisor.metrics.delay).
 for _cube in (MetricDailyAgent, MetricDailyPattern):
     for _bucket in range(40):
-        setattr(_cube, f"d{_bucket:02d}", mapped_column(Integer, default=0))
+        setattr(_cube, f"d{_bucket:02d}", mapped_column(Integer, default=0, nullable=False))

@@ -8,7 +8,7 @@ import pytest
 
 from advisor.metrics import service
 from advisor.metrics.models import Dimension, Filters, Thresholds
-from advisor.metrics.rollup import refresh
+from advisor.metrics.refresher import refresh_rollups
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.reports import ReportsRepository
@@ -25,9 +25,9 @@ def test_reports_on_both_engines(database: Database) -> None:
     upgrade(engine)
     seed_tenants(database.url)
     seed_scenario(database.url)
+    refresh_rollups(make_sessionmaker(engine), lag_s=0)
     with make_sessionmaker(engine)() as session, session.begin():
         repo = ReportsRepository(session)
-        refresh(repo, lag_s=0)
         acme = Filters("acme")
         week1 = Filters("acme", *WEEK1)
         rates = {r["agent"]: r for r in service.rates(repo, acme, [Dimension.agent]).rows}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from advisor.patterns.files import load_patterns
@@ -15,7 +17,7 @@ from advisor.store.decisions import DecisionLog
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.patterns import PatternRepository
-from advisor.store.tables import FeedbackEvent, Recommendation, RecommendationRequest, utcnow
+from advisor.store.tables import Base, FeedbackEvent, Recommendation, RecommendationRequest, utcnow
 from advisor.store.tenancy import TenancyRepository
 from tests.builders import TEST_PACK
 from tests.conftest import Database
@@ -47,6 +49,16 @@ def test_migrations_create_every_table(database: Database) -> None:
         "audit_log",
         "library_stamps",
     } <= names
+
+
+def test_migrations_match_the_models(database: Database) -> None:
+    """The schema Alembic builds is the one the code maps (no column, index or nullability drift)."""
+    engine = make_engine(database.url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert drift == []
 
 
 def test_only_approved_current_versions_serve(session: Session) -> None:

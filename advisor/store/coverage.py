@@ -1,0 +1,181 @@
+"""The coverage roll-up's reads and writes: time cursor, new requests, interaction rows, daily cube."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from advisor.metrics.coverage import CoverageDeltas, Interaction, RequestRecord
+from advisor.metrics.cubes import week_of_day
+from advisor.metrics.models import as_utc
+from advisor.store.rollups import CHUNK, RollupStore
+from advisor.store.tables import (
+    MetricCursor,
+    MetricDailyCoverage,
+    MetricInteraction,
+    PatternVersion,
+    Recommendation,
+    RecommendationRequest,
+)
+
+COVERAGE_CURSOR = "coverage"
+MI = MetricInteraction
+INTERACTION_FIELDS = [f.name for f in fields(Interaction)]
+
+
+class CoverageStore(RollupStore):
+    """Keeps the per-interaction coverage rows and their daily cube (see ``advisor.metrics.coverage``)."""
+
+    def coverage_cursor(self) -> datetime | None:
+        """Return the time from which requests are still to be (re)read; None before the first refresh."""
+        value = self.session.scalar(select(MetricCursor.last_at).where(MetricCursor.name == COVERAGE_CURSOR))
+        return None if value is None else as_utc(value)
+
+    def has_requests_since(self, at: datetime | None) -> bool:
+        """True when some request was created at or after ``at`` (any request when None)."""
+        Q = RecommendationRequest
+        stmt = select(Q.id).limit(1)
+        if at is not None:
+            stmt = stmt.where(Q.created_at >= at.astimezone(UTC))
+        return self.session.scalar(stmt) is not None
+
+    def requests_page(
+        self, since: datetime | None, after: tuple[datetime, str] | None, limit: int
+    ) -> list[RequestRecord]:
+        """Return up to ``limit`` requests in (created_at, id) order: from ``since``, then after ``after``."""
+        Q, R = RecommendationRequest, Recommendation
+        stmt = (
+            select(
+                Q.id,
+                Q.tenant_id,
+                Q.interaction_id,
+                Q.agent_id,
+                Q.team_id,
+                Q.channel,
+                Q.escalate,
+                Q.created_at,
+                R.intent,
+            )
+            .outerjoin(R, and_(R.request_id == Q.id, R.rank == 1))
+            .order_by(Q.created_at, Q.id)
+            .limit(limit)
+        )
+        if after is not None:
+            at, request_id = after[0].astimezone(UTC), after[1]
+            stmt = stmt.where(or_(Q.created_at > at, and_(Q.created_at == at, Q.id > request_id)))
+        elif since is not None:
+            stmt = stmt.where(Q.created_at >= since.astimezone(UTC))
+        rows = [RequestRecord(*row) for row in self.session.execute(stmt)]
+        return self._with_candidate_intents(rows)
+
+    def _with_candidate_intents(self, rows: list[RequestRecord]) -> list[RequestRecord]:
+        """Give each escalated request the intent of its top candidate (pattern versions never change)."""
+        Q = RecommendationRequest
+        escalated = [r.id for r in rows if r.escalate]
+        tops: dict[str, tuple[str, str, int]] = {}
+        for i in range(0, len(escalated), CHUNK):
+            found = self.session.execute(
+                select(Q.id, Q.tenant_id, Q.candidates).where(Q.id.in_(escalated[i : i + CHUNK]))
+            )
+            for request_id, tenant, candidates in found:
+                top = (candidates or [None])[0]
+                if isinstance(top, dict) and top.get("pattern_id") and top.get("version"):
+                    tops[request_id] = (tenant, str(top["pattern_id"]), int(top["version"]))
+        intents = self._first_intents(set(tops.values()))
+        return [replace(r, intent=intents.get(tops[r.id])) if r.id in tops else r for r in rows]
+
+    def _first_intents(self, versions: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], str]:
+        P = PatternVersion
+        out: dict[tuple[str, str, int], str] = {}
+        by_tenant: dict[str, set[str]] = {}
+        for tenant, pattern, _ in versions:
+            by_tenant.setdefault(tenant, set()).add(pattern)
+        for tenant, patterns in by_tenant.items():
+            ordered = sorted(patterns)
+            for i in range(0, len(ordered), CHUNK):
+                found = self.session.execute(
+                    select(P.pattern_id, P.version, P.intents).where(
+                        P.tenant_id == tenant, P.pattern_id.in_(ordered[i : i + CHUNK])
+                    )
+                )
+                for pattern, version, intents in found:
+                    if (tenant, pattern, version) in versions and intents:
+                        out[(tenant, pattern, version)] = str(intents[0])
+        return out
+
+    def interactions(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Interaction]:
+        """Return the stored coverage rows for (tenant, interaction) keys."""
+        found: dict[tuple[str, str], Interaction] = {}
+        by_tenant: dict[str, list[str]] = {}
+        for tenant, interaction in sorted(keys):
+            by_tenant.setdefault(tenant, []).append(interaction)
+        columns = [getattr(MI, name) for name in INTERACTION_FIELDS]
+        for tenant, ids in by_tenant.items():
+            for i in range(0, len(ids), CHUNK):
+                rows = self.session.execute(
+                    select(*columns).where(MI.tenant_id == tenant, MI.interaction_id.in_(ids[i : i + CHUNK]))
+                )
+                for row in rows:
+                    item = Interaction(*row)
+                    for name in ("first_at", "covered_at", "escalated_at"):
+                        value = getattr(item, name)
+                        if value is not None:
+                            setattr(item, name, as_utc(value))
+                    found[(item.tenant_id, item.interaction_id)] = item
+        return found
+
+    def save_interactions(self, rows: list[Interaction]) -> None:
+        """Insert or update coverage rows (one statement per chunk)."""
+        if not rows:
+            return
+        stmt = self._insert(MetricInteraction)
+        keys = ("tenant_id", "interaction_id")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: stmt.excluded[name] for name in INTERACTION_FIELDS if name not in keys},
+        )
+        payload = [{name: getattr(row, name) for name in INTERACTION_FIELDS} for row in rows]
+        for i in range(0, len(payload), 5_000):
+            self.session.connection().execute(stmt, payload[i : i + 5_000])
+
+    def apply_coverage_deltas(self, deltas: CoverageDeltas) -> None:
+        """Add the changes to the daily coverage cube (insert new cells, increment existing ones)."""
+        names = ["tenant_id", "day", "team_id", "channel", "intent", "covered"]
+        rows: list[dict[str, Any]] = [
+            {**dict(zip(names, key, strict=True)), "week": week_of_day(key[1]), "n": n}
+            for key, n in deltas.items()
+            if n != 0
+        ]
+        if not rows:
+            return
+        stmt = self._insert(MetricDailyCoverage)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=names, set_={"n": MetricDailyCoverage.n + stmt.excluded.n}
+        )
+        for i in range(0, len(rows), 5_000):
+            self.session.connection().execute(stmt, rows[i : i + 5_000])
+
+    def advance_coverage_cursor(self, old: datetime | None, new: datetime) -> bool:
+        """Move the time cursor from ``old`` to ``new``; False when another refresh moved it first."""
+        C = MetricCursor
+        same = C.last_at.is_(None) if old is None else C.last_at == old.astimezone(UTC)
+        result = self.session.execute(
+            update(C)
+            .where(C.name == COVERAGE_CURSOR, same)
+            .values(last_at=new.astimezone(UTC), updated_at=datetime.now(UTC))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def all_interactions(self, tenant_id: str) -> list[Interaction]:
+        """Return every coverage row of a tenant (for audits and the recount test)."""
+        return list(
+            self.interactions(
+                {
+                    (tenant_id, i)
+                    for i in self.session.scalars(select(MI.interaction_id).where(MI.tenant_id == tenant_id))
+                }
+            ).values()
+        )
