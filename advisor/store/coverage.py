@@ -113,18 +113,20 @@ class CoverageStore(RollupStore):
         for tenant, interaction in sorted(keys):
             by_tenant.setdefault(tenant, []).append(interaction)
         columns = [getattr(MI, name) for name in INTERACTION_FIELDS]
-        for tenant, ids in by_tenant.items():
-            for i in range(0, len(ids), CHUNK):
-                rows = self.session.execute(
-                    select(*columns).where(MI.tenant_id == tenant, MI.interaction_id.in_(ids[i : i + CHUNK]))
-                )
-                for row in rows:
-                    item = Interaction(*row)
-                    for name in ("first_at", "covered_at", "escalated_at"):
-                        value = getattr(item, name)
-                        if value is not None:
-                            setattr(item, name, as_utc(value))
-                    found[(item.tenant_id, item.interaction_id)] = item
+        with self.planned_per_call():
+            for tenant, ids in by_tenant.items():
+                for i in range(0, len(ids), CHUNK):
+                    chunk = ids[i : i + CHUNK]
+                    rows = self.session.execute(
+                        select(*columns).where(MI.tenant_id == tenant, MI.interaction_id.in_(chunk))
+                    )
+                    for row in rows:
+                        item = Interaction(*row)
+                        for name in ("first_at", "covered_at", "escalated_at"):
+                            value = getattr(item, name)
+                            if value is not None:
+                                setattr(item, name, as_utc(value))
+                        found[(item.tenant_id, item.interaction_id)] = item
         return found
 
     def save_interactions(self, rows: list[Interaction]) -> None:

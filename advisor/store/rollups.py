@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -130,17 +132,37 @@ class RollupStore:
         by_tenant: dict[str, list[str]] = {}
         for tenant, rec_id in sorted(keys):
             by_tenant.setdefault(tenant, []).append(rec_id)
-        for tenant, ids in by_tenant.items():
-            for i in range(0, len(ids), CHUNK):
-                rows = self.session.execute(
-                    select(*[getattr(MO, name) for name in OUTCOME_FIELDS]).where(
-                        MO.tenant_id == tenant, MO.recommendation_id.in_(ids[i : i + CHUNK])
+        with self.planned_per_call():
+            for tenant, ids in by_tenant.items():
+                for i in range(0, len(ids), CHUNK):
+                    rows = self.session.execute(
+                        select(*[getattr(MO, name) for name in OUTCOME_FIELDS]).where(
+                            MO.tenant_id == tenant, MO.recommendation_id.in_(ids[i : i + CHUNK])
+                        )
                     )
-                )
-                for row in rows:
-                    outcome = Outcome(*row)
-                    found[(outcome.tenant_id, outcome.recommendation_id)] = outcome
+                    for row in rows:
+                        outcome = Outcome(*row)
+                        found[(outcome.tenant_id, outcome.recommendation_id)] = outcome
         return found
+
+    @contextmanager
+    def planned_per_call(self) -> Iterator[None]:
+        """Plan the roll-up's key look-ups for their actual keys on PostgreSQL (a no-op on SQLite).
+
+        psycopg prepares a statement server-side from its fifth run, and PostgreSQL then switches to a
+        generic plan costed for the table as it was then. In a backfill that is an empty roll-up table
+        whose statistics cannot catch up while its rows are uncommitted, so each look-up scanned the whole
+        growing table, testing every row against all 500 parameters: quadratic time. Planned per call, the
+        key list is hashed and the index used. The upserts keep their cached plans (no scan to choose).
+        """
+        if self.session.get_bind().dialect.name != "postgresql":
+            yield
+            return
+        self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        try:
+            yield
+        finally:
+            self.session.execute(text("SET LOCAL plan_cache_mode = DEFAULT"))
 
     def rendered_texts(self, recommendation_ids: set[str]) -> dict[str, str]:
         """Return the text each suggestion was shown with."""
