@@ -46,9 +46,9 @@ def serve(
     engine.dispose()
     print(f"advisor listening on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
     if workers > 1:
-        uvicorn.run(
-            "advisor.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
-        )
+        from advisor.serving import run_workers
+
+        run_workers(host, port, workers)
     else:
         from advisor.app import create_app
 

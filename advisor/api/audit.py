@@ -25,7 +25,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def audit_filter(
+async def audit_filter(
     actor: Annotated[str | None, Query(max_length=128, description="e.g. `lead:key-1a2b3c4d`")] = None,
     action: Annotated[str | None, Query(max_length=64, description="e.g. `pattern.approve`")] = None,
     subject_type: Annotated[

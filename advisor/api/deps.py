@@ -1,4 +1,9 @@
-"""Annotated dependencies: settings, a per-request transaction, repositories, principal, ranker."""
+"""Annotated dependencies: settings, a per-request transaction, repositories, principal, ranker.
+
+Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in its thread pool,
+and each such hop costs more than the work (the request path had eight). Those that touch the store stay
+``def``: the session's queries and commit block.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from advisor.tenancy.models import ApiRole, Principal
 from advisor.tenancy.service import authenticate
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the app's settings."""
     settings: Settings = request.state.settings
     return settings
@@ -34,7 +39,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_library(request: Request) -> LibraryCache:
+async def get_library(request: Request) -> LibraryCache:
     """Return the per-process library cache."""
     library: LibraryCache = request.state.library
     return library
@@ -54,7 +59,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 def require(*roles: ApiRole) -> object:
     """Return a dependency that admits only the given roles."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"role '{principal.role.value}' may not do this")
         return principal
@@ -62,12 +67,12 @@ def require(*roles: ApiRole) -> object:
     return Depends(check)
 
 
-def decision_log(session: SessionDep) -> DecisionLog:
+async def decision_log(session: SessionDep) -> DecisionLog:
     """Return the decision log on the request's transaction."""
     return DecisionLog(session)
 
 
-def pattern_repo(session: SessionDep) -> PatternRepository:
+async def pattern_repo(session: SessionDep) -> PatternRepository:
     """Return the pattern repository on the request's transaction."""
     return PatternRepository(session)
 

@@ -56,7 +56,7 @@ Reports = Annotated[ReportsRepository, Depends(get_reports)]
 CoverageReports = Annotated[ReportsRepository, Depends(get_coverage_reports)]
 
 
-def get_filters(
+async def get_filters(
     principal: Reader,
     start: Annotated[
         datetime | None, Query(alias="from", description="Start of the period (inclusive).")
@@ -125,12 +125,12 @@ GroupByParam = Annotated[
 ]
 
 
-def group_by_any(group_by: GroupByParam = None) -> list[Dimension]:
+async def group_by_any(group_by: GroupByParam = None) -> list[Dimension]:
     """Parse ``group_by`` (any dimension)."""
     return _parse_group_by(group_by, tuple(Dimension))
 
 
-def group_by_coverage(
+async def group_by_coverage(
     group_by: Annotated[str | None, Query(max_length=200, description="intent and/or channel")] = None,
 ) -> list[Dimension]:
     """Parse ``group_by`` for the coverage report (intent, channel)."""

@@ -60,7 +60,7 @@ CONTENT_EXAMPLE = {
 }
 
 
-def governance(session: SessionDep) -> service.Governance:
+async def governance(session: SessionDep) -> service.Governance:
     """Return the repositories of a governance use case; each change also goes to the webhook outbox."""
     webhooks = WebhookRepository(session)
 

@@ -1,0 +1,70 @@
+"""SQLite writers of one process queue on a lock that every way of ending a transaction frees."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from advisor.store.engine import WRITER_LOCKS, Engine, make_engine, make_sessionmaker
+from advisor.store.migrate import upgrade
+from advisor.store.tables import Tenant
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_commit_rollback_and_failure_each_free_the_writer_lock(engine: Engine) -> None:
+    lock = WRITER_LOCKS[engine]
+    factory = make_sessionmaker(engine)
+    with factory() as session, session.begin():
+        session.add(Tenant(id="acme", name="Acme"))
+        session.flush()
+        assert lock.locked()  # held from the first write ...
+    assert not lock.locked()  # ... to the commit
+    with factory() as session:
+        session.add(Tenant(id="globex", name="Globex"))
+        session.flush()
+        session.rollback()
+    assert not lock.locked()
+    with pytest.raises(IntegrityError), factory() as session, session.begin():
+        session.add(Tenant(id="acme", name="Acme again"))  # duplicate key: the write fails
+    assert not lock.locked()
+    with factory() as session:
+        session.add(Tenant(id="initech", name="Initech"))
+        session.flush()  # closed without commit or rollback: closing rolls back and frees it
+    assert not lock.locked()
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Tenant)) == 1
+
+
+def test_concurrent_writers_all_land(engine: Engine) -> None:
+    factory = make_sessionmaker(engine)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(20):
+                with factory() as session, session.begin():
+                    session.add(Tenant(id=f"t{n}-{i}", name="tenant"))
+        except BaseException as exc:  # collected and asserted in the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Tenant)) == 160
+    assert not WRITER_LOCKS[engine].locked()
