@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,3 +98,23 @@ def make_pattern_body(pattern_id: str = "late_parcel", **overrides: Any) -> dict
     }
     body.update(overrides)
     return body
+
+
+def run_together(task: Callable[[], object], threads: int) -> list[BaseException]:
+    """Run ``task`` in ``threads`` threads released at the same moment; return what they raised."""
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            task()
+        except BaseException as exc:  # collected for the test thread to assert on
+            errors.append(exc)
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout=120)
+    return errors

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.reports import CUBE_COLUMNS, CUBE_TABLES, ReportsRepository
 from advisor.store.tables import FeedbackEvent
-from tests.builders import seed_tenants
+from tests.builders import run_together, seed_tenants
 from tests.conftest import Database
 from tests.metrics.factory import T0, TEXT, EventFactory
 from tests.metrics.scenario import seed_scenario
@@ -168,22 +167,12 @@ def test_concurrent_refreshes_count_once(database: Database) -> None:
     seed_scenario(database.url)
     engine = make_engine(database.url)
     factory = make_sessionmaker(engine)
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            barrier.wait()
-            with factory() as session, session.begin():
-                refresh(ReportsRepository(session), lag_s=0, batch=5)
-        except BaseException as exc:  # collected and re-raised in the test thread
-            errors.append(exc)
+    def task() -> None:
+        with factory() as session, session.begin():
+            refresh(ReportsRepository(session), lag_s=0, batch=5)
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_together(task, 3)
     engine.dispose()
     assert errors == []
     assert _cubes(database.url) == _cubes_from_recount(database.url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from advisor.store.engine import WRITER_LOCKS, Engine, make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.tables import Tenant
+from tests.builders import run_together
 
 
 @pytest.fixture
@@ -49,21 +50,13 @@ def test_commit_rollback_and_failure_each_free_the_writer_lock(engine: Engine) -
 
 def test_concurrent_writers_all_land(engine: Engine) -> None:
     factory = make_sessionmaker(engine)
-    errors: list[BaseException] = []
 
-    def write(n: int) -> None:
-        try:
-            for i in range(20):
-                with factory() as session, session.begin():
-                    session.add(Tenant(id=f"t{n}-{i}", name="tenant"))
-        except BaseException as exc:  # collected and asserted in the test thread
-            errors.append(exc)
+    def write() -> None:
+        for _ in range(20):
+            with factory() as session, session.begin():
+                session.add(Tenant(id=uuid.uuid4().hex, name="tenant"))
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_together(write, 8)
     assert errors == []
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(Tenant)) == 160
