@@ -138,6 +138,13 @@ class CoverageRefresh:
     advanced: bool
 
 
+def _start(cursor: datetime | None, since: datetime | None) -> datetime | None:
+    """Where to read from: the cursor, or ``since`` when that is earlier (None: from the beginning)."""
+    if since is None or (cursor is not None and cursor <= since):
+        return cursor
+    return since
+
+
 def refresh_coverage(
     store: CoverageRollup,
     *,
@@ -149,12 +156,11 @@ def refresh_coverage(
 ) -> CoverageRefresh:
     """Fold the requests from the time cursor on (from ``since`` when earlier) into the coverage roll-up."""
     cursor = store.coverage_cursor()
-    start = cursor if since is None or (cursor is not None and cursor <= since) else since
-    if not store.has_requests_since(start):
+    if not store.has_requests_since(_start(cursor, since)):
         return CoverageRefresh(0, 0, cursor, False)  # nothing new: no lock, no write
     store.lock("coverage")  # one refresh at a time: the cube increments must not be applied twice
-    cursor = store.coverage_cursor()
-    start = cursor if since is None or (cursor is not None and cursor <= since) else since
+    cursor = store.coverage_cursor()  # another refresh may have moved it while we waited
+    start = _start(cursor, since)
     horizon = as_utc(now) - timedelta(seconds=lag_s)
     after: tuple[datetime, str] | None = None
     seen = touched = 0

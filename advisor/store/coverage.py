@@ -84,27 +84,28 @@ class CoverageStore(RollupStore):
                 top = (candidates or [None])[0]
                 if isinstance(top, dict) and top.get("pattern_id") and top.get("version"):
                     tops[request_id] = (tenant, str(top["pattern_id"]), int(top["version"]))
-        intents = self._first_intents(set(tops.values()))
-        return [replace(r, intent=intents.get(tops[r.id])) if r.id in tops else r for r in rows]
-
-    def _first_intents(self, versions: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], str]:
-        P = PatternVersion
-        out: dict[tuple[str, str, int], str] = {}
-        by_tenant: dict[str, set[str]] = {}
-        for tenant, pattern, _ in versions:
-            by_tenant.setdefault(tenant, set()).add(pattern)
-        for tenant, patterns in by_tenant.items():
-            ordered = sorted(patterns)
-            for i in range(0, len(ordered), CHUNK):
-                found = self.session.execute(
-                    select(P.pattern_id, P.version, P.intents).where(
-                        P.tenant_id == tenant, P.pattern_id.in_(ordered[i : i + CHUNK])
-                    )
-                )
-                for pattern, version, intents in found:
-                    if (tenant, pattern, version) in versions and intents:
-                        out[(tenant, pattern, version)] = str(intents[0])
+        catalogues = {tenant: self.pattern_catalogue(tenant) for tenant in {t for t, _, _ in tops.values()}}
+        out = []
+        for row in rows:
+            if row.id in tops:
+                tenant, pattern, version = tops[row.id]
+                row = replace(row, intent=catalogues[tenant].get((pattern, version), (None, ""))[0])
+            out.append(row)
         return out
+
+    def pattern_catalogue(self, tenant_id: str) -> dict[tuple[str, int], tuple[str, str]]:
+        """Return (pattern, version) → (first intent, title) for every version of the tenant."""
+        rows = self.session.execute(
+            select(
+                PatternVersion.pattern_id,
+                PatternVersion.version,
+                PatternVersion.intents,
+                PatternVersion.title,
+            ).where(PatternVersion.tenant_id == tenant_id)
+        )
+        return {
+            (pid, ver): (intents[0] if intents else "unknown", title) for pid, ver, intents, title in rows
+        }
 
     def interactions(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Interaction]:
         """Return the stored coverage rows for (tenant, interaction) keys."""
@@ -121,11 +122,7 @@ class CoverageStore(RollupStore):
                         select(*columns).where(MI.tenant_id == tenant, MI.interaction_id.in_(chunk))
                     )
                     for row in rows:
-                        item = Interaction(*row)
-                        for name in ("first_at", "covered_at", "escalated_at"):
-                            value = getattr(item, name)
-                            if value is not None:
-                                setattr(item, name, as_utc(value))
+                        item = _interaction(row)
                         found[(item.tenant_id, item.interaction_id)] = item
         return found
 
@@ -173,11 +170,18 @@ class CoverageStore(RollupStore):
 
     def all_interactions(self, tenant_id: str) -> list[Interaction]:
         """Return every coverage row of a tenant (for audits and the recount test)."""
-        return list(
-            self.interactions(
-                {
-                    (tenant_id, i)
-                    for i in self.session.scalars(select(MI.interaction_id).where(MI.tenant_id == tenant_id))
-                }
-            ).values()
-        )
+        columns = [getattr(MI, name) for name in INTERACTION_FIELDS]
+        return [
+            _interaction(row)
+            for row in self.session.execute(select(*columns).where(MI.tenant_id == tenant_id))
+        ]
+
+
+def _interaction(row: Any) -> Interaction:
+    """Return a stored coverage row with its times as aware UTC (SQLite hands them back naive)."""
+    item = Interaction(*row)
+    for name in ("first_at", "covered_at", "escalated_at"):
+        value = getattr(item, name)
+        if value is not None:
+            setattr(item, name, as_utc(value))
+    return item

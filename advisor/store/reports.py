@@ -18,7 +18,6 @@ from advisor.store.tables import (
     FeedbackEvent,
     MetricDailyCoverage,
     MetricInteraction,
-    PatternVersion,
     Recommendation,
 )
 
@@ -289,17 +288,3 @@ class ReportsRepository(CoverageStore):
         columns = [getattr(source, name).label(name) for name in [*names, "covered"]]
         stmt = select(*columns, measure.label("n")).where(*clauses).group_by(*columns).having(measure > 0)
         return _rows(self.session.execute(stmt))
-
-    def pattern_catalogue(self, tenant_id: str) -> dict[tuple[str, int], tuple[str, str]]:
-        """Return (pattern, version) → (first intent, title) for every version of the tenant."""
-        rows = self.session.execute(
-            select(
-                PatternVersion.pattern_id,
-                PatternVersion.version,
-                PatternVersion.intents,
-                PatternVersion.title,
-            ).where(PatternVersion.tenant_id == tenant_id)
-        )
-        return {
-            (pid, ver): (intents[0] if intents else "unknown", title) for pid, ver, intents, title in rows
-        }
