@@ -96,9 +96,10 @@ def eval_run(
     print(json.dumps(evaluate(chosen, loaded, k=k)))
 
 
-def _ranker(patterns: Path, kind: str, embedder_name: str | None):  # type: ignore[no-untyped-def]
+def _ranker(patterns: Path, kind: str, embedder_name: str | None, *, fresh: bool = False):  # type: ignore[no-untyped-def]
     from advisor.patterns.files import load_patterns
     from advisor.ranking.baseline import NearestExampleVote
+    from advisor.ranking.conversation import StateModel
     from advisor.ranking.embedding import limit_blas_threads, make_embedder
     from advisor.ranking.rank import HybridRanker
 
@@ -109,7 +110,11 @@ def _ranker(patterns: Path, kind: str, embedder_name: str | None):  # type: igno
     if kind == "baseline":
         return NearestExampleVote(specs, embedder)
     return HybridRanker(
-        specs, embedder, threshold=settings.ranking.escalate_below, candidates=settings.ranking.candidates
+        specs,
+        embedder,
+        threshold=settings.ranking.escalate_below,
+        candidates=settings.ranking.candidates,
+        state_model=StateModel() if fresh else None,
     )
 
 
@@ -132,25 +137,41 @@ def eval_calibrate(
     cases: Annotated[list[Path], typer.Option(help="Cases file (repeat, paired with --patterns).")],
     out: Annotated[Path | None, typer.Option(help="Where to write the calibration JSON.")] = None,
 ) -> None:
-    """Fit the confidence calibration on labelled dev cases and write calibration.json."""
+    """Fit the confidence calibration (and so the escalation detector) on labelled dev cases."""
     import numpy as np
 
-    from advisor.evaluation import read_cases, top_features
+    from advisor.evaluation import confidence_features, read_cases
     from advisor.ranking.calibration import CALIBRATION_FILE, fit
 
-    scores: list[float] = []
-    margins: list[float] = []
+    rows: list[tuple[float, ...]] = []
     right: list[float] = []
     for pattern_dir, case_file in zip(patterns, cases, strict=True):
-        s, m, r = top_features(_ranker(pattern_dir, "hybrid", None), list(read_cases(case_file)))
-        scores += s
-        margins += m
-        right += r
-    calibration = fit(
-        np.asarray(scores), np.asarray(margins), np.asarray(right), fitted_on=", ".join(str(c) for c in cases)
-    )
+        r, ok = confidence_features(_ranker(pattern_dir, "hybrid", None), list(read_cases(case_file)))
+        rows += r
+        right += ok
+    fitted_on = ", ".join(str(c) for c in cases)
+    calibration = fit(np.asarray(rows, dtype=np.float64), np.asarray(right), fitted_on=fitted_on)
     calibration.save(out or CALIBRATION_FILE)
-    print(json.dumps({"a": calibration.a, "b": calibration.b, "c": calibration.c, "n": calibration.n}))
+    print(json.dumps({"weights": calibration.weights, "bias": calibration.bias, "n": calibration.n}))
+
+
+@eval_app.command("fit-state")
+def eval_fit_state(
+    patterns: Annotated[list[Path], typer.Option(help="Pattern dir (repeat, paired with --cases).")],
+    cases: Annotated[list[Path], typer.Option(help="Cases: the intent active at each turn (repeatable).")],
+    out: Annotated[Path | None, typer.Option(help="Where to write the state model JSON.")] = None,
+) -> None:
+    """Fit the conversation-state model on labelled (multi-turn) cases and write conversation.json."""
+    from advisor.evaluation import read_cases, state_sequences
+    from advisor.ranking.conversation import STATE_FILE, fit
+
+    groups = []
+    for pattern_dir, case_file in zip(patterns, cases, strict=True):
+        ranker = _ranker(pattern_dir, "hybrid", None, fresh=True)
+        groups.append((state_sequences(ranker, list(read_cases(case_file))), len(ranker.intents)))
+    model = fit(groups, fitted_on=", ".join(str(c) for c in cases))
+    model.save(out or STATE_FILE)
+    print(json.dumps({"weights": model.weights, "n": model.n}))
 
 
 def main() -> None:

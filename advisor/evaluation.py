@@ -18,7 +18,9 @@ import numpy as np
 from advisor.context.models import InteractionContext
 from advisor.patterns.files import dump_patterns
 from advisor.patterns.models import PatternSpec, Status
+from advisor.ranking.conversation import CustomerTurn, customer_turns
 from advisor.ranking.protocols import Ranker
+from advisor.ranking.rank import HybridRanker
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Case:
     id: str
     context: InteractionContext
     expected: frozenset[str]
+    kind: str | None = None
 
 
 def read_cases(path: Path) -> Iterator[Case]:
@@ -42,6 +45,7 @@ def read_cases(path: Path) -> Iterator[Case]:
                     id=str(raw.get("id", number)),
                     context=InteractionContext.model_validate(raw["context"]),
                     expected=frozenset(raw.get("expected", [])),
+                    kind=str(raw["kind"]) if raw.get("kind") else None,
                 )
             except (ValueError, KeyError) as exc:
                 raise ValueError(f"{path} line {number}: {exc}") from exc
@@ -55,48 +59,82 @@ def check_expected(cases: list[Case], pattern_ids: set[str]) -> None:
             raise ValueError(f"case {case.id}: unknown pattern id {unknown[0]!r} in 'expected'")
 
 
-def evaluate(ranker: Ranker, cases: list[Case], k: int = 3) -> dict[str, Any]:
-    """Return top-1/top-3/MRR of the ranking, coverage and precision of what is shown, and latency."""
-    hits1 = hits3 = 0
-    rr = 0.0
-    answered = answered_right = 0
-    oos = oos_escalated = 0
-    latencies: list[float] = []
-    records: list[tuple[float, float, bool]] = []
-    for case in cases:
-        started = time.perf_counter()
-        ranked = ranker.rank(case.context, k=k)
-        latencies.append((time.perf_counter() - started) * 1000)
-        if not case.expected:
-            oos += 1
-            oos_escalated += ranked.escalate
-            continue
-        ids = [c.spec.id for c in ranked.considered]
-        position = next((n for n, pid in enumerate(ids) if pid in case.expected), None)
-        hits1 += position == 0
-        hits3 += position is not None and position < 3
-        rr += 1 / (position + 1) if position is not None else 0.0
-        if ranked.candidates:
-            answered += 1
-            answered_right += ranked.candidates[0].spec.id in case.expected
-        if ranked.considered:
-            records.append((ranked.considered[0].confidence, 0.0, position == 0))
-    n = len(cases) - oos
-    lat = np.asarray(latencies) if latencies else np.zeros(1)
+@dataclass(frozen=True)
+class Outcome:
+    """How the ranker did on one case: where the right pattern came, what was shown, how sure it was."""
+
+    kind: str | None
+    in_scope: bool
+    position: int | None
+    answered: bool
+    answered_right: bool
+    escalated: bool
+    top_confidence: float | None
+    latency_ms: float
+
+
+def run_case(ranker: Ranker, case: Case, k: int) -> Outcome:
+    """Rank one case and record the outcome."""
+    started = time.perf_counter()
+    ranked = ranker.rank(case.context, k=k)
+    latency = (time.perf_counter() - started) * 1000
+    ids = [c.spec.id for c in ranked.considered]
+    position = next((n for n, pid in enumerate(ids) if pid in case.expected), None)
+    return Outcome(
+        kind=case.kind,
+        in_scope=bool(case.expected),
+        position=position,
+        answered=bool(ranked.candidates),
+        answered_right=bool(ranked.candidates) and ranked.candidates[0].spec.id in case.expected,
+        escalated=ranked.escalate,
+        top_confidence=ranked.considered[0].confidence if ranked.considered else None,
+        latency_ms=latency,
+    )
+
+
+def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Return top-1/top-3/MRR, coverage, precision when answered and out-of-scope escalation."""
+    scoped = [o for o in outcomes if o.in_scope]
+    n = len(scoped)
+    hits1 = sum(o.position == 0 for o in scoped)
+    hits3 = sum(o.position is not None and o.position < 3 for o in scoped)
+    rr = sum(1 / (o.position + 1) for o in scoped if o.position is not None)
+    answered = [o for o in scoped if o.answered]
     result: dict[str, Any] = {
         "n": n,
         "top1": round(hits1 / n, 4) if n else None,
         "top3": round(hits3 / n, 4) if n else None,
         "mrr": round(rr / n, 4) if n else None,
-        "coverage": round(answered / n, 4) if n else None,
-        "top1_when_answered": round(answered_right / answered, 4) if answered else None,
-        "latency_ms_p50": round(float(np.percentile(lat, 50)), 3),
-        "latency_ms_p99": round(float(np.percentile(lat, 99)), 3),
-        "ranker": ranker.version,
+        "coverage": round(len(answered) / n, 4) if n else None,
+        "top1_when_answered": (
+            round(sum(o.answered_right for o in answered) / len(answered), 4) if answered else None
+        ),
     }
-    result["reliability"] = reliability(records)
+    oos = [o for o in outcomes if not o.in_scope]
     if oos:
-        result["out_of_scope"] = {"n": oos, "escalated": round(oos_escalated / oos, 4)}
+        escalated = sum(o.escalated for o in oos)
+        result["out_of_scope"] = {"n": len(oos), "escalated": round(escalated / len(oos), 4)}
+    return result
+
+
+def evaluate(ranker: Ranker, cases: list[Case], k: int = 3) -> dict[str, Any]:
+    """Return the summary over all cases (and per ``kind`` when cases carry one), reliability and latency."""
+    outcomes = [run_case(ranker, case, k) for case in cases]
+    result = summarise(outcomes)
+    lat = np.asarray([o.latency_ms for o in outcomes]) if outcomes else np.zeros(1)
+    result["latency_ms_p50"] = round(float(np.percentile(lat, 50)), 3)
+    result["latency_ms_p99"] = round(float(np.percentile(lat, 99)), 3)
+    result["ranker"] = ranker.version
+    kinds = sorted({o.kind for o in outcomes if o.kind is not None})
+    if kinds:
+        result["by_kind"] = {kind: summarise([o for o in outcomes if o.kind == kind]) for kind in kinds}
+    result["reliability"] = reliability(
+        [
+            (o.top_confidence, 0.0, o.position == 0)
+            for o in outcomes
+            if o.in_scope and o.top_confidence is not None
+        ]
+    )
     return result
 
 
@@ -118,20 +156,37 @@ def reliability(
     return rows
 
 
-def top_features(ranker: Ranker, cases: list[Case]) -> tuple[list[float], list[float], list[float]]:
-    """Return (top score, margin, top is right) per in-scope case, for calibration."""
-    scores: list[float] = []
-    margins: list[float] = []
+def confidence_features(
+    ranker: HybridRanker, cases: list[Case]
+) -> tuple[list[tuple[float, ...]], list[float]]:
+    """Return the calibration features of each case's top candidate and whether it was right.
+
+    Out-of-scope cases (nothing expected) count as wrong: the calibrated confidence is then also the
+    detector that escalates them.
+    """
+    rows: list[tuple[float, ...]] = []
     right: list[float] = []
     for case in cases:
-        ranked = ranker.rank(case.context, k=2)
-        top = ranked.considered
+        top = ranker.rank(case.context, k=1).considered
         if not top:
             continue
-        scores.append(top[0].score)
-        margins.append(top[0].score - (top[1].score if len(top) > 1 else 0.0))
-        right.append(1.0 if case.expected and top[0].spec.id in case.expected else 0.0)
-    return scores, margins, right
+        rows.append(top[0].features)
+        right.append(1.0 if top[0].spec.id in case.expected else 0.0)
+    return rows, right
+
+
+def state_sequences(ranker: HybridRanker, cases: list[Case]) -> list[tuple[list[CustomerTurn], int]]:
+    """Return each in-scope case's customer turns with the index of its expected pattern's intent."""
+    by_id = {spec.id: spec for spec in ranker.index.specs}
+    position = {name: n for n, name in enumerate(ranker.intents.names)}
+    sequences = []
+    for case in cases:
+        expected = sorted(case.expected)
+        if not expected or expected[0] not in by_id:
+            continue
+        turns = customer_turns(case.context, ranker.evidence, ranker.state_model.window)
+        sequences.append((turns, position[by_id[expected[0]].intents[0]]))
+    return sequences
 
 
 def build_fewshot(csv_path: Path, shots: int, seed: int, out: Path) -> dict[str, int]:

@@ -1,16 +1,19 @@
-"""Calibrated confidence: a logistic map from (score, score·margin) to P(the suggestion is right).
+"""Calibrated confidence: P(the suggestion is right) from what the conversation state says about it.
 
-The margin is the lead over the runner-up; it counts in proportion to the score, so that a weak
-match does not look confident merely because a small library has no close second.
-The parameters are fitted on labelled dev cases by ``advisor eval calibrate`` and shipped as
-``calibration.json``. A confidence of 0.8 means that, on that dev data, about 8 in 10
-suggestions given 0.8 were a correct pattern for the conversation.
+A logistic model over a few library-independent features of a candidate (``FEATURES``): how much of
+the conversation-state belief its intent holds and by what margin, how strongly any turn matched it,
+and how the latest customer turn relates to it (does it agree, is it a detail, or is it a request
+the library does not know). Fitted by ``advisor eval calibrate`` on labelled cases that include
+out-of-scope ones (expected = nothing fits), and shipped as ``calibration.json``. A confidence of 0.8
+means that, on that data, about 8 in 10 top suggestions given 0.8 were right; out-of-scope turns count
+as wrong, which is what makes the threshold an escalation detector rather than a score cut-off.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,21 +22,31 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
+FEATURES = (
+    "belief",
+    "belief_margin",
+    "support",
+    "latest_strength",
+    "latest_terms",
+    "latest_unknown_terms",
+    "latest_agrees",
+    "latest_agrees_x_strength",
+    "continuing",
+)
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """sigmoid(a·score + b·score·margin + c); ``fitted_on`` says which data set the numbers come from."""
+    """sigmoid(weights · features + bias); ``fitted_on`` says which data set the numbers come from."""
 
-    a: float = 9.0
-    b: float = 6.0
-    c: float = -5.0
+    weights: tuple[float, ...] = (4.0, 3.0, 4.0, 0.0, 0.0, -0.5, 0.5, 1.0, 0.0)
+    bias: float = -4.0
     fitted_on: str = "uncalibrated defaults"
     n: int = 0
 
-    def confidence(self, score: float, margin: float) -> float:
-        """Return the calibrated probability that a candidate with these features is correct."""
-        z = self.a * score + self.b * score * margin + self.c
+    def confidence(self, features: Sequence[float]) -> float:
+        """Return the calibrated probability that a candidate with these features is right."""
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     @classmethod
@@ -41,31 +54,33 @@ class Calibration:
         """Load parameters from ``path``, or the defaults when there is no file."""
         if not path.is_file():
             return cls()
-        return cls(**json.loads(path.read_text()))
+        raw = json.loads(path.read_text())
+        raw["weights"] = tuple(raw["weights"][name] for name in FEATURES)
+        return cls(**raw)
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
-        """Write the parameters as JSON."""
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        """Write the parameters as JSON (weights by feature name)."""
+        raw = asdict(self)
+        raw["weights"] = dict(zip(FEATURES, self.weights, strict=True))
+        path.write_text(json.dumps(raw, indent=2) + "\n")
 
 
-def fit(
-    scores: npt.NDArray[np.float64],
-    margins: npt.NDArray[np.float64],
-    correct: npt.NDArray[np.float64],
-    fitted_on: str,
-) -> Calibration:
+def fit(features: npt.NDArray[np.float64], correct: npt.NDArray[np.float64], fitted_on: str) -> Calibration:
     """Fit the logistic map by maximum likelihood (lightly L2-regularised)."""
-    x = np.column_stack([scores, scores * margins, np.ones_like(scores)])
+    x = np.column_stack([features, np.ones(len(features))])
+    penalty = np.ones(x.shape[1])
+    penalty[-1] = 0.0
 
     def loss(w: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
         z = np.clip(x @ w, -50, 50)
         p = 1 / (1 + np.exp(-z))
         eps = 1e-12
-        nll = -np.sum(correct * np.log(p + eps) + (1 - correct) * np.log(1 - p + eps)) + 1e-3 * w[:2] @ w[:2]
-        grad = x.T @ (p - correct)
-        grad[:2] += 2e-3 * w[:2]
+        nll = -np.sum(correct * np.log(p + eps) + (1 - correct) * np.log(1 - p + eps))
+        nll += 1e-2 * float(w @ (penalty * w))
+        grad = x.T @ (p - correct) + 2e-2 * penalty * w
         return float(nll), grad
 
-    result = minimize(loss, np.array([5.0, 5.0, -3.0]), jac=True, method="L-BFGS-B")
-    a, b, c = (float(v) for v in result.x)
-    return Calibration(a=a, b=b, c=c, fitted_on=fitted_on, n=len(scores))
+    start = np.asarray([*Calibration().weights, Calibration().bias])
+    result = minimize(loss, start, jac=True, method="L-BFGS-B")
+    *weights, bias = (round(float(v), 4) for v in result.x)
+    return Calibration(weights=tuple(weights), bias=bias, fitted_on=fitted_on, n=len(features))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,8 +11,9 @@ import numpy as np
 
 from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec
-from advisor.ranking import eligibility
+from advisor.ranking import conversation, eligibility
 from advisor.ranking.calibration import Calibration
+from advisor.ranking.conversation import ConversationState, IntentMap, StateModel, TextEvidence
 from advisor.ranking.index import FloatArray, PatternIndex
 from advisor.ranking.protocols import Embedder
 from advisor.ranking.query import build_query
@@ -18,8 +21,9 @@ from advisor.ranking.rationale import find_evidence
 from advisor.ranking.scoring import Candidate, Ranked
 from advisor.ranking.text import terms
 
-RANKER_NAME = "hybrid-bm25-static"
+RANKER_NAME = "state-hybrid-bm25-static"
 SHORTLIST = 256
+EVIDENCE_CACHE = 4096
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,13 @@ class FusionWeights:
 
 
 class HybridRanker:
-    """Rank approved, eligible patterns for a conversation; escalate when nothing is confident."""
+    """Rank approved, eligible patterns for a conversation; escalate when nothing is confident.
+
+    Each customer turn is scored against the library (BM25 fused with embeddings), the conversation
+    state model turns those per-turn scores into a belief over intents, patterns are ordered by their
+    intent's belief (then by how well they match the recent turns), filtered by eligibility, and
+    given a calibrated confidence; below the threshold advisor escalates.
+    """
 
     def __init__(
         self,
@@ -40,6 +50,7 @@ class HybridRanker:
         embedder: Embedder,
         *,
         calibration: Calibration | None = None,
+        state_model: StateModel | None = None,
         policy: eligibility.StagePolicy | None = None,
         weights: FusionWeights | None = None,
         threshold: float = 0.4,
@@ -47,8 +58,10 @@ class HybridRanker:
         library_stamp: str = "",
     ) -> None:
         self.index = PatternIndex(specs, embedder)
+        self.intents = IntentMap(self.index.specs)
         self.embedder = embedder
         self.calibration = calibration or Calibration.load()
+        self.state_model = state_model or StateModel.load()
         self.policy = policy or eligibility.StagePolicy()
         self.weights = weights or FusionWeights()
         self.threshold = threshold
@@ -56,15 +69,16 @@ class HybridRanker:
         self.version = f"{RANKER_NAME}/{embedder.name}/w{self.weights.semantic}-k{self.weights.bm25_half}"
         self.library_stamp = library_stamp
         self._positions = {s.key: n for n, s in enumerate(self.index.specs)}
+        self._vocabulary: set[str] = set().union(*self.index.vocabulary) if self.index.vocabulary else set()
+        self.evidence = functools.lru_cache(maxsize=EVIDENCE_CACHE)(self._evidence)
 
-    def scores(self, context: InteractionContext) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Return (fused, semantic, lexical, per-row similarity) for every indexed pattern."""
-        parts = build_query(context)
-        weights = np.asarray([p.weight for p in parts], dtype=np.float32)
-        vectors = self.embedder.encode([p.text for p in parts])
-        query = (weights[:, None] * vectors).sum(axis=0)
+    def _fuse(
+        self, vectors: FloatArray, weighted_terms: list[tuple[list[str], float]]
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Return (fused, semantic, lexical, per-row similarity) for a weighted query."""
+        query = vectors.sum(axis=0)
         query /= max(float(np.linalg.norm(query)), 1e-9)
-        bm25 = self.index.lexical([(terms(p.text), p.weight) for p in parts])
+        bm25 = self.index.lexical(weighted_terms)
         lexical = bm25 / (bm25 + self.weights.bm25_half)
         shortlist = None
         if len(self.index) > SHORTLIST:
@@ -79,13 +93,58 @@ class HybridRanker:
         fused = (self.weights.semantic * semantic + (1 - self.weights.semantic) * lexical).astype(np.float32)
         return fused, semantic, lexical.astype(np.float32), sims
 
+    def scores(self, context: InteractionContext) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Return (fused, semantic, lexical, per-row similarity) of the recent turns, latest weighing most."""
+        parts = build_query(context)
+        weights = np.asarray([p.weight for p in parts], dtype=np.float32)
+        vectors = weights[:, None] * self.embedder.encode([p.text for p in parts])
+        return self._fuse(vectors, [(terms(p.text), p.weight) for p in parts])
+
+    def _evidence(self, text: str) -> TextEvidence:
+        """Score one text on its own against every pattern and intent (cached per library)."""
+        words = terms(text)
+        if not words or not len(self.index):
+            zero = np.zeros(len(self.index), dtype=np.float32)
+            return TextEvidence(zero, np.zeros(len(self.intents)), 0.0, 0, 0)
+        fused, _, _, _ = self._fuse(self.embedder.encode([text]), [(words, 1.0)])
+        intents = self.intents.reduce(fused)
+        known = sum(w in self._vocabulary for w in words)
+        return TextEvidence(fused, intents, float(intents.max()), len(words), known)
+
+    def state(self, context: InteractionContext) -> ConversationState:
+        """Return the conversation state: the belief over intents after the latest customer turn."""
+        turns = conversation.customer_turns(context, self.evidence, self.state_model.window)
+        return conversation.track(turns, self.state_model, len(self.intents))
+
+    def confidence_features(self, state: ConversationState, intent: int) -> tuple[float, ...]:
+        """Return the calibration features (``calibration.FEATURES``) of a candidate of ``intent``."""
+        belief = state.belief
+        others = np.delete(belief, intent)
+        latest = state.last.novel
+        latest_intents = latest.intents
+        agrees = 0.0 if latest.empty else float(int(np.argmax(latest_intents)) == intent)
+        strength = 0.0 if latest.empty else latest.strength
+        return (
+            float(belief[intent]),
+            float(belief[intent] - (others.max() if len(others) else 0.0)),
+            float(state.support[intent]),
+            strength,
+            math.log1p(latest.terms),
+            math.log1p(latest.terms - latest.known),
+            agrees,
+            agrees * strength,
+            float(state.raised_at is not None and state.raised_at < state.last.index),
+        )
+
     def rank(self, context: InteractionContext, k: int) -> Ranked:
         """Return up to ``k`` confident suggestions, best first, or an escalation with its reason."""
         if not len(self.index):
             return Ranked([], [], escalate=True, reason="no approved pattern is available")
+        state = self.state(context)
         fused, semantic, lexical, sims = self.scores(context)
+        belief = self.intents.pattern_belief(state.belief)
+        order = np.lexsort((-fused, -np.round(belief, 3)))
         slots = context.slot_values()
-        order = np.argsort(-fused, kind="stable")
         eligible: list[Candidate] = []
         ineligible = 0
         for i in order:
@@ -101,6 +160,7 @@ class HybridRanker:
                     semantic=float(semantic[i]),
                     lexical=float(lexical[i]),
                     rules=rules,
+                    belief=float(belief[i]),
                 )
             )
             if len(eligible) > self.max_candidates:
@@ -113,10 +173,12 @@ class HybridRanker:
                 reason="no approved pattern is eligible for this context",
                 ineligible=ineligible,
             )
-        for j, cand in enumerate(eligible):
-            others = [c.score for n, c in enumerate(eligible[:2]) if n != j]
-            margin = cand.score - (others[0] if others else 0.0)
-            cand.confidence = self.calibration.confidence(cand.score, margin)
+        for cand in eligible:
+            position = self._positions[cand.spec.key]
+            intent = max(self.intents.of_pattern[position], key=lambda n: state.belief[n])
+            cand.features = self.confidence_features(state, intent)
+            cand.confidence = self.calibration.confidence(cand.features)
+            cand.state_note = state_note(state, self.intents.names[intent], context, intent)
         considered = eligible[: self.max_candidates]
         chosen = [c for c in considered[:k] if c.confidence >= self.threshold]
         for cand in chosen:
@@ -131,3 +193,17 @@ class HybridRanker:
             )
             return Ranked([], considered, escalate=True, reason=reason, ineligible=ineligible)
         return Ranked(chosen, considered, escalate=False, reason=None, ineligible=ineligible)
+
+
+def state_note(
+    state: ConversationState, intent_name: str, context: InteractionContext, intent: int
+) -> str | None:
+    """Say in words when a suggestion relies on an earlier turn ("continuing: ...")."""
+    if state.active != intent or state.raised_at is None or state.raised_at >= state.last.index:
+        return None
+    ago = state.turns_ago
+    quote = context.turns[state.raised_at].text.strip()
+    if len(quote) > 60:
+        quote = quote[:57].rstrip() + "..."
+    when = "1 turn ago" if ago == 1 else f"{ago} turns ago"
+    return f'continuing: the customer raised {intent_name.replace("_", " ")} {when} ("{quote}")'

@@ -28,13 +28,13 @@ def find_evidence(context: InteractionContext, vocabulary: set[str]) -> tuple[li
 
 def explain(candidate: Candidate) -> str:
     """Return the one-line rationale an agent reads, e.g. ``Customer said "refund", "card" · ...``."""
-    pieces: list[str] = []
+    pieces: list[str] = [candidate.state_note] if candidate.state_note else []
     if candidate.matched_terms:
         quoted = ", ".join(f'"{w}"' for w in candidate.matched_terms[:MAX_TERMS])
         pieces.append(f"Customer said {quoted}")
     if candidate.nearest_example:
         pieces.append(f'like "{candidate.nearest_example}"')
-    if not pieces:
+    if not candidate.matched_terms and not candidate.nearest_example:
         pieces.append("Similar in meaning to this pattern's examples")
     pieces.extend(candidate.rules)
     return " · ".join(pieces)

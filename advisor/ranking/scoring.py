@@ -30,6 +30,9 @@ class Candidate:
     nearest_example: str | None = None
     evidence: list[Span] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    belief: float = 0.0
+    features: tuple[float, ...] = ()
+    state_note: str | None = None
 
 
 @dataclass

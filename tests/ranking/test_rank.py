@@ -9,7 +9,7 @@ import pytest
 from advisor.context.models import InteractionContext
 from advisor.patterns.files import load_patterns
 from advisor.ranking.baseline import NearestExampleVote
-from advisor.ranking.calibration import Calibration
+from advisor.ranking.calibration import FEATURES, Calibration
 from advisor.ranking.eligibility import StagePolicy
 from advisor.ranking.embedding import StaticEmbedder
 from advisor.ranking.langchain import PatternRetriever
@@ -82,10 +82,16 @@ def test_rationale_names_customer_words_and_rules(ranker: HybridRanker) -> None:
     assert all(text[s.start : s.end] == s.text for s in top.evidence)
 
 
-def test_confidence_grows_with_margin() -> None:
+def test_confidence_grows_with_belief_margin_and_agreement() -> None:
     calibration = Calibration.load()
-    assert calibration.confidence(0.6, 0.2) > calibration.confidence(0.6, 0.0)
-    assert 0.0 < calibration.confidence(0.1, 0.0) < calibration.confidence(0.9, 0.0) < 1.0
+    base = dict(zip(FEATURES, (0.5, 0.0, 0.5, 0.5, 1.0, 0.0, 1.0, 0.5, 0.0), strict=True))
+
+    def conf(**changes: float) -> float:
+        return calibration.confidence(tuple({**base, **changes}.values()))
+
+    assert conf(belief_margin=0.6) > conf(belief_margin=0.0)
+    assert conf(support=0.8) > conf(support=0.3)
+    assert 0.0 < conf(belief=0.05, belief_margin=-0.5, support=0.1) < conf() < 1.0
 
 
 def test_baseline_votes_without_escalating() -> None:

@@ -1,0 +1,280 @@
+"""Conversation state: which intent the customer is pursuing, followed over the whole conversation.
+
+Each customer turn is scored on its own against the library, twice: as written, and with the words
+of the agent's preceding turn taken out (an answer echoes its question: "Username: jo123" after "may
+I have your username?" is a detail, not a request about usernames). A small dialogue-state model, a
+conditional logit over the library's intents with a handful of weights (``conversation.json``,
+fitted by ``advisor eval fit-state`` on labelled multi-turn cases), turns these scores, the agent's
+preceding turn and the previous state into a belief over intents, turn by turn: a turn that carries
+only details keeps the active intent; a turn that matches another intent strongly takes over.
+
+Everything is derived from the request's turns, so another replica or a restart gives the same
+answer; per-text scores are cached only to save time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize
+
+from advisor.context.models import InteractionContext, Role
+from advisor.patterns.models import PatternSpec
+from advisor.ranking.text import iter_terms, terms
+
+STATE_FILE = Path(__file__).resolve().parent / "conversation.json"
+FEATURES = (
+    "turn",
+    "turn_x_strength",
+    "turn_x_known",
+    "novel",
+    "novel_x_strength",
+    "novel_x_known",
+    "agent",
+    "agent_x_short",
+    "previous",
+    "previous_x_novel_strength",
+    "previous_x_short",
+)
+FloatArray = npt.NDArray[np.float64]
+KNOWN_CAP = 3
+PREVIOUS_FLOOR = 0.02
+"""Belief below this counts as this: however sure the state was, a clear new request can take over."""
+"""Content words the library also uses, counted up to this many, say how much a turn is about it."""
+
+
+@dataclass(frozen=True)
+class StateModel:
+    """Weights of the dialogue-state model, one per name in ``FEATURES``, and the turn window."""
+
+    weights: tuple[float, ...] = (2.4, 9.1, 0.0, 3.8, 11.5, 0.0, 5.0, 5.0, 1.2, -1.0, -0.3)
+    window: int = 12
+    fitted_on: str = "defaults"
+    n: int = 0
+
+    @classmethod
+    def load(cls, path: Path = STATE_FILE) -> StateModel:
+        """Load the model from ``path``, or the defaults when there is no file."""
+        if not path.is_file():
+            return cls()
+        raw = json.loads(path.read_text())
+        raw["weights"] = tuple(raw["weights"][name] for name in FEATURES)
+        return cls(**raw)
+
+    def save(self, path: Path = STATE_FILE) -> None:
+        """Write the model as JSON (weights by feature name)."""
+        raw = asdict(self)
+        raw["weights"] = dict(zip(FEATURES, self.weights, strict=True))
+        path.write_text(json.dumps(raw, indent=2) + "\n")
+
+
+@dataclass(frozen=True)
+class TextEvidence:
+    """How one text scores against the library: per pattern, per intent, and how much it says."""
+
+    patterns: npt.NDArray[np.float32]
+    intents: FloatArray
+    strength: float
+    terms: int
+    known: int
+
+    @property
+    def empty(self) -> bool:
+        """True when the text has no content word (e.g. "ok", "yes please")."""
+        return self.terms == 0
+
+
+class IntentMap:
+    """Which patterns express which intent; intent scores are the best score among their patterns."""
+
+    def __init__(self, specs: Sequence[PatternSpec]) -> None:
+        names = sorted({intent for spec in specs for intent in spec.intents})
+        self.names = names
+        position = {name: n for n, name in enumerate(names)}
+        pairs = sorted((position[i], p) for p, spec in enumerate(specs) for i in spec.intents)
+        self._pattern_of_pair = np.asarray([p for _, p in pairs], dtype=np.intp)
+        intent_of_pair = np.asarray([i for i, _ in pairs], dtype=np.intp)
+        self._starts = (
+            np.searchsorted(intent_of_pair, np.arange(len(names))) if pairs else np.zeros(0, np.intp)
+        )
+        self.of_pattern: list[list[int]] = [[position[i] for i in spec.intents] for spec in specs]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def reduce(self, pattern_scores: npt.NDArray[np.float32]) -> FloatArray:
+        """Return each intent's best pattern score."""
+        if not len(self.names):
+            return np.zeros(0)
+        return np.maximum.reduceat(pattern_scores[self._pattern_of_pair].astype(np.float64), self._starts)
+
+    def pattern_belief(self, belief: FloatArray) -> FloatArray:
+        """Return, per pattern, the belief of its most likely intent."""
+        return np.asarray([max(belief[i] for i in intents) for intents in self.of_pattern])
+
+
+def novel_text(text: str, agent_text: str | None) -> str:
+    """Return the content words of ``text`` that the agent's preceding turn did not use."""
+    asked = set(terms(agent_text)) if agent_text else set()
+    return " ".join(text[s:e] for term, s, e in iter_terms(text) if term not in asked)
+
+
+@dataclass(frozen=True)
+class CustomerTurn:
+    """One customer turn of the window with the evidence the state model reads."""
+
+    index: int
+    raw: TextEvidence
+    novel: TextEvidence
+    agent: TextEvidence | None
+
+
+@dataclass
+class ConversationState:
+    """The belief over intents after the last customer turn and where the active intent came from."""
+
+    belief: FloatArray
+    turns: list[CustomerTurn]
+    raised_at: int | None = None
+    support: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def active(self) -> int | None:
+        """The index of the most likely intent (None for an empty library)."""
+        return int(np.argmax(self.belief)) if len(self.belief) else None
+
+    @property
+    def last(self) -> CustomerTurn:
+        """The latest customer turn."""
+        return self.turns[-1]
+
+    @property
+    def turns_ago(self) -> int:
+        """Customer turns between the one that raised the active intent and the latest one."""
+        if self.raised_at is None:
+            return 0
+        return sum(1 for t in self.turns if t.index > self.raised_at)
+
+
+def customer_turns(
+    context: InteractionContext, evidence: Callable[[str], TextEvidence], window: int
+) -> list[CustomerTurn]:
+    """Return the last ``window`` customer turns with their evidence (and the agent turn before each)."""
+    found: list[CustomerTurn] = []
+    agent_text: str | None = None
+    for index, turn in enumerate(context.turns):
+        if turn.role is Role.agent:
+            agent_text = turn.text
+        elif turn.role is Role.customer:
+            found.append(
+                CustomerTurn(
+                    index=index,
+                    raw=evidence(turn.text),
+                    novel=evidence(novel_text(turn.text, agent_text)),
+                    agent=evidence(agent_text) if agent_text else None,
+                )
+            )
+            agent_text = None
+    return found[-window:]
+
+
+def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
+    """Return the feature matrix [intents × FEATURES] of one customer turn given the previous belief."""
+    zeros = np.zeros_like(previous)
+    raw = turn.raw.intents - turn.raw.strength
+    novel = zeros if turn.novel.empty else turn.novel.intents - turn.novel.strength
+    novel_strength = 0.0 if turn.novel.empty else turn.novel.strength
+    agent = zeros if turn.agent is None or turn.agent.empty else turn.agent.intents - turn.agent.strength
+    log_previous = np.log(previous + PREVIOUS_FLOOR)
+    log_previous -= log_previous.max()
+    return np.stack(
+        [
+            raw,
+            raw * turn.raw.strength,
+            raw * min(turn.raw.known, KNOWN_CAP) / KNOWN_CAP,
+            novel,
+            novel * novel_strength,
+            novel * min(turn.novel.known, KNOWN_CAP) / KNOWN_CAP,
+            agent,
+            agent / (1.0 + turn.novel.terms),
+            log_previous,
+            log_previous * novel_strength,
+            log_previous / (1.0 + turn.novel.terms),
+        ],
+        axis=1,
+    )
+
+
+def softmax(z: FloatArray) -> FloatArray:
+    """Numerically safe softmax."""
+    e = np.exp(z - z.max())
+    out: FloatArray = e / e.sum()
+    return out
+
+
+def run(
+    turns: Sequence[CustomerTurn], weights: FloatArray, n_intents: int
+) -> Iterator[tuple[FloatArray, FloatArray]]:
+    """Yield (features, belief) after each customer turn, oldest first."""
+    belief = np.full(n_intents, 1.0 / max(n_intents, 1))
+    for turn in turns:
+        x = turn_features(turn, belief)
+        belief = softmax(x @ weights)
+        yield x, belief
+
+
+def track(turns: list[CustomerTurn], model: StateModel, n_intents: int) -> ConversationState:
+    """Run the state model over the window and note the turn that raised the active intent."""
+    weights = np.asarray(model.weights)
+    state = ConversationState(belief=np.full(n_intents, 1.0 / max(n_intents, 1)), turns=turns)
+    leader: int | None = None
+    support = np.full(n_intents, -1.0)
+    for turn, (_, belief) in zip(turns, run(turns, weights, n_intents), strict=True):
+        support = np.maximum(support, turn.raw.intents)
+        top = int(np.argmax(belief))
+        if top != leader:
+            leader, state.raised_at = top, turn.index
+        state.belief = belief
+    state.support = support
+    return state
+
+
+Sequences = Sequence[tuple[list[CustomerTurn], int]]
+
+
+def fit(groups: Sequence[tuple[Sequences, int]], fitted_on: str, rounds: int = 3) -> StateModel:
+    """Fit the weights by maximum likelihood of the labelled intent at the last turn of each sequence.
+
+    ``groups`` holds, per library, its labelled sequences and its number of intents. The previous
+    belief depends on the weights, so the fit alternates: run the model, fit the weights on the
+    features it produced, and repeat a few rounds.
+    """
+    weights = np.asarray(StateModel().weights, dtype=np.float64)
+    for _ in range(rounds):
+        batches: list[tuple[FloatArray, npt.NDArray[np.intp]]] = []
+        for sequences, n_intents in groups:
+            xs = [list(run(turns, weights, n_intents))[-1][0] for turns, _ in sequences]
+            batches.append((np.stack(xs), np.asarray([label for _, label in sequences], dtype=np.intp)))
+        weights = minimize(_loss, weights, args=(batches,), jac=True, method="L-BFGS-B").x
+    n = sum(len(sequences) for sequences, _ in groups)
+    return StateModel(weights=tuple(round(float(v), 4) for v in weights), fitted_on=fitted_on, n=n)
+
+
+def _loss(w: FloatArray, batches: list[tuple[FloatArray, npt.NDArray[np.intp]]]) -> tuple[float, FloatArray]:
+    """Negative log-likelihood of the conditional logit (and its gradient), lightly L2-regularised."""
+    nll = 0.1 * float(w @ w)
+    grad = 0.2 * w
+    for x, y in batches:
+        z = x @ w
+        z = z - z.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(z).sum(axis=1))
+        rows = np.arange(len(y))
+        p = np.exp(z - lse[:, None])
+        nll -= float((z[rows, y] - lse).sum())
+        grad = grad - (x[rows, y] - (p[:, :, None] * x).sum(axis=1)).sum(axis=0)
+    return nll, grad
