@@ -30,6 +30,8 @@ class Candidate:
     nearest_example: str | None = None
     evidence: list[Span] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    flow_step: str | None = None
+    """Why a flow put it here, e.g. "next step of missing_package: step 2 of 3" (see ranking/flows.py)."""
 
 
 @dataclass
