@@ -9,6 +9,14 @@ the rule of ``flows.sent_matrix`` (near-copy, or high cosine, or cosine above a 
 pattern is the turn's clear best match) and prints precision and recall per setting.
 
     PYTHONPATH=$PWD python bench/flow_threshold.py [--data ../shared/datasets/abcd/abcd-train-sample.jsonl]
+
+Result (demo pack, minilm-static, 436 agent turns, 77 positive pairs): raw cosines of unrelated
+texts reach 0.88 (every reply shares the register), so no raw threshold is both precise and useful
+(best: precision 0.85 at recall 0.29). After removing the library's mean body vector, the chosen
+rule (copy ≥ 0.80 or cosine ≥ 0.65, or cosine ≥ 0.55 as the turn's best match by 0.10) gives
+precision 0.90, recall 0.35 (3 false positives: "and the new address please?" → address_change_account,
+"try clearing the cookies" → website_issue_slow, "that does appear to be your correct username" →
+profile_change_name). A floor of 0.60 gives precision 0.96, recall 0.29; 0.50 gives 0.79, 0.39.
 """
 
 from __future__ import annotations
