@@ -22,6 +22,7 @@ COLUMNS = (
     "body",
     "intents",
     "examples",
+    "flows",
     "eligibility",
     "risk",
     "requires_review",
@@ -32,7 +33,7 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
-JSON_COLUMNS = frozenset({"intents", "examples", "eligibility"})
+JSON_COLUMNS = frozenset({"intents", "examples", "flows", "eligibility"})
 REQUIRED = frozenset({"id", "title", "body", "intents", "owner"})
 
 

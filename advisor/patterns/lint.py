@@ -170,9 +170,50 @@ def _duplicates(spec: PatternSpec, others: Iterable[PatternSpec]) -> list[Findin
     return findings
 
 
+def _flows(spec: PatternSpec, others: Iterable[PatternSpec]) -> list[Finding]:
+    """Warn when a flow skips a step before this one, or when another pattern holds the same step
+    with the same eligibility (nothing then tells the two apart; alternatives must differ in eligibility)."""
+    if not spec.flows:
+        return []
+    holders: dict[tuple[str, int], list[PatternSpec]] = {}
+    for other in others:
+        if other.id == spec.id:
+            continue
+        for place in other.flows:
+            holders.setdefault((place.name, place.step), []).append(other)
+    findings: list[Finding] = []
+    for place in spec.flows:
+        # Only the step right after a gap warns, so one gap gives one warning.
+        if place.step > 1 and (place.name, place.step - 1) not in holders:
+            findings.append(
+                Finding(
+                    code="flow-gap",
+                    severity=Severity.warning,
+                    field="flows",
+                    message=f"flow {place.name} has no step {place.step - 1} before step {place.step}",
+                )
+            )
+        for other in holders.get((place.name, place.step), []):
+            if other.eligibility == spec.eligibility:
+                findings.append(
+                    Finding(
+                        code="duplicate-flow-step",
+                        severity=Severity.warning,
+                        field="flows",
+                        message=f"{other.id} is also step {place.step} of {place.name} with the same "
+                        f"eligibility; renumber one or make their eligibility differ",
+                        similar_to=f"{other.id}@v{other.version}",
+                    )
+                )
+    return findings
+
+
 def lint(spec: PatternSpec, others: Iterable[PatternSpec] = ()) -> list[Finding]:
     """Return every finding for ``spec``, errors first; ``others`` are the patterns it must not duplicate."""
-    findings = _slots(spec) + _examples(spec) + _length(spec) + _duplicates(spec, others)
+    others = list(others)
+    findings = (
+        _slots(spec) + _examples(spec) + _length(spec) + _duplicates(spec, others) + _flows(spec, others)
+    )
     return sorted(findings, key=lambda f: f.severity is not Severity.error)
 
 

@@ -55,6 +55,18 @@ class Eligibility(BaseModel):
     """CRM facts that must hold one of the listed values (case-insensitive), e.g. order.status: [shipped]."""
 
 
+MAX_FLOW_STEP = 50
+
+
+class FlowStep(BaseModel):
+    """A pattern's place in a flow: the steps a guideline prescribes for an intent, in order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PatternId
+    step: int = Field(ge=1, le=MAX_FLOW_STEP)
+
+
 class PatternSpec(BaseModel):
     """One version of a pattern as written in a pattern file or stored."""
 
@@ -68,6 +80,8 @@ class PatternSpec(BaseModel):
     examples: list[
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)]
     ] = Field(default_factory=list)
+    flows: list[FlowStep] = Field(default_factory=list, max_length=20)
+    """Flows this pattern is a step of; one pattern (e.g. verify identity) may be step 1 of several."""
     eligibility: Eligibility = Field(default_factory=Eligibility)
     risk: RiskLevel = RiskLevel.low
     requires_review: bool = False
@@ -83,6 +97,16 @@ class PatternSpec(BaseModel):
     @classmethod
     def _unique(cls, v: list[str]) -> list[str]:
         return list(dict.fromkeys(v))
+
+    @field_validator("flows")
+    @classmethod
+    def _one_step_per_flow(cls, v: list[FlowStep]) -> list[FlowStep]:
+        seen: set[str] = set()
+        for place in v:
+            if place.name in seen:
+                raise ValueError(f"flow '{place.name}' is listed twice; a pattern has one step per flow")
+            seen.add(place.name)
+        return v
 
     @property
     def slots(self) -> list[str]:

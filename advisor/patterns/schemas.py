@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from advisor.patterns.lint import Finding
-from advisor.patterns.models import Eligibility, PatternId, PatternSpec, RiskLevel, Status
+from advisor.patterns.models import Eligibility, FlowStep, PatternId, PatternSpec, RiskLevel, Status
 from advisor.tenancy.audit import AuditRecord
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
@@ -49,6 +49,7 @@ class PatternContent(Locked):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4_000)]
     intents: list[PatternId] = Field(min_length=1, max_length=20)
     examples: list[Example] = Field(default_factory=list, max_length=200)
+    flows: list[FlowStep] = Field(default_factory=list, max_length=20)
     eligibility: Eligibility = Field(default_factory=Eligibility)
     risk: RiskLevel = RiskLevel.low
     requires_review: bool = False

@@ -36,5 +36,7 @@ def explain(candidate: Candidate) -> str:
         pieces.append(f'like "{candidate.nearest_example}"')
     if not candidate.matched_terms and not candidate.nearest_example:
         pieces.append("Similar in meaning to this pattern's examples")
+    if candidate.flow_step:
+        pieces.append(candidate.flow_step)
     pieces.extend(candidate.rules)
     return " · ".join(pieces)

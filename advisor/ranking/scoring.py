@@ -31,8 +31,13 @@ class Candidate:
     evidence: list[Span] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
     belief: float = 0.0
+    """Conversation-state probability of the pattern's intent."""
     features: tuple[float, ...] = ()
+    """The calibration features its confidence was computed from (``calibration.FEATURES``)."""
     state_note: str | None = None
+    """Why the conversation state put it here, e.g. "continuing: the customer raised ... 3 turns ago"."""
+    flow_step: str | None = None
+    """Why a flow put it here, e.g. "next step of missing_package: step 2 of 3" (see ranking/flows.py)."""
 
 
 @dataclass

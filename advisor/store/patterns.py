@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from advisor.patterns.models import Eligibility, PatternSpec, Status
+from advisor.patterns.models import Eligibility, FlowStep, PatternSpec, Status
 from advisor.ranking.eligibility import StagePolicy
 from advisor.store.policy import PolicyRepository
 from advisor.store.tables import LibraryStamp, PatternHead, PatternVersion, utcnow
@@ -22,6 +22,7 @@ def to_spec(row: PatternVersion) -> PatternSpec:
         body=row.body,
         intents=row.intents,
         examples=row.examples,
+        flows=[FlowStep.model_validate(f) for f in row.flows or []],
         eligibility=Eligibility.model_validate(row.eligibility),
         risk=row.risk,
         requires_review=row.requires_review,
@@ -52,6 +53,7 @@ class PatternRepository:
             body=spec.body,
             intents=spec.intents,
             examples=spec.examples,
+            flows=[f.model_dump(mode="json") for f in spec.flows],
             eligibility=spec.eligibility.model_dump(mode="json"),
             risk=spec.risk.value,
             requires_review=spec.requires_review,
@@ -202,6 +204,7 @@ class PatternRepository:
         row.body = spec.body
         row.intents = spec.intents
         row.examples = spec.examples
+        row.flows = [f.model_dump(mode="json") for f in spec.flows]
         row.eligibility = spec.eligibility.model_dump(mode="json")
         row.risk = spec.risk.value
         row.requires_review = spec.requires_review

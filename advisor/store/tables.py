@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -83,6 +84,7 @@ class PatternVersion(Base):
     body: Mapped[str] = mapped_column(Text)
     intents: Mapped[list[Any]] = mapped_column()
     examples: Mapped[list[Any]] = mapped_column()
+    flows: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     eligibility: Mapped[dict[str, Any]] = mapped_column()
     risk: Mapped[str] = mapped_column(String(8))
     requires_review: Mapped[bool] = mapped_column(Boolean, default=False)

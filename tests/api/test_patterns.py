@@ -113,6 +113,17 @@ class TestCreatePattern:
         assert response.headers["ETag"] == '"1"'
         assert "late_parcel" not in served(client, keys.acme_agent, LATE)
 
+    def test_flows_are_kept(self, client: TestClient, keys: Keys) -> None:
+        flows = [{"name": "late_parcel", "step": 2}]
+        response = client.post(URL, json=make_pattern_body(flows=flows), headers=auth(keys.acme_lead))
+        assert response.status_code == 201
+        assert response.json()["pattern"]["versions"][0]["flows"] == flows
+
+    def test_bad_flow_step(self, client: TestClient, keys: Keys) -> None:
+        body = make_pattern_body(flows=[{"name": "late_parcel", "step": 0}])
+        response = client.post(URL, json=body, headers=auth(keys.acme_lead))
+        assert response.status_code == 422
+
     def test_duplicate_id(self, client: TestClient, keys: Keys) -> None:
         create(client, keys.acme_lead)
         body = make_pattern_body(owner="team-a")

@@ -46,6 +46,34 @@ def test_unknown_channel_in_eligibility(tmp_path: Path) -> None:
     assert err.value.extra["field"] == "eligibility.channels.0"
 
 
+def test_flow_step_must_be_positive(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(GOOD + "    flows: [{name: greeting, step: 0}]\n")
+    with pytest.raises(PatternFileError) as err:
+        load_patterns(tmp_path)
+    assert err.value.extra == {
+        "file": str(tmp_path / "bad.yaml"),
+        "pattern": "greet",
+        "field": "flows.0.step",
+    }
+
+
+def test_one_step_per_flow(tmp_path: Path) -> None:
+    flows = "    flows: [{name: greeting, step: 1}, {name: greeting, step: 2}]\n"
+    (tmp_path / "bad.yaml").write_text(GOOD + flows)
+    with pytest.raises(PatternFileError, match="listed twice") as err:
+        load_patterns(tmp_path)
+    assert err.value.extra["field"] == "flows"
+
+
+def test_flows_round_trip(tmp_path: Path) -> None:
+    (tmp_path / "ok.yaml").write_text(
+        GOOD + "    flows: [{name: greeting, step: 1}, {name: welcome, step: 2}]\n"
+    )
+    specs = load_patterns(tmp_path)
+    assert [(f.name, f.step) for f in specs[0].flows] == [("greeting", 1), ("welcome", 2)]
+    assert parse_patterns(dump_patterns(specs), Path("x.yaml")) == specs
+
+
 def test_invalid_yaml_gives_line(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("patterns:\n  - id: [unclosed\n")
     with pytest.raises(PatternFileError, match="line"):

@@ -70,3 +70,29 @@ def test_near_duplicate_names_the_other_and_similarity() -> None:
 def test_shared_example_and_self_is_ignored() -> None:
     other = spec(id="q", body="Something else entirely, nothing alike at all.", examples=["A", "z"])
     assert codes(lint(spec(), [other, spec()])) == ["shared-example"]
+
+
+def flow_findings(findings: list[Any]) -> list[Any]:
+    return [f for f in findings if f.field == "flows"]
+
+
+def test_flow_gap_warns_once_after_the_gap() -> None:
+    first = spec(id="a", body="Step one for {order.id}.", flows=[{"name": "f", "step": 1}])
+    third = spec(id="c", body="Step three, all done.", flows=[{"name": "f", "step": 3}])
+    findings = flow_findings(lint(third, [first]))
+    assert [(f.code, f.severity) for f in findings] == [("flow-gap", Severity.warning)]
+    assert "no step 2" in findings[0].message
+    assert flow_findings(lint(first, [third])) == []
+
+
+def test_duplicate_flow_step_warns_only_when_eligibility_is_the_same() -> None:
+    one = spec(id="a", body="Sent by mail.", flows=[{"name": "f", "step": 1}])
+    same = spec(id="b", body="Handed in at a store.", flows=[{"name": "f", "step": 1}])
+    other = spec(
+        id="c",
+        body="Sent by courier.",
+        flows=[{"name": "f", "step": 1}],
+        eligibility={"when": {"order.status": ["shipped"]}},
+    )
+    assert codes(flow_findings(lint(same, [one, other]))) == ["duplicate-flow-step"]
+    assert flow_findings(lint(other, [one])) == []

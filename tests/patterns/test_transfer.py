@@ -10,6 +10,7 @@ from advisor.errors import PatternFileError
 from advisor.patterns.csvio import dump_csv, parse_csv
 from advisor.patterns.files import load_patterns
 from advisor.patterns.transfer import load_located, parse_text
+from advisor.settings import DEMO_PACK_DIR
 from tests.builders import TEST_PACK
 
 YAML = """patterns:
@@ -72,3 +73,10 @@ def test_duplicate_version_across_files(tmp_path: Path) -> None:
     (tmp_path / "b.csv").write_text(dump_csv(load_patterns(tmp_path / "a.yaml")))
     with pytest.raises(PatternFileError, match="already defined in"):
         load_located(tmp_path)
+
+
+def test_csv_round_trip_keeps_flows() -> None:
+    specs = load_patterns(DEMO_PACK_DIR)
+    assert any(s.flows for s in specs)
+    parsed = [spec for spec, _ in parse_csv(dump_csv(specs), Path("x.csv"))]
+    assert parsed == specs

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from advisor.patterns.files import load_patterns
-from advisor.patterns.models import Status
+from advisor.patterns.models import FlowStep, Status
 from advisor.patterns.service import add_patterns
 from advisor.store import Session
 from advisor.store.decisions import DecisionLog
@@ -73,6 +73,17 @@ def test_only_approved_current_versions_serve(session: Session) -> None:
     assert serving[specs[0].id].version == 1
     assert len(serving) == len(specs)
     assert repo.serving("globex") == []
+
+
+def test_flows_are_stored(session: Session) -> None:
+    TenancyRepository(session).ensure_tenant("acme")
+    repo = PatternRepository(session)
+    spec = load_patterns(TEST_PACK)[0]
+    placed = spec.model_copy(update={"flows": [FlowStep(name="lost_parcel", step=2)]})
+    repo.add_version("acme", placed)
+    session.commit()
+    stored = {s.id: s for s in repo.serving("acme")}[spec.id]
+    assert stored.flows == [FlowStep(name="lost_parcel", step=2)]
 
 
 def test_stamp_moves_on_change(session: Session) -> None:

@@ -1,0 +1,270 @@
+"""Replay ABCD dialogues turn by turn through a pattern pack: right, escalated, wrong, wrong-with-a-commitment.
+
+One request per customer turn, with the conversation so far (ABCD customer → customer, agent →
+agent, action → system) and the dialogue's CRM fields mapped to advisor's groups (``CRM`` below).
+``bench/abcd_mapping.yaml`` says which patterns are right for each ABCD intent and which patterns
+commit; intents it does not map are out of scope, where escalating is the right outcome. The ranker
+is built as ``advisor eval`` builds it. ``--flows`` also applies ``advisor.ranking.flows`` to the
+ranker's suggestions (what the ranker will do once it calls it).
+
+    python bench/abcd_replay.py [--patterns advisor/packs/demo] [--data ../shared/datasets/abcd/abcd-train-sample.jsonl]
+        [--mapping bench/abcd_mapping.yaml] [--limit N] [--flows] [--json] [--show-wrong]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from advisor.context.models import InteractionContext  # noqa: E402
+from advisor.patterns.files import load_patterns  # noqa: E402
+from advisor.patterns.models import PatternSpec  # noqa: E402
+from advisor.ranking.embedding import limit_blas_threads, make_embedder  # noqa: E402
+from advisor.ranking.flows import apply_flows, flow_progress  # noqa: E402
+from advisor.ranking.protocols import Embedder  # noqa: E402
+from advisor.ranking.rank import HybridRanker  # noqa: E402
+from advisor.settings import Settings  # noqa: E402
+
+DEFAULT_DATA = Path("../shared/datasets/abcd/abcd-train-sample.jsonl")
+DEFAULT_PATTERNS = ROOT / "advisor" / "packs" / "demo"
+DEFAULT_MAPPING = ROOT / "bench" / "abcd_mapping.yaml"
+ROLES = {"customer": "customer", "agent": "agent", "action": "system"}
+OUTCOMES = ("right", "escalated", "wrong", "wrong_commit")
+# ABCD field → advisor CRM slot. customer_name is split into first_name/last_name; PINs and security
+# answers are secrets and are never sent.
+CRM = {
+    ("customer", "member_level"): "customer.segment",
+    ("customer", "username"): "customer.username",
+    ("customer", "email"): "customer.email",
+    ("customer", "phone"): "customer.phone",
+    ("customer", "account_id"): "customer.account_id",
+    ("order", "order_id"): "order.id",
+    ("order", "full_address"): "order.shipping_address",
+    ("order", "purchase_date"): "order.purchase_date",
+    ("order", "payment_method"): "order.payment_method",
+    ("order", "shipping_status"): "order.status",
+}
+STATUS = {"order received": "processing", "in transit": "in_transit", "out for delivery": "out_for_delivery"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Right patterns per ABCD intent, and the patterns that do not commit."""
+
+    right: dict[str, frozenset[str]]
+    does_not_commit: frozenset[str]
+
+    @classmethod
+    def load(cls, path: Path) -> Mapping:
+        """Read the mapping file."""
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        right = {str(k): frozenset(v or ()) for k, v in raw["right"].items()}
+        return cls(right=right, does_not_commit=frozenset(raw.get("does_not_commit", ())))
+
+    def expected(self, dialogue: dict[str, Any]) -> frozenset[str]:
+        """Return the right pattern ids for a dialogue (empty: out of scope)."""
+        scenario = dialogue.get("scenario_subflow")
+        if scenario in self.right:
+            return self.right[scenario]
+        return self.right.get(dialogue["subflow"], frozenset())
+
+    def unknown(self, specs: list[PatternSpec]) -> list[str]:
+        """Return the ids the mapping names that the pack does not have (a typo, or an older pack)."""
+        named = set(self.does_not_commit).union(*self.right.values())
+        return sorted(named - {s.id for s in specs})
+
+
+def crm_fields(dialogue: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Map a dialogue's customer and order fields to advisor's CRM groups."""
+    crm: dict[str, dict[str, str]] = {"customer": {}, "order": {}}
+    name = str(dialogue["customer"].get("customer_name", "")).split(maxsplit=1)
+    if name:
+        crm["customer"]["first_name"] = name[0]
+    if len(name) > 1:
+        crm["customer"]["last_name"] = name[1]
+    for (group, key), slot in CRM.items():
+        value = dialogue.get(group, {}).get(key)
+        if value in (None, ""):
+            continue
+        text = str(value)
+        if slot == "order.status":
+            text = STATUS.get(text.lower(), text.lower().replace(" ", "_"))
+        target, field = slot.split(".")
+        crm[target][field] = text
+    products = dialogue.get("product", {}).get("names") or []
+    if products:
+        crm["order"]["item"] = str(products[0])
+    return crm
+
+
+def requests(dialogue: dict[str, Any]) -> Iterator[tuple[int, bool, InteractionContext]]:
+    """Yield (turn index, is the opening customer turn, context) for each customer turn."""
+    turns: list[dict[str, str]] = []
+    crm = crm_fields(dialogue)
+    opening = True
+    for index, turn in enumerate(dialogue["turns"]):
+        text = str(turn["text"]).strip()
+        if not text:
+            continue
+        turns.append({"role": ROLES[turn["speaker"]], "text": text[:8_000]})
+        if turn["speaker"] != "customer":
+            continue
+        context = InteractionContext.model_validate(
+            {
+                "interaction_id": f"abcd-{dialogue['id']}",
+                "channel": "chat",
+                "locale": "en-US",
+                "agent_id": "abcd-agent",
+                "turns": turns[-200:],
+                "crm": crm,
+            }
+        )
+        yield index, opening, context
+        opening = False
+
+
+def empty_counts() -> dict[str, int]:
+    """Return zeroed counters for one report cell."""
+    return {"turns": 0, **dict.fromkeys(OUTCOMES, 0), "right_by_identity_check": 0}
+
+
+def replay(
+    dialogues: list[dict[str, Any]],
+    ranker: HybridRanker,
+    mapping: Mapping,
+    *,
+    specs: list[PatternSpec] | None = None,
+    embedder: Embedder | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Replay every customer turn; return the report and the wrong turns.
+
+    The report has ``in_scope`` and ``out_of_scope``, each with ``all``, ``opening`` and ``later``
+    cells counting turns, right, escalated, wrong and wrong_commit (a subset of wrong). With ``specs``
+    and ``embedder``, flows are applied to the suggestions before the top one is taken.
+    """
+    report: dict[str, Any] = {
+        scope: {part: empty_counts() for part in ("all", "opening", "later")}
+        for scope in ("in_scope", "out_of_scope")
+    }
+    wrong: list[dict[str, Any]] = []
+    for dialogue in dialogues:
+        expected = mapping.expected(dialogue)
+        scope = "in_scope" if expected else "out_of_scope"
+        for index, opening, context in requests(dialogue):
+            ranked = ranker.rank(context, k=3)
+            chosen = ranked.candidates
+            if chosen and specs is not None and embedder is not None:
+                chosen = apply_flows(list(chosen), flow_progress(specs, context, embedder))
+            top = chosen[0].spec.id if chosen else None
+            if top is None:
+                outcome = "escalated"
+            elif top in expected:
+                outcome = "right"
+            else:
+                outcome = "wrong"
+            commits = outcome == "wrong" and top not in mapping.does_not_commit
+            for part in ("all", "opening" if opening else "later"):
+                cell = report[scope][part]
+                cell["turns"] += 1
+                cell[outcome] += 1
+                cell["wrong_commit"] += int(commits)
+                cell["right_by_identity_check"] += int(outcome == "right" and top == "identity_check")
+            if outcome == "wrong":
+                wrong.append(
+                    {
+                        "dialogue": dialogue["id"],
+                        "intent": dialogue.get("scenario_subflow") or dialogue["subflow"],
+                        "turn": index,
+                        "scope": scope,
+                        "text": context.turns[-1].text,
+                        "suggested": top,
+                        "commits": commits,
+                        "confidence": round(chosen[0].confidence, 3),
+                        "expected": sorted(expected),
+                    }
+                )
+    return report, wrong
+
+
+def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec], Embedder]:
+    """Build the ranker as ``advisor eval`` does (settings' embedder, threshold and candidate count)."""
+    limit_blas_threads()
+    settings = Settings()
+    specs = load_patterns(patterns)
+    embedder = make_embedder(settings.ranking.embedder)
+    ranker = HybridRanker(
+        specs, embedder, threshold=settings.ranking.escalate_below, candidates=settings.ranking.candidates
+    )
+    return ranker, specs, embedder
+
+
+def read_dialogues(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Read ABCD dialogues (one JSON object per line)."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in lines[:limit]]
+
+
+def table(report: dict[str, Any]) -> str:
+    """Format the report as a plain-text table with rates."""
+    rows = ["scope         part     turns  right  escal  wrong  commit  (right by identity_check)"]
+    for scope, parts in report.items():
+        for part, c in parts.items():
+            n = max(c["turns"], 1)
+            rows.append(
+                f"{scope:13s} {part:8s} {c['turns']:5d} {c['right'] / n:6.1%} {c['escalated'] / n:6.1%} "
+                f"{c['wrong'] / n:6.1%} {c['wrong_commit'] / n:7.1%}  ({c['right_by_identity_check']})"
+            )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the replay and print the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patterns", type=Path, default=DEFAULT_PATTERNS)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="relative to the repository")
+    parser.add_argument("--mapping", type=Path, default=DEFAULT_MAPPING)
+    parser.add_argument("--limit", type=int, default=None, help="replay only the first N dialogues")
+    parser.add_argument("--flows", action="store_true", help="apply ranking/flows.py to the suggestions")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--show-wrong", action="store_true", help="print every wrong turn")
+    args = parser.parse_args(argv)
+    data = args.data if args.data.is_absolute() or args.data.exists() else ROOT / args.data
+    mapping = Mapping.load(args.mapping)
+    ranker, specs, embedder = build(args.patterns)
+    unknown = mapping.unknown(specs)
+    if unknown:
+        print(f"note: the pack has no pattern {', '.join(unknown)} (named in the mapping)", file=sys.stderr)
+    dialogues = read_dialogues(data, args.limit)
+    if args.flows:
+        report, wrong = replay(dialogues, ranker, mapping, specs=specs, embedder=embedder)
+    else:
+        report, wrong = replay(dialogues, ranker, mapping)
+    summary = {"dialogues": len(dialogues), "ranker": ranker.version, "flows": args.flows, "report": report}
+    if args.json:
+        print(json.dumps({**summary, "wrong": wrong} if args.show_wrong else summary, indent=2))
+        return
+    print(f"{len(dialogues)} dialogues, ranker {ranker.version}, flows {'on' if args.flows else 'off'}")
+    print(table(report))
+    if args.show_wrong:
+        for w in wrong:
+            flag = " COMMITS" if w["commits"] else ""
+            print(
+                f"\n[{w['scope']}] dialogue {w['dialogue']} ({w['intent']}) turn {w['turn']}{flag}\n"
+                f"  customer: {w['text']!r}\n  suggested: {w['suggested']} (confidence {w['confidence']})\n"
+                f"  right: {', '.join(w['expected']) or 'escalate'}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The ABCD replay bench: CRM mapping, and on 3 real dialogues, counts that add up."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.fixture(scope="module")
+def replay_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("abcd_replay", BENCH / "abcd_replay.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["abcd_replay"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_crm_fields_are_mapped_to_advisor_groups(replay_module: ModuleType) -> None:
+    dialogue = {
+        "customer": {"customer_name": "Crystal Minh", "member_level": "gold", "pin_number": "1234"},
+        "order": {"order_id": "123", "shipping_status": "in transit", "full_address": "1 Main St"},
+        "product": {"names": ["Guess jeans"]},
+    }
+    assert replay_module.crm_fields(dialogue) == {
+        "customer": {"first_name": "Crystal", "last_name": "Minh", "segment": "gold"},
+        "order": {
+            "id": "123",
+            "status": "in_transit",
+            "shipping_address": "1 Main St",
+            "item": "Guess jeans",
+        },
+    }
+
+
+@pytest.mark.datasets
+def test_replay_of_three_dialogues_adds_up(replay_module: ModuleType, shared_datasets: Path) -> None:
+    dialogues = replay_module.read_dialogues(shared_datasets / "abcd" / "abcd-train-sample.jsonl", limit=3)
+    mapping = replay_module.Mapping.load(BENCH / "abcd_mapping.yaml")
+    ranker, specs, embedder = replay_module.build(replay_module.DEFAULT_PATTERNS)
+    assert mapping.unknown(specs) == []
+    customer_turns = sum(
+        1 for d in dialogues for t in d["turns"] if t["speaker"] == "customer" and t["text"].strip()
+    )
+    for flows in ({}, {"specs": specs, "embedder": embedder}):
+        report, wrong = replay_module.replay(dialogues, ranker, mapping, **flows)
+        total = 0
+        for parts in report.values():
+            for cell in parts.values():
+                assert cell["right"] + cell["escalated"] + cell["wrong"] == cell["turns"]
+                assert cell["wrong_commit"] <= cell["wrong"]
+                assert cell["right_by_identity_check"] <= cell["right"]
+            assert parts["opening"]["turns"] + parts["later"]["turns"] == parts["all"]["turns"]
+            total += parts["all"]["turns"]
+            assert parts["opening"]["turns"] == sum(
+                1 for d in dialogues if (mapping.expected(d) != frozenset()) == (parts is report["in_scope"])
+            )
+        assert total == customer_turns
+        assert len(wrong) == sum(parts["all"]["wrong"] for parts in report.values())

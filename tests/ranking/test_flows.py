@@ -1,0 +1,142 @@
+"""Flows on the demo pack with the real embedder: what was sent, the next step, the rationale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from advisor.context.models import InteractionContext
+from advisor.patterns.files import load_patterns
+from advisor.patterns.models import PatternSpec
+from advisor.ranking.embedding import StaticEmbedder
+from advisor.ranking.flows import FlowProgress, apply_flows, flow_progress
+from advisor.ranking.rationale import explain
+from advisor.ranking.scoring import Candidate
+from advisor.settings import DEMO_PACK_DIR
+
+
+@pytest.fixture(scope="module")
+def specs() -> dict[str, PatternSpec]:
+    return {s.id: s for s in load_patterns(DEMO_PACK_DIR)}
+
+
+@pytest.fixture(scope="module")
+def embedder() -> StaticEmbedder:
+    return StaticEmbedder("minilm-static")
+
+
+def conversation(*turns: tuple[str, str], **crm: Any) -> InteractionContext:
+    return InteractionContext.model_validate(
+        {
+            "interaction_id": "i-1",
+            "channel": "chat",
+            "agent_id": "agent-1",
+            "turns": [{"role": role, "text": text} for role, text in turns],
+            "crm": crm,
+        }
+    )
+
+
+def candidates(specs: dict[str, PatternSpec], *ids: str) -> list[Candidate]:
+    return [
+        Candidate(spec=specs[i], score=1.0 - n / 10, semantic=0.5, lexical=0.5) for n, i in enumerate(ids)
+    ]
+
+
+OPENING = ("customer", "I forgot my password and can't log in")
+ASKED = ("agent", "Sure, I can help with that. Could I get your full name or account ID please?")
+ANSWERED = ("customer", "it's Chloe Zhang, username czhang1")
+
+
+def test_nothing_sent_at_the_opening(specs: dict[str, PatternSpec], embedder: StaticEmbedder) -> None:
+    progress = flow_progress(list(specs.values()), conversation(OPENING), embedder)
+    assert progress.sent == frozenset()
+    assert progress.next_step("password_reset") == 1
+    assert progress.steps["password_reset"] == (1, 2)
+
+
+def test_agent_paraphrase_of_the_identity_step_counts_as_sent(
+    specs: dict[str, PatternSpec], embedder: StaticEmbedder
+) -> None:
+    progress = flow_progress(list(specs.values()), conversation(OPENING, ASKED, ANSWERED), embedder)
+    assert progress.sent == frozenset({"identity_check"})
+    assert progress.last_step("password_reset") == 1
+    assert progress.next_step("password_reset") == 2
+    assert progress.next_step("missing_package") == 2  # the shared step is done in every flow
+
+
+def test_small_talk_sends_nothing(specs: dict[str, PatternSpec], embedder: StaticEmbedder) -> None:
+    context = conversation(
+        OPENING,
+        ("agent", "I'm sorry to hear that. Is there anything else I can help you with today?"),
+        ("customer", "no that's all"),
+    )
+    assert flow_progress(list(specs.values()), context, embedder).sent == frozenset()
+
+
+def test_inserted_suggestion_counts_as_sent_with_crm_values_filled(
+    specs: dict[str, PatternSpec], embedder: StaticEmbedder
+) -> None:
+    body = specs["password_reset_link"].body.replace("{customer.first_name}", "Chloe")
+    context = conversation(
+        OPENING, ASKED, ANSWERED, ("agent", body), ("customer", "thanks!"), customer={"first_name": "Chloe"}
+    )
+    progress = flow_progress(list(specs.values()), context, embedder)
+    assert {"identity_check", "password_reset_link"} <= progress.sent
+    assert progress.next_step("password_reset") is None
+
+
+def test_step_one_first_when_nothing_sent(specs: dict[str, PatternSpec]) -> None:
+    progress = FlowProgress(steps={"password_reset": (1, 2)})
+    ranked = apply_flows(
+        candidates(specs, "password_reset_link", "username_recovery_email", "identity_check"), progress
+    )
+    assert [c.spec.id for c in ranked] == ["identity_check", "password_reset_link", "username_recovery_email"]
+    assert ranked[0].flow_step == "next step of password_reset: step 1 of 2"
+    assert ranked[1].flow_step is None
+
+
+def test_sent_step_dropped_and_next_step_first(specs: dict[str, PatternSpec]) -> None:
+    progress = FlowProgress(
+        sent=frozenset({"identity_check"}),
+        done={"missing_package": frozenset({1})},
+        steps={"missing_package": (1, 2, 3)},
+    )
+    ranked = apply_flows(
+        candidates(
+            specs,
+            "missing_package_reship",
+            "identity_check",
+            "late_delivery_in_transit",
+            "missing_package_marked_delivered",
+        ),
+        progress,
+    )
+    assert [c.spec.id for c in ranked] == [
+        "missing_package_marked_delivered",
+        "missing_package_reship",
+        "late_delivery_in_transit",
+    ]
+    assert ranked[0].flow_step == "next step of missing_package: step 2 of 3"
+    assert "next step of missing_package: step 2 of 3" in explain(ranked[0])
+
+
+def test_finished_flow_and_patterns_without_flows_keep_their_order(specs: dict[str, PatternSpec]) -> None:
+    progress = FlowProgress(
+        sent=frozenset({"identity_check", "password_reset_link", "return_policy_standard"}),
+        done={"password_reset": frozenset({1, 2})},
+        steps={"password_reset": (1, 2)},
+    )
+    ranked = apply_flows(
+        candidates(
+            specs,
+            "return_policy_standard",
+            "password_reset_compromised",
+            "password_reset_link",
+            "shipping_cost_rates",
+        ),
+        progress,
+    )
+    assert [c.spec.id for c in ranked] == ["password_reset_compromised", "shipping_cost_rates"]
+    assert all(c.flow_step is None for c in ranked)
