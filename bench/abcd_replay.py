@@ -4,11 +4,10 @@ One request per customer turn, with the conversation so far (ABCD customer → c
 agent, action → system) and the dialogue's CRM fields mapped to advisor's groups (``CRM`` below).
 ``bench/abcd_mapping.yaml`` says which patterns are right for each ABCD intent and which patterns
 commit; intents it does not map are out of scope, where escalating is the right outcome. The ranker
-is built as ``advisor eval`` builds it. ``--flows`` also applies ``advisor.ranking.flows`` to the
-ranker's suggestions (what the ranker will do once it calls it).
+is built as ``advisor eval`` builds it (conversation state, eligibility and flows included).
 
     python bench/abcd_replay.py [--patterns advisor/packs/demo] [--data ../shared/datasets/abcd/abcd-train-sample.jsonl]
-        [--mapping bench/abcd_mapping.yaml] [--limit N] [--flows] [--json] [--show-wrong]
+        [--mapping bench/abcd_mapping.yaml] [--limit N] [--json] [--show-wrong]
 """
 
 from __future__ import annotations
@@ -31,8 +30,6 @@ from advisor.context.models import InteractionContext  # noqa: E402
 from advisor.patterns.files import load_patterns  # noqa: E402
 from advisor.patterns.models import PatternSpec  # noqa: E402
 from advisor.ranking.embedding import limit_blas_threads, make_embedder  # noqa: E402
-from advisor.ranking.flows import apply_flows, flow_progress  # noqa: E402
-from advisor.ranking.protocols import Embedder  # noqa: E402
 from advisor.ranking.rank import HybridRanker  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 
@@ -143,15 +140,11 @@ def replay(
     dialogues: list[dict[str, Any]],
     ranker: HybridRanker,
     mapping: Mapping,
-    *,
-    specs: list[PatternSpec] | None = None,
-    embedder: Embedder | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Replay every customer turn; return the report and the wrong turns.
 
     The report has ``in_scope`` and ``out_of_scope``, each with ``all``, ``opening`` and ``later``
-    cells counting turns, right, escalated, wrong and wrong_commit (a subset of wrong). With ``specs``
-    and ``embedder``, flows are applied to the suggestions before the top one is taken.
+    cells counting turns, right, escalated, wrong and wrong_commit (a subset of wrong).
     """
     report: dict[str, Any] = {
         scope: {part: empty_counts() for part in ("all", "opening", "later")}
@@ -164,8 +157,6 @@ def replay(
         for index, opening, context in requests(dialogue):
             ranked = ranker.rank(context, k=3)
             chosen = ranked.candidates
-            if chosen and specs is not None and embedder is not None:
-                chosen = apply_flows(list(chosen), flow_progress(specs, context, embedder))
             top = chosen[0].spec.id if chosen else None
             if top is None:
                 outcome = "escalated"
@@ -197,7 +188,7 @@ def replay(
     return report, wrong
 
 
-def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec], Embedder]:
+def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec]]:
     """Build the ranker as ``advisor eval`` does (settings' embedder, threshold and candidate count)."""
     limit_blas_threads()
     settings = Settings()
@@ -206,7 +197,7 @@ def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec], Embedder]:
     ranker = HybridRanker(
         specs, embedder, threshold=settings.ranking.escalate_below, candidates=settings.ranking.candidates
     )
-    return ranker, specs, embedder
+    return ranker, specs
 
 
 def read_dialogues(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
@@ -235,26 +226,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="relative to the repository")
     parser.add_argument("--mapping", type=Path, default=DEFAULT_MAPPING)
     parser.add_argument("--limit", type=int, default=None, help="replay only the first N dialogues")
-    parser.add_argument("--flows", action="store_true", help="apply ranking/flows.py to the suggestions")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--show-wrong", action="store_true", help="print every wrong turn")
     args = parser.parse_args(argv)
     data = args.data if args.data.is_absolute() or args.data.exists() else ROOT / args.data
     mapping = Mapping.load(args.mapping)
-    ranker, specs, embedder = build(args.patterns)
+    ranker, specs = build(args.patterns)
     unknown = mapping.unknown(specs)
     if unknown:
         print(f"note: the pack has no pattern {', '.join(unknown)} (named in the mapping)", file=sys.stderr)
     dialogues = read_dialogues(data, args.limit)
-    if args.flows:
-        report, wrong = replay(dialogues, ranker, mapping, specs=specs, embedder=embedder)
-    else:
-        report, wrong = replay(dialogues, ranker, mapping)
-    summary = {"dialogues": len(dialogues), "ranker": ranker.version, "flows": args.flows, "report": report}
+    report, wrong = replay(dialogues, ranker, mapping)
+    summary = {"dialogues": len(dialogues), "ranker": ranker.version, "report": report}
     if args.json:
         print(json.dumps({**summary, "wrong": wrong} if args.show_wrong else summary, indent=2))
         return
-    print(f"{len(dialogues)} dialogues, ranker {ranker.version}, flows {'on' if args.flows else 'off'}")
+    print(f"{len(dialogues)} dialogues, ranker {ranker.version}")
     print(table(report))
     if args.show_wrong:
         for w in wrong:

@@ -32,6 +32,7 @@ FEATURES = (
     "latest_agrees",
     "latest_agrees_x_strength",
     "continuing",
+    "latest_answer",
 )
 
 
@@ -39,7 +40,7 @@ FEATURES = (
 class Calibration:
     """sigmoid(weights · features + bias); ``fitted_on`` says which data set the numbers come from."""
 
-    weights: tuple[float, ...] = (4.0, 3.0, 4.0, 0.0, 0.0, -0.5, 0.5, 1.0, 0.0)
+    weights: tuple[float, ...] = (4.0, 3.0, 4.0, 0.0, 0.0, -0.5, 0.5, 1.0, 0.0, 0.0)
     bias: float = -4.0
     fitted_on: str = "uncalibrated defaults"
     n: int = 0

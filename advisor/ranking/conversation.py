@@ -40,6 +40,7 @@ FEATURES = (
     "previous",
     "previous_x_novel_strength",
     "previous_x_short",
+    "previous_x_answer",
 )
 FloatArray = npt.NDArray[np.float64]
 KNOWN_CAP = 3
@@ -52,7 +53,7 @@ PREVIOUS_FLOOR = 0.02
 class StateModel:
     """Weights of the dialogue-state model, one per name in ``FEATURES``, and the turn window."""
 
-    weights: tuple[float, ...] = (2.4, 9.1, 0.0, 3.8, 11.5, 0.0, 5.0, 5.0, 1.2, -1.0, -0.3)
+    weights: tuple[float, ...] = (2.4, 9.1, 0.0, 3.8, 11.5, 0.0, 5.0, 5.0, 1.2, -1.0, -0.3, 1.0)
     window: int = 12
     fitted_on: str = "defaults"
     n: int = 0
@@ -132,6 +133,13 @@ class CustomerTurn:
     raw: TextEvidence
     novel: TextEvidence
     agent: TextEvidence | None
+    asked: bool = False
+    """The agent's preceding turn asked a question (so a short reply is most likely its answer)."""
+
+    @property
+    def answer(self) -> float:
+        """How much the turn reads as an answer: the agent asked, and the reply says little new."""
+        return float(self.asked) / (1.0 + self.novel.terms)
 
 
 @dataclass
@@ -177,6 +185,7 @@ def customer_turns(
                     raw=evidence(turn.text),
                     novel=evidence(novel_text(turn.text, agent_text)),
                     agent=evidence(agent_text) if agent_text else None,
+                    asked=bool(agent_text and "?" in agent_text),
                 )
             )
             agent_text = None
@@ -205,6 +214,7 @@ def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
             log_previous,
             log_previous * novel_strength,
             log_previous / (1.0 + turn.novel.terms),
+            log_previous * turn.answer,
         ],
         axis=1,
     )

@@ -208,7 +208,16 @@ def apply_flows(candidates: list[Candidate], progress: FlowProgress) -> list[Can
         )
         if pick is None:
             continue
+        leader = result[members[0]]
         chosen = result.pop(pick)
+        if leader is not chosen and leader.confidence > chosen.confidence:
+            # The step speaks for the flow's intent: it is as likely to be right as the flow's best match.
+            chosen.confidence, chosen.features, chosen.belief = (
+                leader.confidence,
+                leader.features,
+                leader.belief,
+            )
+            chosen.state_note = chosen.state_note or leader.state_note
         result.insert(members[0], chosen)
         if chosen.flow_step is None:
             total = max(progress.steps.get(flow, (wanted,)))

@@ -11,7 +11,7 @@ import numpy as np
 
 from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec
-from advisor.ranking import conversation, eligibility
+from advisor.ranking import conversation, eligibility, flows
 from advisor.ranking.calibration import Calibration
 from advisor.ranking.conversation import ConversationState, IntentMap, StateModel, TextEvidence
 from advisor.ranking.index import FloatArray, PatternIndex
@@ -70,6 +70,7 @@ class HybridRanker:
         self.library_stamp = library_stamp
         self._positions = {s.key: n for n, s in enumerate(self.index.specs)}
         self._vocabulary: set[str] = set().union(*self.index.vocabulary) if self.index.vocabulary else set()
+        self._has_flows = any(spec.flows for spec in self.index.specs)
         self.evidence = functools.lru_cache(maxsize=EVIDENCE_CACHE)(self._evidence)
 
     def _fuse(
@@ -134,6 +135,7 @@ class HybridRanker:
             agrees,
             agrees * strength,
             float(state.raised_at is not None and state.raised_at < state.last.index),
+            state.last.answer,
         )
 
     def rank(self, context: InteractionContext, k: int) -> Ranked:
@@ -179,6 +181,12 @@ class HybridRanker:
             cand.features = self.confidence_features(state, intent)
             cand.confidence = self.calibration.confidence(cand.features)
             cand.state_note = state_note(state, self.intents.names[intent], context, intent)
+        if self._has_flows:
+            eligible = flows.apply_flows(
+                eligible, flows.flow_progress(self.index.specs, context, self.embedder)
+            )
+            if not eligible:
+                return Ranked([], [], escalate=True, reason="every eligible pattern was already sent")
         considered = eligible[: self.max_candidates]
         chosen = [c for c in considered[:k] if c.confidence >= self.threshold]
         for cand in chosen:
