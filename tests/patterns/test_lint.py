@@ -70,3 +70,9 @@ def test_near_duplicate_names_the_other_and_similarity() -> None:
 def test_shared_example_and_self_is_ignored() -> None:
     other = spec(id="q", body="Something else entirely, nothing alike at all.", examples=["A", "z"])
     assert codes(lint(spec(), [other, spec()])) == ["shared-example"]
+
+
+def test_alias_in_a_rule_points_to_the_canonical_slot() -> None:
+    findings = lint(spec(eligibility={"requires": ["customer.tier"]}))
+    assert [(f.code, f.field) for f in findings] == [("unknown-slot", "eligibility.requires")]
+    assert "alias of customer.segment" in findings[0].message
