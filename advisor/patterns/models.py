@@ -72,6 +72,10 @@ def _operand(value: Any) -> int | float | str:
     raise ValueError(f"'{value}' is not a number, 'today', 'today-7d' or a date like 2026-12-01")
 
 
+def _unset(value: object) -> bool:
+    return value is None
+
+
 class Comparison(BaseModel):
     """A premise on a date or a number: the CRM value compared with bounds, e.g. ``{lt: today}``.
 
@@ -82,10 +86,10 @@ class Comparison(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lt: int | float | str | None = None
-    lte: int | float | str | None = None
-    gt: int | float | str | None = None
-    gte: int | float | str | None = None
+    lt: int | float | str | None = Field(default=None, exclude_if=_unset)
+    lte: int | float | str | None = Field(default=None, exclude_if=_unset)
+    gt: int | float | str | None = Field(default=None, exclude_if=_unset)
+    gte: int | float | str | None = Field(default=None, exclude_if=_unset)
 
     @field_validator("lt", "lte", "gt", "gte", mode="before")
     @classmethod
