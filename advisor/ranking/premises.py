@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from advisor.context.models import InteractionContext
@@ -56,6 +57,7 @@ HOLDS: dict[str, Callable[[Any, Any], bool]] = {
 NUMBER_WORDS = {"lt": "is below", "lte": "is at most", "gt": "is above", "gte": "is at least"}
 
 
+@lru_cache(maxsize=4096)
 def normalise(value: str) -> str:
     """Return an enumeration value folded for comparison: lower case, separators as one ``_``."""
     return SEPARATORS_RE.sub("_", value.strip().casefold()).strip("_")
