@@ -82,6 +82,16 @@ def _slots(spec: PatternSpec) -> list[Finding]:
                     message=f"required fact {slot} is not in the context schema" + _alias_hint(slot),
                 )
             )
+    for slot, premise in spec.eligibility.when.items():
+        if isinstance(premise, list) and not premise:
+            findings.append(
+                Finding(
+                    code="empty-premise",
+                    severity=Severity.error,
+                    field="eligibility.when",
+                    message=f"{slot} lists no allowed value, so the pattern could never be suggested",
+                )
+            )
     return findings
 
 

@@ -120,8 +120,7 @@ def _condition(value: Any) -> list[str] | Comparison:
     if isinstance(value, Comparison):
         return value
     if isinstance(value, list):
-        if not value:
-            raise PydanticCustomError("condition", "list at least one allowed value")
+        # An empty list admits nothing; it stays loadable (stored versions) and lint blocks it on submit.
         for item in value:
             if not isinstance(item, str) or not item.strip() or len(item) > MAX_ENUM_VALUE:
                 raise PydanticCustomError(

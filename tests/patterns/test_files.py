@@ -88,6 +88,7 @@ def test_demo_pack_is_rich_and_valid() -> None:
         ("{lt: yesterday}", "lt: 'yesterday' is not a number, 'today', 'today-7d' or a date"),
         ("{lt: today, gte: 50}", "numbers only or with dates only"),
         ("{}", "at least one of lt, lte, gt, gte"),
+        ("[shipped, '']", "allowed values are texts of 1 to 64 characters"),
         ("in_transit", "expected a list of allowed values"),
     ],
 )

@@ -76,3 +76,8 @@ def test_alias_in_a_rule_points_to_the_canonical_slot() -> None:
     findings = lint(spec(eligibility={"requires": ["customer.tier"]}))
     assert [(f.code, f.field) for f in findings] == [("unknown-slot", "eligibility.requires")]
     assert "alias of customer.segment" in findings[0].message
+
+
+def test_premise_with_no_allowed_value_blocks_review() -> None:
+    findings = lint(spec(eligibility={"when": {"order.status": []}}))
+    assert [(f.code, f.field) for f in errors(findings)] == [("empty-premise", "eligibility.when")]
