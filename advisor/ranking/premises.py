@@ -86,10 +86,9 @@ def parse_date(value: str) -> date | None:
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    else:
         return parsed.astimezone(UTC).date() if parsed.tzinfo else parsed.date()
+    except (ValueError, OverflowError):  # OverflowError: year 1 shifted to UTC
+        pass
     lowered = text.lower()
     if match := DAY_MONTH_YEAR_RE.match(lowered):
         day, month, year = match.group(1), match.group(2), match.group(3)

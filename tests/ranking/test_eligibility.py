@@ -110,7 +110,9 @@ def test_reference_day_is_the_latest_turn_else_injected_else_now() -> None:
     assert reference_day(undated) == datetime.now(UTC).date()
 
 
-@pytest.mark.parametrize("eta", ["soon", "next week", "31 Feb 2026", "2026-13-01", "Nov 27", "True"])
+@pytest.mark.parametrize(
+    "eta", ["soon", "next week", "31 Feb 2026", "2026-13-01", "Nov 27", "True", "0001-01-01T00:00:00+05:00"]
+)
 def test_unparseable_date_makes_the_premise_false(eta: str) -> None:
     for premise in (Comparison(lt="today"), Comparison(gte="today")):
         assert check(pattern(when={"order.eta": premise}), ctx({"order": {"eta": eta}})) is None
