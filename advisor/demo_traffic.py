@@ -11,12 +11,13 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from advisor.context.models import Channel
 from advisor.feedback.models import Action, FeedbackIn, RejectReason
 from advisor.feedback.service import record
-from advisor.patterns.models import PatternSpec
+from advisor.patterns.models import Comparison, PatternSpec
+from advisor.ranking.premises import compare
 from advisor.ranking.rank import HybridRanker
 from advisor.recommendations.models import RecommendationRequest
 from advisor.recommendations.service import recommend
@@ -95,9 +96,26 @@ def pick(specs: list[PatternSpec], rng: random.Random) -> PatternSpec:
     return rng.choices(specs, weights=weights, k=1)[0]
 
 
-def _crm(rng: random.Random) -> dict[str, dict[str, str]]:
+def _day(today: date, days: int) -> str:
+    """Return the day ``days`` from ``today`` as a CRM shows it, e.g. "Nov 27, 2026"."""
+    day = today + timedelta(days=days)
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def _meeting(slot: str, premise: Comparison, today: date) -> str | None:
+    """Return a CRM value that meets ``premise`` (a nearby day or a round amount), or None."""
+    if premise.kind == "date":
+        candidates = [_day(today, d) for d in (2, -2, 5, -5, 10, -10, 20, -20, 40, -40)]
+    else:
+        candidates = [f"€{n}.00" for n in (0, 10, 50, 100, 500, 1000, 5000)]
+    return next((v for v in candidates if compare(slot, v, premise, today) is not None), None)
+
+
+def _crm(rng: random.Random, at: datetime, spec: PatternSpec) -> dict[str, dict[str, str]]:
+    """Return CRM fields for one interaction, dated around ``at`` and true to ``spec``'s premises."""
+    today = at.astimezone(UTC).date()
     order = rng.randint(10000, 99999)
-    return {
+    crm = {
         "customer": {
             "first_name": rng.choice(NAMES),
             "email": "customer@example.com",
@@ -108,14 +126,14 @@ def _crm(rng: random.Random) -> dict[str, dict[str, str]]:
             "status": "shipped",
             "carrier": rng.choice(["UPS", "DHL", "FedEx"]),
             "tracking_url": f"https://track.example.com/A{order}",
-            "eta": "Dec 2",
-            "shipped_at": "Nov 24",
+            "eta": _day(today, 2),
+            "shipped_at": _day(today, -2),
             "item": "rain jacket",
             "total": "€89.00",
             "refund_amount": "€89.00",
-            "refund_eta": "Dec 3",
-            "return_deadline": "Dec 20",
-            "purchase_date": "Nov 20",
+            "refund_eta": _day(today, 4),
+            "return_deadline": _day(today, 20),
+            "purchase_date": _day(today, -6),
             "return_label_url": "https://returns.example.com/label",
             "payment_method": "Visa 4242",
             "tracking_number": f"1Z{order}",
@@ -125,10 +143,17 @@ def _crm(rng: random.Random) -> dict[str, dict[str, str]]:
             "id": f"C-{order}",
             "promo_code": "WINTER10",
             "subscription_plan": "Plus",
-            "subscription_renewal_date": "Dec 15",
+            "subscription_renewal_date": _day(today, 15),
             "amount_due": "€9.99",
         },
     }
+    # The customer is in the situation the drawn pattern is for: its premises hold in the CRM.
+    for slot, premise in spec.eligibility.when.items():
+        group, field = slot.split(".", 1)
+        value = premise[0] if isinstance(premise, list) else _meeting(slot, premise, today)
+        if group in crm and value is not None:
+            crm[group][field] = value
+    return crm
 
 
 def _utterance(spec: PatternSpec, rng: random.Random) -> str:
@@ -171,7 +196,7 @@ def simulate_interaction(
             "agent_id": agent.agent_id,
             "team_id": agent.team_id,
             "turns": [{"role": "customer", "text": text, "at": at.isoformat()}],
-            "crm": _crm(rng),
+            "crm": _crm(rng, at, spec),
         }
     )
     log = step.log

@@ -54,7 +54,11 @@ CONTENT_EXAMPLE = {
     "body": "Sorry {customer.first_name}, I've asked {order.carrier} to trace order {order.id}.",
     "intents": ["lost_package"],
     "examples": ["my parcel never arrived", "tracking has not moved", "where is my package"],
-    "eligibility": {"channels": ["chat", "email"], "requires": ["order.id"]},
+    "eligibility": {
+        "channels": ["chat", "email"],
+        "requires": ["order.id"],
+        "when": {"order.status": ["shipped", "in_transit"], "order.eta": {"lt": "today"}},
+    },
     "risk": "low",
     "change_note": "Shorter wording for chat",
 }

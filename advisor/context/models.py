@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from advisor.context.aliases import resolve
+
 MAX_TURNS = 200
 MAX_TURN_CHARS = 8_000
 MAX_CRM_FIELDS = 64
@@ -84,13 +86,19 @@ class InteractionContext(BaseModel):
         return v
 
     def slot_values(self, agent_first_name: str | None = None) -> dict[str, str]:
-        """Return every fillable slot (``group.field``) with its value as text."""
+        """Return every fillable slot (``group.field``) with its value as text, aliases resolved.
+
+        A CRM field known under another name (``customer.member_level`` → ``customer.segment``,
+        see :mod:`advisor.context.aliases`) also fills its canonical slot unless the request
+        sends the canonical field itself.
+        """
         values: dict[str, str] = {}
         for group in ("customer", "order", "case"):
             for key, raw in getattr(self.crm, group).items():
                 if raw is None or (isinstance(raw, str) and not raw.strip()):
                     continue
                 values[f"{group}.{key}"] = str(raw)
+        values = resolve(values)
         if agent_first_name:
             values["agent.first_name"] = agent_first_name
         return values

@@ -3,6 +3,8 @@
 A slot is written ``{group.field}`` in a pattern body. ``group`` is one of the CRM groups of
 an :class:`~advisor.context.models.InteractionContext` (``customer``, ``order``, ``case``) or
 ``agent``; ``field`` is a key inside it. Lint (governance) flags slots outside this catalogue.
+Other names a CRM uses for a slot (``customer.tier`` for ``customer.segment``) are listed in
+:mod:`advisor.context.aliases`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ SLOT_CATALOGUE: dict[str, str] = {
     "customer.account_id": "Customer account id",
     # order
     "order.id": "Order number",
-    "order.status": "Order status (processing, shipped, delivered, returned, cancelled)",
+    "order.status": "Order status (processing, shipped, in_transit, delivered, returned, cancelled)",
     "order.purchase_date": "Date the order was placed",
     "order.item": "Name of the item in question",
     "order.total": "Order total with currency",
@@ -31,6 +33,7 @@ SLOT_CATALOGUE: dict[str, str] = {
     "order.payment_method": "Payment method used",
     "order.refund_amount": "Amount refunded or to be refunded",
     "order.refund_eta": "Date the refund should reach the customer",
+    "order.refunded_at": "Date the refund was sent to the customer's payment method",
     "order.return_deadline": "Last day to return the order",
     "order.return_label_url": "Prepaid return label link",
     # case

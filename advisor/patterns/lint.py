@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from advisor.context.aliases import CANONICAL
 from advisor.context.models import Channel
 from advisor.context.slots import SLOT_CATALOGUE
 from advisor.patterns.models import SLOT_RE, PatternSpec
@@ -41,6 +42,11 @@ def _normalise(text: str) -> str:
     return " ".join(SLOT_RE.sub("{}", text.lower()).split())
 
 
+def _alias_hint(slot: str) -> str:
+    canonical = CANONICAL.get(slot)
+    return f"; it is an alias of {canonical}: write {canonical}" if canonical else ""
+
+
 def _slots(spec: PatternSpec) -> list[Finding]:
     findings: list[Finding] = []
     for inner in dict.fromkeys(BRACES_RE.findall(spec.body)):
@@ -60,7 +66,8 @@ def _slots(spec: PatternSpec) -> list[Finding]:
                     code="unknown-slot",
                     severity=Severity.error,
                     field="body",
-                    message=f"slot {{{slot}}} is not in the context schema (see advisor/context/slots.py)",
+                    message=f"slot {{{slot}}} is not in the context schema (see advisor/context/slots.py)"
+                    + _alias_hint(slot),
                 )
             )
     conditions = [("eligibility.requires", s) for s in spec.eligibility.requires]
@@ -72,7 +79,17 @@ def _slots(spec: PatternSpec) -> list[Finding]:
                     code="unknown-slot",
                     severity=Severity.error,
                     field=field,
-                    message=f"required fact {slot} is not in the context schema",
+                    message=f"required fact {slot} is not in the context schema" + _alias_hint(slot),
+                )
+            )
+    for slot, premise in spec.eligibility.when.items():
+        if isinstance(premise, list) and not premise:
+            findings.append(
+                Finding(
+                    code="empty-premise",
+                    severity=Severity.error,
+                    field="eligibility.when",
+                    message=f"{slot} lists no allowed value, so the pattern could never be suggested",
                 )
             )
     return findings

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
+from advisor.context.aliases import lookup
 from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec, RiskLevel
-
-SEGMENT_KEYS = ("segment", "member_level", "tier")
+from advisor.ranking.premises import compare, one_of, reference_day
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,8 @@ class StagePolicy:
 
 
 def customer_segment(context: InteractionContext) -> str | None:
-    """Return the customer's segment from the CRM fields, if any."""
-    for key in SEGMENT_KEYS:
-        value = context.crm.customer.get(key)
-        if value not in (None, ""):
-            return str(value).lower()
-    return None
+    """Return the customer's segment (``customer.segment`` or an alias such as ``tier``), if any."""
+    return lookup(context.slot_values(), "customer.segment")
 
 
 def locale_matches(allowed: list[str], locale: str) -> bool:
@@ -42,9 +39,19 @@ def locale_matches(allowed: list[str], locale: str) -> bool:
 
 
 def check(
-    spec: PatternSpec, context: InteractionContext, slots: dict[str, str], policy: StagePolicy
+    spec: PatternSpec,
+    context: InteractionContext,
+    slots: dict[str, str],
+    policy: StagePolicy,
+    *,
+    now: datetime | None = None,
 ) -> list[str] | None:
-    """Return the rules that admitted ``spec`` (in words), or None when it is not eligible."""
+    """Return the rules that admitted ``spec`` (in words), or None when it is not eligible.
+
+    ``slots`` are the request's values (:meth:`InteractionContext.slot_values`); CRM aliases are
+    honoured either way. Relative dates in premises count from ``now`` when given, else from the
+    request's latest turn time, else the current UTC time.
+    """
     rules = spec.eligibility
     applied: list[str] = []
     if not policy.permits(spec):
@@ -58,19 +65,31 @@ def check(
             return None
         applied.append(f"locale {context.locale}")
     if rules.segments:
-        segment = customer_segment(context)
-        if segment is None or segment not in {s.lower() for s in rules.segments}:
+        segment = lookup(slots, "customer.segment")
+        if segment is None or not one_of(segment, rules.segments):
             return None
-        applied.append(f"{segment} customer")
+        applied.append(f"{segment.lower()} customer")
     for slot in rules.requires:
-        if slot not in slots:
+        value = lookup(slots, slot)
+        if value is None:
             return None
-        applied.append(f"{slot} = {slots[slot]}")
-    for slot, allowed in rules.when.items():
-        value = slots.get(slot)
-        if value is None or value.lower() not in {a.lower() for a in allowed}:
+        applied.append(f"{slot} = {value}")
+    today: date | None = None
+    for slot, premise in rules.when.items():
+        value = lookup(slots, slot)
+        if value is None:
             return None
-        applied.append(f"{slot} is {value}")
+        if isinstance(premise, list):
+            if not one_of(value, premise):
+                return None
+            applied.append(f"{slot} is {value}")
+            continue
+        if today is None:
+            today = reference_day(context, now)
+        words = compare(slot, value, premise, today)
+        if words is None:
+            return None
+        applied.append(words)
     if spec.risk is RiskLevel.high:
         applied.append("high risk: review before sending")
     return applied

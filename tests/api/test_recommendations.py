@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from advisor.settings import Settings
+from advisor.settings import DEMO_PACK_DIR, Settings
 from advisor.store.tables import Recommendation, RecommendationRequest
-from tests.builders import Keys, auth, make_context
+from tests.builders import Keys, auth, make_context, seed_tenants
 
 URL = "/v1/recommendations"
 
@@ -176,3 +179,51 @@ class TestRecommendations:
         response = client.post(URL, json=make_context(colour="blue"), headers=auth(keys.acme_agent))
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "colour"
+
+
+class TestRecommendationPremises:
+    """Demo pack premises end to end: a pattern asserting a fact the CRM does not support is never served."""
+
+    LOST = "my parcel never arrived, it's been over a week and nothing"
+
+    @pytest.fixture
+    def keys(self, client: TestClient, settings: Settings) -> Keys:
+        """Tenants acme and globex with the demo pack approved."""
+        return seed_tenants(settings.database_url, pack=DEMO_PACK_DIR)
+
+    def lost_parcel(self, eta: str, status: str = "shipped") -> dict[str, Any]:
+        body = make_context(self.LOST)  # the customer writes on 2026-11-25
+        body["crm"]["order"].update({"eta": eta, "status": status, "shipping_address": "12 Quay St"})
+        body["crm"]["case"] = {"id": "C-1"}
+        return body
+
+    def served(self, client: TestClient, keys: Keys, body: dict[str, Any]) -> dict[str, Any]:
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == 200
+        data: dict[str, Any] = response.json()
+        return data
+
+    def test_premise_supported_by_crm(self, client: TestClient, keys: Keys) -> None:
+        data = self.served(client, keys, self.lost_parcel(eta="2026-11-14", status="In Transit"))
+        top = data["recommendations"][0]
+        assert top["pattern_id"] == "missing_package_reship"
+        assert "missing for over a week" in top["text"]
+        assert "order.eta 2026-11-14 is more than 7 days ago" in top["rationale"]
+        assert "order.status is In Transit" in top["signals"]["rules"]
+
+    @pytest.mark.parametrize("eta", ["2026-11-23", "2026-11-30", "next Tuesday"])
+    def test_premise_not_supported_by_crm(self, client: TestClient, keys: Keys, eta: str) -> None:
+        data = self.served(client, keys, self.lost_parcel(eta=eta))
+        assert "missing_package_reship" not in [r["pattern_id"] for r in data["recommendations"]]
+        assert all("over a week" not in r["text"] for r in data["recommendations"])
+
+    def test_member_level_fills_and_admits_segment(self, client: TestClient, keys: Keys) -> None:
+        body = make_context("as a gold member how long do I have to return things")
+        body["crm"]["customer"] = {"first_name": "Dana", "member_level": "Gold"}
+        top = self.served(client, keys, body)["recommendations"][0]
+        assert top["pattern_id"] == "return_policy_member"
+        assert top["text"].startswith("As a Gold member, Dana,")
+        assert top["unfilled_slots"] == []
+        body["crm"]["customer"] = {"first_name": "Dana", "member_level": "silver"}
+        data = self.served(client, keys, body)
+        assert "return_policy_member" not in [r["pattern_id"] for r in data["recommendations"]]

@@ -107,3 +107,36 @@ def test_demo_pack_is_rich_and_valid() -> None:
     assert len(intents) >= 25
     assert all(len(s.examples) >= 5 for s in specs)
     assert all(s.status.value == "approved" for s in specs)
+
+
+@pytest.mark.parametrize(
+    ("premise", "message"),
+    [
+        ("{before: today}", "unknown comparison 'before'"),
+        ("{lt: yesterday}", "lt: 'yesterday' is not a number, 'today', 'today-7d' or a date"),
+        ("{lt: today, gte: 50}", "numbers only or with dates only"),
+        ("{}", "at least one of lt, lte, gt, gte"),
+        ("[shipped, '']", "allowed values are texts of 1 to 64 characters"),
+        ("in_transit", "expected a list of allowed values"),
+    ],
+)
+def test_malformed_premise_names_file_pattern_and_field(tmp_path: Path, premise: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD + f"    eligibility:\n      when:\n        order.eta: {premise}\n")
+    with pytest.raises(PatternFileError) as err:
+        load_patterns(tmp_path)
+    assert err.value.extra == {"file": str(path), "pattern": "greet", "field": "eligibility.when.order.eta"}
+    assert message in err.value.detail
+
+
+def test_premises_round_trip(tmp_path: Path) -> None:
+    text = GOOD + (
+        "    eligibility:\n      when:\n        order.status: [in_transit]\n"
+        "        order.eta: {lt: today-7d}\n        order.total: {gte: 50}\n"
+        "        order.purchase_date: {gte: 2026-01-01}\n"
+    )
+    [spec] = parse_patterns(text, tmp_path / "p.yaml")
+    assert spec.eligibility.when["order.purchase_date"].model_dump(exclude_none=True) == {  # type: ignore[union-attr]
+        "gte": "2026-01-01"
+    }
+    assert parse_patterns(dump_patterns([spec]), tmp_path / "again.yaml") == [spec]

@@ -96,3 +96,14 @@ def test_duplicate_flow_step_warns_only_when_eligibility_is_the_same() -> None:
     )
     assert codes(flow_findings(lint(same, [one, other]))) == ["duplicate-flow-step"]
     assert flow_findings(lint(other, [one])) == []
+
+
+def test_alias_in_a_rule_points_to_the_canonical_slot() -> None:
+    findings = lint(spec(eligibility={"requires": ["customer.tier"]}))
+    assert [(f.code, f.field) for f in findings] == [("unknown-slot", "eligibility.requires")]
+    assert "alias of customer.segment" in findings[0].message
+
+
+def test_premise_with_no_allowed_value_blocks_review() -> None:
+    findings = lint(spec(eligibility={"when": {"order.status": []}}))
+    assert [(f.code, f.field) for f in errors(findings)] == [("empty-premise", "eligibility.when")]

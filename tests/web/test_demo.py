@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -79,6 +82,37 @@ class TestDemoConfig:
     )
     def test_proxied_or_rebound_request_gets_404(self, live_server: str, headers: dict[str, str]) -> None:
         assert httpx.get(f"{live_server}/demo/config", headers=headers).status_code == 404
+
+
+HEADLINE = "my parcel never arrived"
+DESK_INPUT = re.compile(r'<input name="(\w+)\.(\w+)"(?: value="([^"]*)")?(?: data-days="(-?\d+)")?>')
+
+
+def desk_crm(html: str, today: date) -> dict[str, dict[str, Any]]:
+    """Return the CRM the desk sends (demo.js): every filled input, data-days as "Nov 17, 2026"."""
+    crm: dict[str, dict[str, Any]] = {"customer": {}, "order": {}, "case": {}}
+    for group, field, value, days in DESK_INPUT.findall(html):
+        if days:
+            day = today + timedelta(days=int(days))
+            value = f"{day:%b} {day.day}, {day.year}"
+        if value:
+            crm[group][field] = value
+    return crm
+
+
+def test_headline_suggestion_is_eligible_and_true(live_server: str) -> None:
+    html = httpx.get(f"{live_server}/demo").text
+    assert f"e.g. {HEADLINE}" in html
+    key = httpx.get(f"{live_server}/demo/config").json()["api_key"]
+    now = datetime.now(UTC)
+    body = make_context(HEADLINE, agent_id="agent-demo", team_id="team-care", crm=desk_crm(html, now.date()))
+    body["turns"][0]["at"] = now.isoformat()
+    response = httpx.post(f"{live_server}/v1/recommendations", json=body, headers=auth(key))
+    top = response.json()["recommendations"][0]
+    assert top["pattern_id"] == "missing_package_reship"
+    assert "missing for over a week" in top["text"]
+    assert top["unfilled_slots"] == []
+    assert "is more than 7 days ago" in top["rationale"]
 
 
 class TestDemoConfigWithoutDemoTenant:

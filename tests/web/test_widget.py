@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.browser
 
 WIDGET = "advisor-suggestions"
 CARD = f"{WIDGET} li.card"
+HEADLINE = "my parcel never arrived"  # the desk's CRM: shipped 12 days ago, due 9 days ago
+TODAY = datetime.now(UTC).date()
+ON_TIME = {"eta": (TODAY + timedelta(days=2)).isoformat(), "shipped": (TODAY - timedelta(days=1)).isoformat()}
 
 
 @pytest.fixture
@@ -75,7 +79,7 @@ def decide(page: Any, action: str, click: Any) -> dict[str, Any]:
 
 
 def test_suggestions_appear_and_accept_is_recorded(desk: Any, settings: Settings, artifacts: Path) -> None:
-    say(desk, "where's my order? I'd like to track it")
+    say(desk, HEADLINE)
     assert desk.locator(CARD).count() >= 1
     first = ready_card(desk)
     assert "% confident" in first.locator(".conf").inner_text()
@@ -91,20 +95,20 @@ def test_suggestions_appear_and_accept_is_recorded(desk: Any, settings: Settings
 
 
 def test_edit_stores_final_text(desk: Any, settings: Settings, artifacts: Path) -> None:
-    say(desk, "where's my order? I'd like to track it")
+    say(desk, HEADLINE)
     first = ready_card(desk)
     first.get_by_role("button", name="Edit").click()
     area = first.locator("textarea")
-    area.fill("Hi Dana, your order A1001 is on its way — thanks for your patience!")
+    area.fill("Hi Dana, a new parcel for A1001 is on its way — thanks for your patience!")
     desk.screenshot(path=artifacts / "demo-edit.png", full_page=True)
     decide(desk, "edited", lambda: first.get_by_role("button", name="Insert edited").click())
-    assert desk.input_value("#reply").startswith("Hi Dana, your order A1001 is on its way")
+    assert desk.input_value("#reply").startswith("Hi Dana, a new parcel for A1001 is on its way")
     [row] = feedback(settings, "edited")
-    assert row.final_text == "Hi Dana, your order A1001 is on its way — thanks for your patience!"
+    assert row.final_text == "Hi Dana, a new parcel for A1001 is on its way — thanks for your patience!"
 
 
 def test_dismiss_with_reason(desk: Any, settings: Settings) -> None:
-    say(desk, "where's my order? I'd like to track it")
+    say(desk, HEADLINE)
     before = desk.locator(CARD).count()
     first = desk.locator(CARD).first
     first.get_by_role("button", name="Dismiss").click()
@@ -137,7 +141,7 @@ def test_unfilled_slot_blocks_insert_until_filled(desk: Any, settings: Settings)
 
 
 def test_refresh_keeps_an_edit_in_progress(desk: Any) -> None:
-    say(desk, "where's my order? I'd like to track it")
+    say(desk, HEADLINE)
     first = desk.locator(CARD).first
     first.get_by_role("button", name="Edit").click()
     first.locator("textarea").fill("Half-written reply")
@@ -154,10 +158,10 @@ WATCH_LIST = """() => {
 
 
 def test_refresh_does_not_blank_the_list(desk: Any) -> None:
-    say(desk, "where's my order? I'd like to track it")
+    say(desk, HEADLINE)
     assert desk.locator(CARD).count() >= 1
     desk.evaluate(WATCH_LIST)
-    say(desk, "has my order shipped yet?")
+    say(desk, "it's been over a week and still nothing")
     assert desk.locator(CARD).count() >= 1
     assert desk.evaluate("window.__minCards") >= 1  # never emptied while the new answer was merged
 
@@ -182,7 +186,7 @@ def test_script_in_customer_message_renders_inert(desk: Any, artifacts: Path) ->
 
 
 def test_keyboard_only(desk: Any) -> None:
-    say(desk, "where's my order? I'd like to track it")
+    say(desk, HEADLINE)
     desk.focus("#customer-input")
     active = ""
     for _ in range(40):
@@ -233,7 +237,7 @@ def test_fits_a_320px_sidebar(browser_page: Any, live_server: str, artifacts: Pa
     page.set_viewport_size({"width": 320, "height": 900})
     page.goto(f"{live_server}/demo")
     page.wait_for_selector("body[data-ready=true]")
-    say(page, "where's my order? I'd like to track it")
+    say(page, HEADLINE)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     box = page.locator(WIDGET).bounding_box()
     assert box is not None
@@ -259,7 +263,7 @@ window.addEventListener("message", (event) => {{
     event.source.postMessage({{type: "advisor:update", context: {{interaction_id: "crm-1", channel: "chat",
       turns: [{{role: "customer", text: "where's my order? I'd like to track it"}}],
       crm: {{customer: {{first_name: "Dana", segment: "gold"}},
-             order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "Nov 27", shipped_at: "Nov 24",
+             order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "{eta}", shipped_at: "{shipped}",
                     tracking_url: "https://track.example/A1001"}}}}}}}}, LIVE);
   }}
   if (data.type === "advisor:insert") {{
@@ -324,7 +328,7 @@ class TestIframe:
 
     def open(self, page: Any, live_server: str, host: HostPage) -> None:
         key = httpx.get(f"{live_server}/demo/config").json()["api_key"]
-        host.html = HOST_PAGE.format(live=live_server, key=key)
+        host.html = HOST_PAGE.format(live=live_server, key=key, **ON_TIME)
         page.goto(f"{host.origin}/desk")
 
     def test_allowed_origin_drives_the_widget_by_post_message(
@@ -363,7 +367,7 @@ el.addEventListener("advisor:insert", (e) => {{
 el.update({{interaction_id: "crm-2", channel: "chat",
   turns: [{{role: "customer", text: "where's my order? I'd like to track it"}}],
   crm: {{customer: {{first_name: "Dana", segment: "gold"}},
-         order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "Nov 27", shipped_at: "Nov 24",
+         order: {{id: "A1001", status: "shipped", carrier: "UPS", eta: "{eta}", shipped_at: "{shipped}",
                     tracking_url: "https://track.example/A1001"}}}}}});
 </script></body></html>"""
 
@@ -380,7 +384,7 @@ class TestScriptTag:
         self, browser_page: Any, live_server: str, crm: HostPage
     ) -> None:
         key = httpx.get(f"{live_server}/demo/config").json()["api_key"]
-        crm.html = SCRIPT_TAG_PAGE.format(live=live_server, key=key)
+        crm.html = SCRIPT_TAG_PAGE.format(live=live_server, key=key, **ON_TIME)
         browser_page.goto(f"{crm.origin}/desk")
         browser_page.locator(CARD).first.wait_for()
         card = ready_card(browser_page)

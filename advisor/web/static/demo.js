@@ -17,6 +17,16 @@
   let interactionId = "";
   let turns = [];
 
+  // CRM dates relative to today ("Nov 17, 2026"), so the premises of the suggested patterns hold.
+  function fillDates() {
+    const format = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric" });
+    for (const input of crmForm.querySelectorAll("input[data-days]")) {
+      const day = new Date();
+      day.setDate(day.getDate() + Number(input.dataset.days));
+      input.value = format.format(day);
+    }
+  }
+
   function crm() {
     const groups = { customer: {}, order: {}, case: {} };
     for (const input of crmForm.querySelectorAll("input[name]")) {
@@ -82,6 +92,7 @@
     reply.focus();
   });
 
+  fillDates();
   newConversation();
   fetch("/demo/config", { headers: { Accept: "application/json" } })
     .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`))))
