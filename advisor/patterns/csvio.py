@@ -23,6 +23,7 @@ COLUMNS = (
     "intents",
     "examples",
     "flows",
+    "collects",
     "eligibility",
     "risk",
     "requires_review",
@@ -33,7 +34,7 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
-JSON_COLUMNS = frozenset({"intents", "examples", "flows", "eligibility"})
+JSON_COLUMNS = frozenset({"intents", "examples", "flows", "collects", "eligibility"})
 REQUIRED = frozenset({"id", "title", "body", "intents", "owner"})
 
 

@@ -71,6 +71,7 @@ def _slots(spec: PatternSpec) -> list[Finding]:
                 )
             )
     conditions = [("eligibility.requires", s) for s in spec.eligibility.requires]
+    conditions += [("collects", s) for s in spec.collects]
     conditions += [("eligibility.when", s) for s in spec.eligibility.when]
     for field, slot in conditions:
         if slot not in SLOT_CATALOGUE:

@@ -202,6 +202,11 @@ class PatternSpec(BaseModel):
     ] = Field(default_factory=list)
     flows: list[FlowStep] = Field(default_factory=list, max_length=20)
     """Flows this pattern is a step of; one pattern (e.g. verify identity) may be step 1 of several."""
+    collects: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]] = Field(
+        default_factory=list, max_length=20
+    )
+    """CRM facts this pattern asks the customer for; once the request carries any of them it is done
+    (the agent has them on screen), so it is not suggested again and its flow moves on."""
     eligibility: Eligibility = Field(default_factory=Eligibility)
     risk: RiskLevel = RiskLevel.low
     requires_review: bool = False

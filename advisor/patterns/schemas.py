@@ -50,6 +50,9 @@ class PatternContent(Locked):
     intents: list[PatternId] = Field(min_length=1, max_length=20)
     examples: list[Example] = Field(default_factory=list, max_length=200)
     flows: list[FlowStep] = Field(default_factory=list, max_length=20)
+    collects: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]] = Field(
+        default_factory=list, max_length=20
+    )
     eligibility: Eligibility = Field(default_factory=Eligibility)
     risk: RiskLevel = RiskLevel.low
     requires_review: bool = False

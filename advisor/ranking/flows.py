@@ -157,18 +157,22 @@ def sent_matrix(
 def flow_progress(
     specs: Sequence[PatternSpec], context: InteractionContext, embedder: Embedder
 ) -> FlowProgress:
-    """Work out which patterns the agent already sent in ``context`` and so which flow steps are done."""
+    """Work out which patterns are done in ``context`` and so which flow steps are done.
+
+    A pattern is done when an agent turn carried it, or when it collects CRM facts and the request
+    already carries one of them (the agent has the account or order on screen).
+    """
     steps: dict[str, set[int]] = {}
     for spec in specs:
         for place in spec.flows:
             steps.setdefault(place.name, set()).add(place.step)
     turns = [t.text for t in context.turns if t.role is Role.agent and len(t.text.strip()) >= MIN_TURN_CHARS]
-    sent: set[str] = set()
+    slots = context.slot_values()
+    sent: set[str] = {spec.id for spec in specs if any(slot in slots for slot in spec.collects)}
     if turns and specs:
-        values = list(context.slot_values().values())
-        fuzzy, cosine = sent_similarity(specs, turns, embedder, values)
+        fuzzy, cosine = sent_similarity(specs, turns, embedder, list(slots.values()))
         hit = sent_matrix(fuzzy, cosine).any(axis=0)
-        sent = {specs[int(i)].id for i in np.flatnonzero(hit)}
+        sent |= {specs[int(i)].id for i in np.flatnonzero(hit)}
     done: dict[str, set[int]] = {}
     for spec in specs:
         if spec.id in sent:

@@ -195,12 +195,20 @@ class HybridRanker:
             cand.matched_terms, cand.evidence = find_evidence(context, self.index.vocabulary[position])
         if not chosen:
             best = considered[0]
-            reason = (
-                f"no confident suggestion: best match '{best.spec.title}' has confidence "
-                f"{best.confidence:.2f}, below the threshold {self.threshold:.2f}"
-            )
+            active = state.active
+            if active is not None and not any(active in self._intents_of(c) for c in considered):
+                topic = self.intents.names[active].replace("_", " ")
+                reason = f"the conversation is about {topic}, but none of its patterns is eligible here"
+            else:
+                reason = (
+                    f"no confident suggestion: best match '{best.spec.title}' has confidence "
+                    f"{best.confidence:.2f}, below the threshold {self.threshold:.2f}"
+                )
             return Ranked([], considered, escalate=True, reason=reason, ineligible=ineligible)
         return Ranked(chosen, considered, escalate=False, reason=None, ineligible=ineligible)
+
+    def _intents_of(self, candidate: Candidate) -> list[int]:
+        return self.intents.of_pattern[self._positions[candidate.spec.key]]
 
 
 def state_note(

@@ -23,6 +23,7 @@ def to_spec(row: PatternVersion) -> PatternSpec:
         intents=row.intents,
         examples=row.examples,
         flows=[FlowStep.model_validate(f) for f in row.flows or []],
+        collects=list(row.collects or []),
         eligibility=Eligibility.model_validate(row.eligibility),
         risk=row.risk,
         requires_review=row.requires_review,
@@ -54,6 +55,7 @@ class PatternRepository:
             intents=spec.intents,
             examples=spec.examples,
             flows=[f.model_dump(mode="json") for f in spec.flows],
+            collects=spec.collects,
             eligibility=spec.eligibility.model_dump(mode="json"),
             risk=spec.risk.value,
             requires_review=spec.requires_review,
@@ -205,6 +207,7 @@ class PatternRepository:
         row.intents = spec.intents
         row.examples = spec.examples
         row.flows = [f.model_dump(mode="json") for f in spec.flows]
+        row.collects = spec.collects
         row.eligibility = spec.eligibility.model_dump(mode="json")
         row.risk = spec.risk.value
         row.requires_review = spec.requires_review

@@ -85,6 +85,7 @@ class PatternVersion(Base):
     intents: Mapped[list[Any]] = mapped_column()
     examples: Mapped[list[Any]] = mapped_column()
     flows: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    collects: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     eligibility: Mapped[dict[str, Any]] = mapped_column()
     risk: Mapped[str] = mapped_column(String(8))
     requires_review: Mapped[bool] = mapped_column(Boolean, default=False)
