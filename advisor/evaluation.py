@@ -177,15 +177,15 @@ def confidence_features(
 
 def state_sequences(ranker: HybridRanker, cases: list[Case]) -> list[tuple[list[CustomerTurn], int]]:
     """Return each in-scope case's customer turns with the index of its expected pattern's intent."""
-    by_id = {spec.id: spec for spec in ranker.index.specs}
-    position = {name: n for n, name in enumerate(ranker.intents.names)}
+    topics = {spec.id: ranker.intents.of_pattern[n] for n, spec in enumerate(ranker.index.specs)}
     sequences = []
     for case in cases:
-        expected = sorted(case.expected)
-        if not expected or expected[0] not in by_id:
+        # The expected pattern that names its own topic (a shared step speaks for many).
+        named = sorted((len(topics[p]), p) for p in case.expected if topics.get(p))
+        if not named:
             continue
         turns = customer_turns(case.context, ranker.evidence, ranker.state_model.window)
-        sequences.append((turns, position[by_id[expected[0]].intents[0]]))
+        sequences.append((turns, topics[named[0][1]][0]))
     return sequences
 
 

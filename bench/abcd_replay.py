@@ -82,8 +82,25 @@ class Mapping:
         return sorted(named - {s.id for s in specs})
 
 
+# What each ABCD action puts on the agent's screen: the CRM widget sends only what the agent has pulled
+# up so far, as a live desk would. Customer fields not listed under an action are never revealed.
+REVEALS = {
+    "pull-up-account": {
+        "customer.first_name",
+        "customer.last_name",
+        "customer.segment",
+        "customer.account_id",
+    },
+    "verify-identity": {"customer.username", "customer.email", "customer.phone"},
+    "validate-purchase": {"customer.username", "customer.email", "order.*"},
+    "shipping-status": {"order.*"},
+    "update-order": {"order.*"},
+    "membership": {"customer.segment"},
+}
+
+
 def crm_fields(dialogue: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Map a dialogue's customer and order fields to advisor's CRM groups."""
+    """Map a dialogue's customer and order fields to advisor's CRM groups (everything, as known at the end)."""
     crm: dict[str, dict[str, str]] = {"customer": {}, "order": {}}
     name = str(dialogue["customer"].get("customer_name", "")).split(maxsplit=1)
     if name:
@@ -105,10 +122,26 @@ def crm_fields(dialogue: dict[str, Any]) -> dict[str, dict[str, str]]:
     return crm
 
 
-def requests(dialogue: dict[str, Any]) -> Iterator[tuple[int, bool, InteractionContext]]:
-    """Yield (turn index, is the opening customer turn, context) for each customer turn."""
+def visible(crm: dict[str, dict[str, str]], actions: list[str]) -> dict[str, dict[str, str]]:
+    """Return the part of ``crm`` that the actions taken so far have put on the agent's screen."""
+    shown = set().union(*(REVEALS.get(a, set()) for a in actions)) if actions else set()
+    return {
+        group: {k: v for k, v in fields.items() if f"{group}.{k}" in shown or f"{group}.*" in shown}
+        for group, fields in crm.items()
+    }
+
+
+def requests(
+    dialogue: dict[str, Any], *, crm_upfront: bool = False
+) -> Iterator[tuple[int, bool, InteractionContext]]:
+    """Yield (turn index, is the opening customer turn, context) for each customer turn.
+
+    The CRM holds what the agent's actions so far have pulled up (``REVEALS``), or everything from the
+    first turn with ``crm_upfront``.
+    """
     turns: list[dict[str, str]] = []
     crm = crm_fields(dialogue)
+    actions = sorted((int(a["turn"]), str(a["action"])) for a in dialogue.get("actions", []))
     opening = True
     for index, turn in enumerate(dialogue["turns"]):
         text = str(turn["text"]).strip()
@@ -117,6 +150,7 @@ def requests(dialogue: dict[str, Any]) -> Iterator[tuple[int, bool, InteractionC
         turns.append({"role": ROLES[turn["speaker"]], "text": text[:8_000]})
         if turn["speaker"] != "customer":
             continue
+        done = [name for at, name in actions if at < index]
         context = InteractionContext.model_validate(
             {
                 "interaction_id": f"abcd-{dialogue['id']}",
@@ -124,7 +158,7 @@ def requests(dialogue: dict[str, Any]) -> Iterator[tuple[int, bool, InteractionC
                 "locale": "en-US",
                 "agent_id": "abcd-agent",
                 "turns": turns[-200:],
-                "crm": crm,
+                "crm": crm if crm_upfront else visible(crm, done),
             }
         )
         yield index, opening, context
@@ -140,6 +174,8 @@ def replay(
     dialogues: list[dict[str, Any]],
     ranker: HybridRanker,
     mapping: Mapping,
+    *,
+    crm_upfront: bool = False,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Replay every customer turn; return the report and the wrong turns.
 
@@ -154,7 +190,7 @@ def replay(
     for dialogue in dialogues:
         expected = mapping.expected(dialogue)
         scope = "in_scope" if expected else "out_of_scope"
-        for index, opening, context in requests(dialogue):
+        for index, opening, context in requests(dialogue, crm_upfront=crm_upfront):
             ranked = ranker.rank(context, k=3)
             chosen = ranked.candidates
             top = chosen[0].spec.id if chosen else None
@@ -200,10 +236,30 @@ def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec]]:
     return ranker, specs
 
 
-def read_dialogues(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
-    """Read ABCD dialogues (one JSON object per line)."""
+def read_dialogues(path: Path, limit: int | None = None, fold: str = "all") -> list[dict[str, Any]]:
+    """Read ABCD dialogues (one JSON object per line); ``fold`` "a"/"b" keeps every other one (for 2-fold fits)."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if fold != "all":
+        lines = lines[{"a": 0, "b": 1}[fold] :: 2]
     return [json.loads(line) for line in lines[:limit]]
+
+
+def write_cases(dialogues: list[dict[str, Any]], mapping: Mapping, path: Path) -> int:
+    """Write one ``advisor eval`` case per customer turn (expected: the mapped patterns; [] out of scope)."""
+    count = 0
+    with path.open("w", encoding="utf-8") as handle:
+        for dialogue in dialogues:
+            expected = sorted(mapping.expected(dialogue))
+            for index, opening, context in requests(dialogue):
+                case = {
+                    "id": f"abcd-{dialogue['id']}-{index}",
+                    "kind": "opening" if opening else "continuation",
+                    "expected": expected,
+                    "context": context.model_dump(mode="json", exclude_none=True),
+                }
+                handle.write(json.dumps(case) + "\n")
+                count += 1
+    return count
 
 
 def table(report: dict[str, Any]) -> str:
@@ -226,6 +282,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="relative to the repository")
     parser.add_argument("--mapping", type=Path, default=DEFAULT_MAPPING)
     parser.add_argument("--limit", type=int, default=None, help="replay only the first N dialogues")
+    parser.add_argument("--fold", choices=("all", "a", "b"), default="all", help="every other dialogue")
+    parser.add_argument(
+        "--write-cases", type=Path, help="write the turns as eval cases to this file and stop"
+    )
+    parser.add_argument("--crm-upfront", action="store_true", help="send the whole CRM from the first turn")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--show-wrong", action="store_true", help="print every wrong turn")
     args = parser.parse_args(argv)
@@ -235,8 +296,11 @@ def main(argv: list[str] | None = None) -> None:
     unknown = mapping.unknown(specs)
     if unknown:
         print(f"note: the pack has no pattern {', '.join(unknown)} (named in the mapping)", file=sys.stderr)
-    dialogues = read_dialogues(data, args.limit)
-    report, wrong = replay(dialogues, ranker, mapping)
+    dialogues = read_dialogues(data, args.limit, args.fold)
+    if args.write_cases:
+        print(json.dumps({"cases": write_cases(dialogues, mapping, args.write_cases)}))
+        return
+    report, wrong = replay(dialogues, ranker, mapping, crm_upfront=args.crm_upfront)
     summary = {"dialogues": len(dialogues), "ranker": ranker.version, "report": report}
     if args.json:
         print(json.dumps({**summary, "wrong": wrong} if args.show_wrong else summary, indent=2))

@@ -91,32 +91,52 @@ class TextEvidence:
 
 
 class IntentMap:
-    """Which patterns express which intent; intent scores are the best score among their patterns."""
+    """Which patterns express which topic; a topic's score is the best score among its patterns.
+
+    The state follows topics: the intents a customer raises. A procedural step shared by several
+    flows (e.g. "verify identity", step 1 of many) is not a topic: a customer giving their username
+    has not changed subject. Such a pattern speaks for the topics of the flows it is a step of.
+    """
 
     def __init__(self, specs: Sequence[PatternSpec]) -> None:
-        names = sorted({intent for spec in specs for intent in spec.intents})
+        procedural = {
+            intent
+            for intent in {i for spec in specs for i in spec.intents}
+            if all(len(spec.flows) >= 2 for spec in specs if intent in spec.intents)
+        }
+        names = sorted({i for spec in specs for i in spec.intents} - procedural)
+        if not names:
+            names, procedural = sorted({i for spec in specs for i in spec.intents}), set()
         self.names = names
         position = {name: n for n, name in enumerate(names)}
-        pairs = sorted((position[i], p) for p, spec in enumerate(specs) for i in spec.intents)
+        own = [[position[i] for i in spec.intents if i in position] for spec in specs]
+        by_flow: dict[str, set[int]] = {}
+        for spec, topics in zip(specs, own, strict=True):
+            for place in spec.flows:
+                by_flow.setdefault(place.name, set()).update(topics)
+        self.of_pattern: list[list[int]] = [
+            topics or sorted(set().union(*(by_flow.get(p.name, set()) for p in spec.flows)))
+            for spec, topics in zip(specs, own, strict=True)
+        ]
+        pairs = sorted((i, p) for p, topics in enumerate(own) for i in topics)
         self._pattern_of_pair = np.asarray([p for _, p in pairs], dtype=np.intp)
         intent_of_pair = np.asarray([i for i, _ in pairs], dtype=np.intp)
         self._starts = (
             np.searchsorted(intent_of_pair, np.arange(len(names))) if pairs else np.zeros(0, np.intp)
         )
-        self.of_pattern: list[list[int]] = [[position[i] for i in spec.intents] for spec in specs]
 
     def __len__(self) -> int:
         return len(self.names)
 
     def reduce(self, pattern_scores: npt.NDArray[np.float32]) -> FloatArray:
-        """Return each intent's best pattern score."""
+        """Return each topic's best pattern score."""
         if not len(self.names):
             return np.zeros(0)
         return np.maximum.reduceat(pattern_scores[self._pattern_of_pair].astype(np.float64), self._starts)
 
     def pattern_belief(self, belief: FloatArray) -> FloatArray:
-        """Return, per pattern, the belief of its most likely intent."""
-        return np.asarray([max(belief[i] for i in intents) for intents in self.of_pattern])
+        """Return, per pattern, the belief of its most likely topic (0 for a step of no known topic)."""
+        return np.asarray([max((belief[i] for i in topics), default=0.0) for topics in self.of_pattern])
 
 
 def novel_text(text: str, agent_text: str | None) -> str:

@@ -177,7 +177,10 @@ class HybridRanker:
             )
         for cand in eligible:
             position = self._positions[cand.spec.key]
-            intent = max(self.intents.of_pattern[position], key=lambda n: state.belief[n])
+            topics = self.intents.of_pattern[position]
+            if not topics:
+                continue
+            intent = max(topics, key=lambda n: state.belief[n])
             cand.features = self.confidence_features(state, intent)
             cand.confidence = self.calibration.confidence(cand.features)
             cand.state_note = state_note(state, self.intents.names[intent], context, intent)

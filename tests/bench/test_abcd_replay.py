@@ -44,23 +44,35 @@ def test_crm_fields_are_mapped_to_advisor_groups(replay_module: ModuleType) -> N
 def test_replay_of_three_dialogues_adds_up(replay_module: ModuleType, shared_datasets: Path) -> None:
     dialogues = replay_module.read_dialogues(shared_datasets / "abcd" / "abcd-train-sample.jsonl", limit=3)
     mapping = replay_module.Mapping.load(BENCH / "abcd_mapping.yaml")
-    ranker, specs, embedder = replay_module.build(replay_module.DEFAULT_PATTERNS)
+    ranker, specs = replay_module.build(replay_module.DEFAULT_PATTERNS)
     assert mapping.unknown(specs) == []
     customer_turns = sum(
         1 for d in dialogues for t in d["turns"] if t["speaker"] == "customer" and t["text"].strip()
     )
-    for flows in ({}, {"specs": specs, "embedder": embedder}):
-        report, wrong = replay_module.replay(dialogues, ranker, mapping, **flows)
-        total = 0
-        for parts in report.values():
-            for cell in parts.values():
-                assert cell["right"] + cell["escalated"] + cell["wrong"] == cell["turns"]
-                assert cell["wrong_commit"] <= cell["wrong"]
-                assert cell["right_by_identity_check"] <= cell["right"]
-            assert parts["opening"]["turns"] + parts["later"]["turns"] == parts["all"]["turns"]
-            total += parts["all"]["turns"]
-            assert parts["opening"]["turns"] == sum(
-                1 for d in dialogues if (mapping.expected(d) != frozenset()) == (parts is report["in_scope"])
-            )
-        assert total == customer_turns
-        assert len(wrong) == sum(parts["all"]["wrong"] for parts in report.values())
+    report, wrong = replay_module.replay(dialogues, ranker, mapping)
+    total = 0
+    for parts in report.values():
+        for cell in parts.values():
+            assert cell["right"] + cell["escalated"] + cell["wrong"] == cell["turns"]
+            assert cell["wrong_commit"] <= cell["wrong"]
+            assert cell["right_by_identity_check"] <= cell["right"]
+        assert parts["opening"]["turns"] + parts["later"]["turns"] == parts["all"]["turns"]
+        total += parts["all"]["turns"]
+        assert parts["opening"]["turns"] == sum(
+            1 for d in dialogues if (mapping.expected(d) != frozenset()) == (parts is report["in_scope"])
+        )
+    assert total == customer_turns
+    assert len(wrong) == sum(parts["all"]["wrong"] for parts in report.values())
+
+
+def test_the_crm_shows_only_what_the_agent_pulled_up(replay_module: ModuleType) -> None:
+    crm = {
+        "customer": {"first_name": "Crystal", "segment": "gold", "username": "cminh"},
+        "order": {"id": "123", "status": "in_transit"},
+    }
+    assert replay_module.visible(crm, []) == {"customer": {}, "order": {}}
+    assert replay_module.visible(crm, ["pull-up-account"]) == {
+        "customer": {"first_name": "Crystal", "segment": "gold"},
+        "order": {},
+    }
+    assert replay_module.visible(crm, ["pull-up-account", "validate-purchase"]) == crm

@@ -100,26 +100,39 @@ def test_step_one_first_when_nothing_sent(specs: dict[str, PatternSpec]) -> None
 def test_sent_step_dropped_and_next_step_first(specs: dict[str, PatternSpec]) -> None:
     progress = FlowProgress(
         sent=frozenset({"identity_check"}),
-        done={"missing_package": frozenset({1})},
-        steps={"missing_package": (1, 2, 3)},
+        done={"damaged_item": frozenset({1})},
+        steps={"damaged_item": (1, 2, 3)},
     )
     ranked = apply_flows(
         candidates(
             specs,
-            "missing_package_reship",
+            "damaged_item_replacement",
             "identity_check",
             "late_delivery_in_transit",
-            "missing_package_marked_delivered",
+            "damaged_item_photo",
         ),
         progress,
     )
     assert [c.spec.id for c in ranked] == [
-        "missing_package_marked_delivered",
-        "missing_package_reship",
+        "damaged_item_photo",
+        "damaged_item_replacement",
         "late_delivery_in_transit",
     ]
-    assert ranked[0].flow_step == "next step of missing_package: step 2 of 3"
-    assert "next step of missing_package: step 2 of 3" in explain(ranked[0])
+    assert ranked[0].flow_step == "next step of damaged_item: step 2 of 3"
+    assert "next step of damaged_item: step 2 of 3" in explain(ranked[0])
+
+
+def test_alternatives_of_one_step_keep_the_ranking_order(specs: dict[str, PatternSpec]) -> None:
+    progress = FlowProgress(
+        sent=frozenset({"identity_check"}),
+        done={"missing_package": frozenset({1})},
+        steps={"missing_package": (1, 2)},
+    )
+    ranked = apply_flows(
+        candidates(specs, "missing_package_reship", "identity_check", "missing_package_marked_delivered"),
+        progress,
+    )
+    assert [c.spec.id for c in ranked] == ["missing_package_reship", "missing_package_marked_delivered"]
 
 
 def test_finished_flow_and_patterns_without_flows_keep_their_order(specs: dict[str, PatternSpec]) -> None:
