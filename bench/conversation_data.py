@@ -79,6 +79,18 @@ def main() -> None:
             context["turns"].append({"role": "customer", "text": rng.choice(oos)})
             augmented.append({"id": f"{case['id']}-oos", "expected": [], "context": context})
     write_jsonl(sgd / "fit-oos.jsonl", augmented)
+    # Reported, never fitted: held-out conversations that end on an off-topic CLINC150 *val* question.
+    clinc_val_oos = [
+        r["text"] for r in read_jsonl(SHARED / "clinc150" / "clinc150-val.jsonl") if r["intent"] == "oos"
+    ]
+    heldout = [c for c in cases if c["context"]["interaction_id"] not in fit_ids]
+    off_topic = []
+    for n, case in enumerate(heldout[::4]):
+        context = json.loads(json.dumps(case["context"]))
+        context["turns"].append({"role": "agent", "text": "Is there anything else I can help with?"})
+        context["turns"].append({"role": "customer", "text": clinc_val_oos[n % len(clinc_val_oos)]})
+        off_topic.append({"id": f"{case['id']}-oos", "kind": "off_topic", "expected": [], "context": context})
+    write_jsonl(sgd / "heldout-off-topic.jsonl", off_topic)
 
     clinc = args.out / "clinc"
     clinc.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,8 @@ FEATURES = (
     "latest_agrees_x_strength",
     "continuing",
     "latest_answer",
+    "continuing_x_terms",
+    "continuing_x_unknown_terms",
 )
 
 
@@ -40,7 +42,7 @@ FEATURES = (
 class Calibration:
     """sigmoid(weights · features + bias); ``fitted_on`` says which data set the numbers come from."""
 
-    weights: tuple[float, ...] = (4.0, 3.0, 4.0, 0.0, 0.0, -0.5, 0.5, 1.0, 0.0, 0.0)
+    weights: tuple[float, ...] = (4.0, 3.0, 4.0, 0.0, 0.0, -0.5, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0)
     bias: float = -4.0
     fitted_on: str = "uncalibrated defaults"
     n: int = 0

@@ -192,7 +192,7 @@ class ConversationState:
 def customer_turns(
     context: InteractionContext, evidence: Callable[[str], TextEvidence], window: int
 ) -> list[CustomerTurn]:
-    """Return the last ``window`` customer turns with their evidence (and the agent turn before each)."""
+    """Return the first and the last ``window - 1`` customer turns with their evidence and agent turns."""
     found: list[CustomerTurn] = []
     agent_text: str | None = None
     for index, turn in enumerate(context.turns):
@@ -209,7 +209,8 @@ def customer_turns(
                 )
             )
             agent_text = None
-    return found[-window:]
+    # The opening request stays in view however long the exchange of details after it.
+    return found if len(found) <= window else [found[0], *found[-(window - 1) :]]
 
 
 def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:

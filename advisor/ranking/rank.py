@@ -124,6 +124,7 @@ class HybridRanker:
         latest = state.last.novel
         latest_intents = latest.intents
         agrees = 0.0 if latest.empty else float(int(np.argmax(latest_intents)) == intent)
+        continuing = float(state.raised_at is not None and state.raised_at < state.last.index)
         strength = 0.0 if latest.empty else latest.strength
         return (
             float(belief[intent]),
@@ -134,8 +135,10 @@ class HybridRanker:
             math.log1p(latest.terms - latest.known),
             agrees,
             agrees * strength,
-            float(state.raised_at is not None and state.raised_at < state.last.index),
+            continuing,
             state.last.answer,
+            continuing * math.log1p(latest.terms),
+            continuing * math.log1p(latest.terms - latest.known),
         )
 
     def rank(self, context: InteractionContext, k: int) -> Ranked:
