@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-/tmp/advisor-fit}"
 python bench/conversation_data.py --out "$work" >/dev/null
+# Start from the defaults: the shipped files are what this script writes.
+rm -f advisor/ranking/conversation.json advisor/ranking/calibration.json
 advisor eval fit-state \
   --patterns "$work/sgd/pack" --cases "$work/sgd/fit.jsonl" \
   --patterns "$work/clinc/pack" --cases "$work/clinc/state-cases.jsonl"

@@ -35,6 +35,9 @@ FEATURES = (
     "latest_answer",
     "continuing_x_terms",
     "continuing_x_unknown_terms",
+    "continuing_x_other_unknown_terms",
+    "latest_peak",
+    "continuing_x_latest_peak",
 )
 
 
@@ -42,7 +45,7 @@ FEATURES = (
 class Calibration:
     """sigmoid(weights · features + bias); ``fitted_on`` says which data set the numbers come from."""
 
-    weights: tuple[float, ...] = (4.0, 3.0, 4.0, 0.0, 0.0, -0.5, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0)
+    weights: tuple[float, ...] = (4.0, 3.0, 4.0, 0.0, 0.0, -0.5, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     bias: float = -4.0
     fitted_on: str = "uncalibrated defaults"
     n: int = 0

@@ -15,6 +15,7 @@ answer; per-text scores are cached only to save time.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,8 +36,8 @@ FEATURES = (
     "novel",
     "novel_x_strength",
     "novel_x_known",
-    "agent",
-    "agent_x_short",
+    "agent_x_strength",
+    "agent_x_strength_x_short",
     "previous",
     "previous_x_novel_strength",
     "previous_x_short",
@@ -118,6 +119,11 @@ class IntentMap:
             topics or sorted(set().union(*(by_flow.get(p.name, set()) for p in spec.flows)))
             for spec, topics in zip(specs, own, strict=True)
         ]
+        width = max((len(t) for t in self.of_pattern), default=1) or 1
+        # Patterns × topics, padded with the index of an extra zero belief.
+        self._topic_matrix = np.full((len(specs), width), len(names), dtype=np.intp)
+        for p, topics in enumerate(self.of_pattern):
+            self._topic_matrix[p, : len(topics)] = topics
         pairs = sorted((i, p) for p, topics in enumerate(own) for i in topics)
         self._pattern_of_pair = np.asarray([p for _, p in pairs], dtype=np.intp)
         intent_of_pair = np.asarray([i for i, _ in pairs], dtype=np.intp)
@@ -136,13 +142,21 @@ class IntentMap:
 
     def pattern_belief(self, belief: FloatArray) -> FloatArray:
         """Return, per pattern, the belief of its most likely topic (0 for a step of no known topic)."""
-        return np.asarray([max((belief[i] for i in topics), default=0.0) for topics in self.of_pattern])
+        padded = np.append(belief, 0.0)
+        out: FloatArray = padded[self._topic_matrix].max(axis=1)
+        return out
 
 
-def novel_text(text: str, agent_text: str | None) -> str:
-    """Return the content words of ``text`` that the agent's preceding turn did not use."""
-    asked = set(terms(agent_text)) if agent_text else set()
-    return " ".join(text[s:e] for term, s, e in iter_terms(text) if term not in asked)
+IDENTIFIER_RE = re.compile(r"\S+@\S+|https?://\S+|\S*\d\S*")
+"""E-mail addresses, links and anything with a digit (order numbers, phone numbers, codes, dates)."""
+
+
+def novel_text(text: str, agent_text: str | None, details: frozenset[str] = frozenset()) -> str:
+    """Return what ``text`` says beyond details: its content words minus identifiers, words of the
+    agent's preceding turn (an answer echoes its question) and ``details`` (CRM values' words)."""
+    skip = details | (set(terms(agent_text)) if agent_text else set())
+    plain = IDENTIFIER_RE.sub(" ", text)
+    return " ".join(plain[s:e] for term, s, e in iter_terms(plain) if term not in skip)
 
 
 @dataclass(frozen=True)
@@ -155,6 +169,8 @@ class CustomerTurn:
     agent: TextEvidence | None
     asked: bool = False
     """The agent's preceding turn asked a question (so a short reply is most likely its answer)."""
+    question: bool = False
+    """The customer's turn asks a question (a request of its own, not an answer)."""
 
     @property
     def answer(self) -> float:
@@ -190,36 +206,53 @@ class ConversationState:
 
 
 def customer_turns(
-    context: InteractionContext, evidence: Callable[[str], TextEvidence], window: int
+    context: InteractionContext, evidence: Callable[[Sequence[str]], list[TextEvidence]], window: int
 ) -> list[CustomerTurn]:
-    """Return the first and the last ``window - 1`` customer turns with their evidence and agent turns."""
-    found: list[CustomerTurn] = []
+    """Return the first and the last ``window - 1`` customer turns with their evidence and agent turns.
+
+    ``evidence`` scores a batch of texts (one embedding call for all the texts not yet cached).
+    """
+    details = frozenset(t for value in context.slot_values().values() for t in terms(value))
+    picked: list[tuple[int, str, str | None]] = []
     agent_text: str | None = None
     for index, turn in enumerate(context.turns):
         if turn.role is Role.agent:
             agent_text = turn.text
         elif turn.role is Role.customer:
-            found.append(
-                CustomerTurn(
-                    index=index,
-                    raw=evidence(turn.text),
-                    novel=evidence(novel_text(turn.text, agent_text)),
-                    agent=evidence(agent_text) if agent_text else None,
-                    asked=bool(agent_text and "?" in agent_text),
-                )
-            )
+            picked.append((index, turn.text, agent_text))
             agent_text = None
     # The opening request stays in view however long the exchange of details after it.
-    return found if len(found) <= window else [found[0], *found[-(window - 1) :]]
+    if len(picked) > window:
+        picked = [picked[0], *picked[-(window - 1) :]]
+    novel = [novel_text(text, agent, details) for _, text, agent in picked]
+    texts = [text for _, text, _ in picked] + novel + [agent for _, _, agent in picked if agent]
+    scored = dict(zip(texts, evidence(texts), strict=True))
+    return [
+        CustomerTurn(
+            index=index,
+            raw=scored[text],
+            novel=scored[plain],
+            agent=scored[agent] if agent else None,
+            asked=bool(agent and "?" in agent),
+            question="?" in text,
+        )
+        for (index, text, agent), plain in zip(picked, novel, strict=True)
+    ]
 
 
 def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
     """Return the feature matrix [intents × FEATURES] of one customer turn given the previous belief."""
     zeros = np.zeros_like(previous)
-    raw = turn.raw.intents - turn.raw.strength
+    # A turn that says nothing beyond identifiers, CRM values and the agent's own words is a detail:
+    # its raw wording ("Order ID: 3348917502") is no evidence of a new request.
+    raw = zeros if turn.novel.empty else turn.raw.intents - turn.raw.strength
     novel = zeros if turn.novel.empty else turn.novel.intents - turn.novel.strength
     novel_strength = 0.0 if turn.novel.empty else turn.novel.strength
-    agent = zeros if turn.agent is None or turn.agent.empty else turn.agent.intents - turn.agent.strength
+    agent = (
+        zeros
+        if turn.agent is None or turn.agent.empty
+        else (turn.agent.intents - turn.agent.strength) * turn.agent.strength
+    )
     log_previous = np.log(previous + PREVIOUS_FLOOR)
     log_previous -= log_previous.max()
     return np.stack(
@@ -285,21 +318,26 @@ def fit(groups: Sequence[tuple[Sequences, int]], fitted_on: str, rounds: int = 3
     belief depends on the weights, so the fit alternates: run the model, fit the weights on the
     features it produced, and repeat a few rounds.
     """
-    weights = np.asarray(StateModel().weights, dtype=np.float64)
+    prior = np.asarray(StateModel().weights, dtype=np.float64)
+    weights = prior.copy()
     for _ in range(rounds):
         batches: list[tuple[FloatArray, npt.NDArray[np.intp]]] = []
         for sequences, n_intents in groups:
             xs = [list(run(turns, weights, n_intents))[-1][0] for turns, _ in sequences]
             batches.append((np.stack(xs), np.asarray([label for _, label in sequences], dtype=np.intp)))
-        weights = minimize(_loss, weights, args=(batches,), jac=True, method="L-BFGS-B").x
+        weights = minimize(state_loss, weights, args=(batches, prior), jac=True, method="L-BFGS-B").x
     n = sum(len(sequences) for sequences, _ in groups)
     return StateModel(weights=tuple(round(float(v), 4) for v in weights), fitted_on=fitted_on, n=n)
 
 
-def _loss(w: FloatArray, batches: list[tuple[FloatArray, npt.NDArray[np.intp]]]) -> tuple[float, FloatArray]:
-    """Negative log-likelihood of the conditional logit (and its gradient), lightly L2-regularised."""
-    nll = 0.1 * float(w @ w)
-    grad = 0.2 * w
+def state_loss(
+    w: FloatArray, batches: list[tuple[FloatArray, npt.NDArray[np.intp]]], prior: FloatArray
+) -> tuple[float, FloatArray]:
+    """Negative log-likelihood of the conditional logit and its gradient, with a light pull towards
+    ``prior`` (the defaults): a weight the data says nothing about keeps its default instead of
+    collapsing to zero, which would erase the previous turns' evidence in the next round."""
+    nll = 0.1 * float((w - prior) @ (w - prior))
+    grad = 0.2 * (w - prior)
     for x, y in batches:
         z = x @ w
         z = z - z.max(axis=1, keepdims=True)

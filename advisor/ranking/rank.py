@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,10 @@ from advisor.ranking.text import terms
 RANKER_NAME = "state-hybrid-bm25-static"
 SHORTLIST = 256
 EVIDENCE_CACHE = 4096
+TOPIC_BELIEF = 0.5
+"""An escalation names the conversation's topic only when the state holds it at least this likely."""
+AGREE_MARGIN = 0.05
+"""The latest turn agrees with an intent when it is its clear best match (a noise-level text has none)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ class HybridRanker:
         self._positions = {s.key: n for n, s in enumerate(self.index.specs)}
         self._vocabulary: set[str] = set().union(*self.index.vocabulary) if self.index.vocabulary else set()
         self._has_flows = any(spec.flows for spec in self.index.specs)
-        self.evidence = functools.lru_cache(maxsize=EVIDENCE_CACHE)(self._evidence)
+        self._evidence: OrderedDict[str, TextEvidence] = OrderedDict()
+        self._evidence_lock = threading.Lock()
 
     def _fuse(
         self, vectors: FloatArray, weighted_terms: list[tuple[list[str], float]]
@@ -101,45 +107,81 @@ class HybridRanker:
         vectors = weights[:, None] * self.embedder.encode([p.text for p in parts])
         return self._fuse(vectors, [(terms(p.text), p.weight) for p in parts])
 
-    def _evidence(self, text: str) -> TextEvidence:
-        """Score one text on its own against every pattern and intent (cached per library)."""
-        words = terms(text)
-        if not words or not len(self.index):
-            zero = np.zeros(len(self.index), dtype=np.float32)
-            return TextEvidence(zero, np.zeros(len(self.intents)), 0.0, 0, 0)
-        fused, _, _, _ = self._fuse(self.embedder.encode([text]), [(words, 1.0)])
-        intents = self.intents.reduce(fused)
-        known = sum(w in self._vocabulary for w in words)
-        return TextEvidence(fused, intents, float(intents.max()), len(words), known)
+    def evidence(self, texts: Sequence[str]) -> list[TextEvidence]:
+        """Score each text on its own against every pattern and intent (cached per library).
+
+        The texts not yet cached are embedded in one call; a restarted process computes the same values.
+        """
+        with self._evidence_lock:
+            found = {t: self._evidence[t] for t in dict.fromkeys(texts) if t in self._evidence}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        words = {t: terms(t) for t in missing}
+        to_embed = [t for t in missing if words[t] and len(self.index)]
+        vectors = self.embedder.encode(to_embed) if to_embed else None
+        position = {t: n for n, t in enumerate(to_embed)}
+        for t in missing:
+            if t in position and vectors is not None:
+                fused, _, _, _ = self._fuse(vectors[position[t] : position[t] + 1].copy(), [(words[t], 1.0)])
+                intents = self.intents.reduce(fused)
+                known = sum(w in self._vocabulary for w in words[t])
+                found[t] = TextEvidence(fused, intents, float(intents.max()), len(words[t]), known)
+            else:
+                zero = np.zeros(len(self.index), dtype=np.float32)
+                found[t] = TextEvidence(zero, np.zeros(len(self.intents)), 0.0, 0, 0)
+        with self._evidence_lock:
+            for t in missing:
+                self._evidence[t] = found[t]
+            while len(self._evidence) > EVIDENCE_CACHE:
+                self._evidence.popitem(last=False)
+        return [found[t] for t in texts]
 
     def state(self, context: InteractionContext) -> ConversationState:
         """Return the conversation state: the belief over intents after the latest customer turn."""
         turns = conversation.customer_turns(context, self.evidence, self.state_model.window)
         return conversation.track(turns, self.state_model, len(self.intents))
 
-    def confidence_features(self, state: ConversationState, intent: int) -> tuple[float, ...]:
-        """Return the calibration features (``calibration.FEATURES``) of a candidate of ``intent``."""
+    def confidence_features(
+        self, state: ConversationState, intents: Sequence[int]
+    ) -> list[tuple[float, ...]]:
+        """Return the calibration features (``calibration.FEATURES``) of candidates of these intents."""
         belief = state.belief
-        others = np.delete(belief, intent)
+        first, second = np.partition(belief, -2)[-2:][::-1] if len(belief) > 1 else (belief.max(), 0.0)
         latest = state.last.novel
-        latest_intents = latest.intents
-        agrees = 0.0 if latest.empty else float(int(np.argmax(latest_intents)) == intent)
+        scores = latest.intents
+        leader = int(np.argmax(scores)) if len(scores) else -1
+        runner_up = float(np.partition(scores, -2)[-2]) if len(scores) > 1 else 0.0
+        clear = not latest.empty and latest.strength - runner_up >= AGREE_MARGIN
         continuing = float(state.raised_at is not None and state.raised_at < state.last.index)
         strength = 0.0 if latest.empty else latest.strength
-        return (
-            float(belief[intent]),
-            float(belief[intent] - (others.max() if len(others) else 0.0)),
-            float(state.support[intent]),
-            strength,
-            math.log1p(latest.terms),
-            math.log1p(latest.terms - latest.known),
-            agrees,
-            agrees * strength,
-            continuing,
-            state.last.answer,
-            continuing * math.log1p(latest.terms),
-            continuing * math.log1p(latest.terms - latest.known),
-        )
+        # How far the latest turn's best match stands out from its matches with everything else
+        # (in standard deviations): a request the library knows peaks, small talk is flat.
+        spread = float(scores.std()) if len(scores) > 1 else 0.0
+        peak = 0.0 if latest.empty or spread == 0.0 else (strength - float(scores.mean())) / spread
+        terms_, unknown = math.log1p(latest.terms), math.log1p(latest.terms - latest.known)
+        rows: list[tuple[float, ...]] = []
+        for intent in intents:
+            agrees = float(clear and intent == leader)
+            own = float(belief[intent])
+            rows.append(
+                (
+                    own,
+                    own - float(second if own >= first else first),
+                    float(state.support[intent]),
+                    strength,
+                    terms_,
+                    unknown,
+                    agrees,
+                    agrees * strength,
+                    continuing,
+                    state.last.answer,
+                    continuing * terms_,
+                    continuing * unknown,
+                    continuing * (1.0 - agrees) * unknown,
+                    peak,
+                    continuing * peak,
+                )
+            )
+        return rows
 
     def rank(self, context: InteractionContext, k: int) -> Ranked:
         """Return up to ``k`` confident suggestions, best first, or an escalation with its reason."""
@@ -178,14 +220,16 @@ class HybridRanker:
                 reason="no approved pattern is eligible for this context",
                 ineligible=ineligible,
             )
-        for cand in eligible:
-            position = self._positions[cand.spec.key]
-            topics = self.intents.of_pattern[position]
-            if not topics:
-                continue
-            intent = max(topics, key=lambda n: state.belief[n])
-            cand.features = self.confidence_features(state, intent)
-            cand.confidence = self.calibration.confidence(cand.features)
+        scored = [c for c in eligible if self.intents.of_pattern[self._positions[c.spec.key]]]
+        best_topic = [
+            max(self.intents.of_pattern[self._positions[c.spec.key]], key=lambda n: state.belief[n])
+            for c in scored
+        ]
+        for cand, intent, features in zip(
+            scored, best_topic, self.confidence_features(state, best_topic), strict=True
+        ):
+            cand.features = features
+            cand.confidence = self.calibration.confidence(features)
             cand.state_note = state_note(state, self.intents.names[intent], context, intent)
         if self._has_flows:
             eligible = flows.apply_flows(
@@ -202,7 +246,11 @@ class HybridRanker:
         if not chosen:
             best = considered[0]
             active = state.active
-            if active is not None and not any(active in self._intents_of(c) for c in considered):
+            if (
+                active is not None
+                and state.belief[active] >= TOPIC_BELIEF
+                and not any(active in self._intents_of(c) for c in considered)
+            ):
                 topic = self.intents.names[active].replace("_", " ")
                 reason = f"the conversation is about {topic}, but none of its patterns is eligible here"
             else:

@@ -1,0 +1,246 @@
+"""The conversation state: the customer's request holds through detail turns, a new one takes over,
+off-topic and foreign-language turns escalate, and the answer depends only on the request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from advisor.context.models import InteractionContext
+from advisor.evaluation import Case, evaluate
+from advisor.patterns.files import load_patterns
+from advisor.patterns.models import PatternSpec
+from advisor.ranking.conversation import (
+    IntentMap,
+    StateModel,
+    customer_turns,
+    fit,
+    novel_text,
+    run,
+    state_loss,
+)
+from advisor.ranking.embedding import StaticEmbedder
+from advisor.ranking.rank import HybridRanker
+from advisor.ranking.rationale import explain
+from tests.builders import TEST_PACK, make_context
+
+OPENING = "my parcel never arrived, it was due last week"
+ASK_ORDER = "Sorry to hear that. Can I have your order number?"
+
+
+@pytest.fixture(scope="module")
+def ranker() -> HybridRanker:
+    return HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static"))
+
+
+def customer(text: str) -> dict[str, str]:
+    return {"role": "customer", "text": text}
+
+
+def agent(text: str) -> dict[str, str]:
+    return {"role": "agent", "text": text}
+
+
+def ctx(*turns: dict[str, str], **overrides: Any) -> InteractionContext:
+    return InteractionContext.model_validate(make_context("unused", turns=list(turns), **overrides))
+
+
+def top(ranker: HybridRanker, context: InteractionContext) -> str | None:
+    ranked = ranker.rank(context, k=3)
+    return ranked.candidates[0].spec.id if ranked.candidates else None
+
+
+@pytest.mark.parametrize("detail", ["A1001", "it's A1001", "yes", "ok thanks", "dana@example.com"])
+def test_detail_turns_keep_the_customers_request(ranker: HybridRanker, detail: str) -> None:
+    context = ctx(customer(OPENING), agent(ASK_ORDER), customer(detail))
+    ranked = ranker.rank(context, k=3)
+    assert ranked.candidates[0].spec.id == "lost_package"
+    note = ranked.candidates[0].state_note
+    assert note is not None
+    assert note.startswith("continuing: the customer raised lost package 1 turn ago")
+    assert note in explain(ranked.candidates[0])
+
+
+def test_the_opening_turn_itself_is_not_called_continuing(ranker: HybridRanker) -> None:
+    ranked = ranker.rank(ctx(customer(OPENING)), k=3)
+    assert ranked.candidates[0].spec.id == "lost_package"
+    assert ranked.candidates[0].state_note is None
+
+
+def test_a_new_request_takes_over(ranker: HybridRanker) -> None:
+    context = ctx(
+        customer(OPENING),
+        agent(ASK_ORDER),
+        customer("A1001"),
+        agent("Thanks, I've opened a trace with the carrier. Anything else?"),
+        customer("yes, I also forgot my password and can't log in"),
+    )
+    assert top(ranker, context) == "password_reset"
+
+
+def test_a_long_exchange_of_details_keeps_the_opening_request(ranker: HybridRanker) -> None:
+    details = [t for _ in range(40) for t in (agent("And the next detail?"), customer("A1001"))]
+    context = ctx(customer(OPENING), *details, customer("thanks"))
+    assert top(ranker, context) == "lost_package"
+
+
+def test_only_detail_turns_escalate(ranker: HybridRanker) -> None:
+    context = ctx(
+        customer("A1001"), agent("Thanks."), customer("yes"), agent("OK"), customer("dana@example.com")
+    )
+    ranked = ranker.rank(context, k=3)
+    assert ranked.escalate
+    assert ranked.candidates == []
+
+
+@pytest.mark.parametrize(
+    "text", ["mi paquete nunca llegó, ¿dónde está?", "Wo ist mein Paket? Es ist nie angekommen."]
+)
+def test_turns_in_another_language_escalate(ranker: HybridRanker, text: str) -> None:
+    assert ranker.rank(ctx(customer(text)), k=3).escalate
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["recommend me a good pizza recipe with mushrooms", "what's the weather like in Paris tomorrow?"],
+)
+def test_an_off_topic_question_mid_conversation_escalates(ranker: HybridRanker, question: str) -> None:
+    context = ctx(
+        customer(OPENING), agent(ASK_ORDER), customer("A1001"), agent("Anything else?"), customer(question)
+    )
+    ranked = ranker.rank(context, k=3)
+    assert ranked.escalate
+    assert ranked.candidates == []
+
+
+def test_a_quoted_pattern_text_never_bypasses_eligibility(ranker: HybridRanker) -> None:
+    lost = next(s for s in ranker.index.specs if s.id == "lost_package")
+    context = ctx(
+        customer(OPENING), agent(ASK_ORDER), customer(lost.body), crm={"customer": {"first_name": "Dana"}}
+    )
+    ranked = ranker.rank(context, k=5)
+    assert "lost_package" not in [c.spec.id for c in ranked.considered]
+
+
+def test_same_answer_from_a_fresh_process(ranker: HybridRanker) -> None:
+    """Per-text scores are cached; a restarted process (empty cache) must give the same answer."""
+    conversation = [customer(OPENING), agent(ASK_ORDER), customer("A1001"), agent("Thanks."), customer("ok")]
+    for n in range(1, len(conversation) + 1, 2):
+        ranker.rank(ctx(*conversation[:n]), k=3)  # warm the cache turn by turn, as a live desk does
+    warm = ranker.rank(ctx(*conversation), k=3)
+    fresh = HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static")).rank(
+        ctx(*conversation), k=3
+    )
+    assert [(c.spec.id, round(c.confidence, 6)) for c in warm.considered] == [
+        (c.spec.id, round(c.confidence, 6)) for c in fresh.considered
+    ]
+
+
+def test_an_answer_loses_the_words_of_the_question() -> None:
+    assert novel_text("Username: cminh730", "May I have your username please?") == ""
+    assert novel_text("my refund for the jacket", None) == "refund jacket"
+    assert (
+        novel_text("Crystal Minh, order 55012, crystal@shop.example", None, frozenset({"crystal", "minh"}))
+        == "order"
+    )
+
+
+def shared_step(**changes: Any) -> PatternSpec:
+    base: dict[str, Any] = {
+        "id": "verify",
+        "title": "Verify the account",
+        "body": "Could you confirm your username?",
+        "intents": ["verify_identity"],
+        "owner": "t",
+        "flows": [{"name": "refund", "step": 1}, {"name": "returns", "step": 1}],
+    }
+    return PatternSpec.model_validate({**base, **changes})
+
+
+def test_a_step_shared_by_flows_is_not_a_topic_and_speaks_for_its_flows() -> None:
+    refund = shared_step(id="refund", intents=["refund_status"], flows=[{"name": "refund", "step": 2}])
+    returns = shared_step(id="return", intents=["return_start"], flows=[{"name": "returns", "step": 2}])
+    intents = IntentMap([shared_step(), refund, returns])
+    assert intents.names == ["refund_status", "return_start"]
+    assert intents.of_pattern[0] == [0, 1]
+    belief = intents.pattern_belief(np.asarray([0.8, 0.2]))
+    assert belief.tolist() == [0.8, 0.8, 0.2]
+
+
+def test_a_one_flow_step_is_still_a_topic() -> None:
+    intents = IntentMap([shared_step(flows=[{"name": "refund", "step": 1}])])
+    assert intents.names == ["verify_identity"]
+
+
+def offer_sequences(ranker: HybridRanker) -> list[tuple[list[Any], int]]:
+    """Conversations where the customer accepts what the agent offered: the offer is the intent."""
+    position = {name: n for n, name in enumerate(ranker.intents.names)}
+    offers = {
+        "password_reset": "Shall I send you a link to reset your password?",
+        "refund_status": "Would you like me to check where your refund is?",
+        "lost_package": "Do you want me to open a trace for the missing parcel?",
+    }
+    sequences = []
+    for intent, offer in offers.items():
+        for opening in ("hello", "I have a question about my account"):
+            for reply in ("yes please", "sure, do that", "ok"):
+                context = ctx(customer(opening), agent(offer), customer(reply))
+                sequences.append((customer_turns(context, ranker.evidence, 12), position[intent]))
+    return sequences
+
+
+def test_fitting_raises_the_likelihood_of_the_labelled_intents(ranker: HybridRanker) -> None:
+    sequences = offer_sequences(ranker)
+    n = len(ranker.intents)
+
+    def log_likelihood(weights: tuple[float, ...]) -> float:
+        return sum(
+            float(np.log(list(run(turns, np.asarray(weights), n))[-1][1][label]))
+            for turns, label in sequences
+        )
+
+    model = fit([(sequences, n)], fitted_on="test")
+    assert model.n == len(sequences)
+    assert log_likelihood(model.weights) > log_likelihood(StateModel().weights) + 0.5
+
+
+def test_the_fitting_loss_gradient_matches_its_finite_differences(ranker: HybridRanker) -> None:
+    sequences = offer_sequences(ranker)
+    n = len(ranker.intents)
+    w = np.asarray(StateModel().weights) * 0.7
+    x = np.stack([list(run(turns, w, n))[-1][0] for turns, _ in sequences])
+    batches = [(x, np.asarray([label for _, label in sequences]))]
+    prior = np.asarray(StateModel().weights)
+    _, grad = state_loss(w, batches, prior)
+    for i in range(len(w)):
+        step = np.zeros_like(w)
+        step[i] = 1e-5
+        numeric = (state_loss(w + step, batches, prior)[0] - state_loss(w - step, batches, prior)[0]) / 2e-5
+        assert numeric == pytest.approx(grad[i], rel=1e-3, abs=1e-4)
+
+
+def test_state_model_round_trips_through_its_file(tmp_path: Path) -> None:
+    model = StateModel(weights=tuple(float(n) for n in range(12)), window=9, fitted_on="x", n=3)
+    model.save(tmp_path / "state.json")
+    assert StateModel.load(tmp_path / "state.json") == model
+
+
+def test_eval_reports_each_kind(ranker: HybridRanker) -> None:
+    cases = [
+        Case("a", ctx(customer(OPENING)), frozenset({"lost_package"}), kind="opening"),
+        Case(
+            "b",
+            ctx(customer(OPENING), agent(ASK_ORDER), customer("A1001")),
+            frozenset({"lost_package"}),
+            "continuation",
+        ),
+        Case("c", ctx(customer("I forgot my password")), frozenset({"refund_status"}), kind="opening"),
+    ]
+    result = evaluate(ranker, cases)
+    assert result["by_kind"]["opening"]["n"] == 2
+    assert result["by_kind"]["opening"]["top1"] == 0.5
+    assert result["by_kind"]["continuation"]["top1"] == 1.0
+    assert result["top1"] == round(2 / 3, 4)
