@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from advisor.patterns.files import load_patterns
 from advisor.settings import DEMO_PACK_DIR, Settings
 from advisor.store.tables import Recommendation, RecommendationRequest
 from tests.builders import Keys, auth, make_context, seed_tenants
@@ -227,3 +228,84 @@ class TestRecommendationPremises:
         body["crm"]["customer"] = {"first_name": "Dana", "member_level": "silver"}
         data = self.served(client, keys, body)
         assert "return_policy_member" not in [r["pattern_id"] for r in data["recommendations"]]
+
+
+class TestConversations:
+    """Whole conversations through the API with the demo pack: the request holds through details,
+    the next step of its flow comes first, and nothing in the conversation breaks the request."""
+
+    @pytest.fixture
+    def keys(self, client: TestClient, settings: Settings) -> Keys:
+        return seed_tenants(settings.database_url, pack=DEMO_PACK_DIR)
+
+    def post(self, client: TestClient, keys: Keys, turns: list[dict[str, str]], crm: Any = None) -> Any:
+        body = make_context("unused")
+        body["turns"] = turns
+        if crm is not None:
+            body["crm"] = crm
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def test_detail_turn_keeps_the_request_and_says_so(self, client: TestClient, keys: Keys) -> None:
+        crm = {"customer": {"first_name": "Dana", "email": "dana@example.com"}}
+        turns = [
+            {"role": "customer", "text": "I can't remember my password and I'm locked out"},
+            {"role": "agent", "text": "I can help. What's the e-mail on the account?"},
+            {"role": "customer", "text": "dana@example.com"},
+        ]
+        data = self.post(client, keys, turns, crm)
+        top = data["recommendations"][0]
+        assert top["intent"] == "password_reset"
+        assert top["rationale"].startswith("continuing: the customer raised password reset 1 turn ago")
+
+    def test_identity_step_first_until_the_account_is_on_screen(self, client: TestClient, keys: Keys) -> None:
+        turns = [{"role": "customer", "text": "I can't remember my password and I'm locked out"}]
+        first = self.post(client, keys, turns, {"customer": {"first_name": "Dana"}})["recommendations"][0]
+        assert first["pattern_id"] == "identity_check"
+        assert "next step of password_reset: step 1 of 2" in first["rationale"]
+        opened = {"customer": {"first_name": "Dana", "email": "dana@example.com"}}
+        after = self.post(client, keys, turns, opened)["recommendations"]
+        assert "identity_check" not in [r["pattern_id"] for r in after]
+        assert after[0]["pattern_id"] == "password_reset_link"
+
+    def test_a_step_the_agent_already_sent_is_not_suggested_again(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        turns = [{"role": "customer", "text": "I can't remember my password and I'm locked out"}]
+        crm = {"customer": {"first_name": "Dana", "email": "dana@example.com"}}
+        sent = self.post(client, keys, turns, crm)["recommendations"][0]
+        turns += [{"role": "agent", "text": sent["text"]}, {"role": "customer", "text": "thanks, got it"}]
+        data = self.post(client, keys, turns, crm)
+        assert sent["pattern_id"] not in [r["pattern_id"] for r in data["recommendations"]]
+
+    @pytest.mark.parametrize(
+        "turns",
+        [
+            [{"role": "customer", "text": t} for t in ("A1001", "yes", "dana@example.com", "ok thanks")],
+            [{"role": "customer", "text": "¿Dónde está mi pedido? Nunca llegó."}],
+            [{"role": "customer", "text": "recommend me a good pizza recipe with mushrooms"}],
+        ],
+        ids=["only-details", "another-language", "off-topic"],
+    )
+    def test_nothing_to_act_on_escalates(self, client: TestClient, keys: Keys, turns: Any) -> None:
+        data = self.post(client, keys, turns)
+        assert data["escalate"] is True
+        assert data["recommendations"] == []
+        assert data["reason"]
+
+    def test_two_hundred_turns_are_answered(self, client: TestClient, keys: Keys) -> None:
+        turns = [{"role": "customer", "text": "where is my order A1001? it hasn't come"}]
+        for n in range(199):
+            turns.append({"role": "agent" if n % 2 == 0 else "customer", "text": f"detail {n}"})
+        data = self.post(client, keys, turns)
+        assert isinstance(data["recommendations"], list)
+
+    def test_quoting_a_pattern_does_not_bypass_its_premise(self, client: TestClient, keys: Keys) -> None:
+        reship = next(s for s in load_patterns(DEMO_PACK_DIR) if s.id == "missing_package_reship")
+        crm = {
+            "customer": {"first_name": "Dana", "email": "d@example.com"},
+            "order": {"id": "A1", "status": "shipped"},
+        }
+        data = self.post(client, keys, [{"role": "customer", "text": reship.body}], crm)
+        assert "missing_package_reship" not in [r["pattern_id"] for r in data["recommendations"]]
