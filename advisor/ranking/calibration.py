@@ -11,7 +11,6 @@ as wrong, which is what makes the threshold an escalation detector rather than a
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -20,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
+
+from advisor.ranking.weights_file import read_weights, write_weights
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 FEATURES = (
@@ -57,18 +58,13 @@ class Calibration:
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
-        """Load parameters from ``path``, or the defaults when there is no file."""
-        if not path.is_file():
-            return cls()
-        raw = json.loads(path.read_text())
-        raw["weights"] = tuple(raw["weights"][name] for name in FEATURES)
-        return cls(**raw)
+        """Load the fitted model from ``path``, or the defaults when there is no file."""
+        raw = read_weights(path, FEATURES)
+        return cls() if raw is None else cls(**raw)
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
-        """Write the parameters as JSON (weights by feature name)."""
-        raw = asdict(self)
-        raw["weights"] = dict(zip(FEATURES, self.weights, strict=True))
-        path.write_text(json.dumps(raw, indent=2) + "\n")
+        """Write the model as JSON (weights by feature name)."""
+        write_weights(path, asdict(self), FEATURES)
 
 
 def fit(features: npt.NDArray[np.float64], correct: npt.NDArray[np.float64], fitted_on: str) -> Calibration:

@@ -14,7 +14,6 @@ answer; per-text scores are cached only to save time.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,6 +26,7 @@ from scipy.optimize import minimize
 from advisor.context.models import InteractionContext, Role
 from advisor.patterns.models import PatternSpec
 from advisor.ranking.text import iter_terms, terms
+from advisor.ranking.weights_file import read_weights, write_weights
 
 STATE_FILE = Path(__file__).resolve().parent / "conversation.json"
 FEATURES = (
@@ -61,18 +61,13 @@ class StateModel:
 
     @classmethod
     def load(cls, path: Path = STATE_FILE) -> StateModel:
-        """Load the model from ``path``, or the defaults when there is no file."""
-        if not path.is_file():
-            return cls()
-        raw = json.loads(path.read_text())
-        raw["weights"] = tuple(raw["weights"][name] for name in FEATURES)
-        return cls(**raw)
+        """Load the fitted model from ``path``, or the defaults when there is no file."""
+        raw = read_weights(path, FEATURES)
+        return cls() if raw is None else cls(**raw)
 
     def save(self, path: Path = STATE_FILE) -> None:
         """Write the model as JSON (weights by feature name)."""
-        raw = asdict(self)
-        raw["weights"] = dict(zip(FEATURES, self.weights, strict=True))
-        path.write_text(json.dumps(raw, indent=2) + "\n")
+        write_weights(path, asdict(self), FEATURES)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,29 @@
+"""The shipped fitted models (state model, calibration) as JSON files with weights named by feature."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def read_weights(path: Path, features: Sequence[str]) -> dict[str, Any] | None:
+    """Return the file's fields with ``weights`` as a tuple in ``features`` order (None: no file).
+
+    A file fitted for other features is an error that names them, not a silent mismatch.
+    """
+    if not path.is_file():
+        return None
+    raw: dict[str, Any] = json.loads(path.read_text())
+    missing = [name for name in features if name not in raw["weights"]]
+    if missing or len(raw["weights"]) != len(features):
+        raise ValueError(f"{path} was fitted for other features (missing: {missing}); refit it")
+    raw["weights"] = tuple(float(raw["weights"][name]) for name in features)
+    return raw
+
+
+def write_weights(path: Path, fields: dict[str, Any], features: Sequence[str]) -> None:
+    """Write ``fields`` as JSON with ``weights`` keyed by feature name."""
+    named = {**fields, "weights": dict(zip(features, fields["weights"], strict=True))}
+    path.write_text(json.dumps(named, indent=2) + "\n")
