@@ -77,25 +77,39 @@ class PatternIndex:
         return total
 
     def semantic(
-        self, query: Vectors, *, nearest_weight: float, shortlist: npt.NDArray[np.intp] | None = None
+        self,
+        query: Vectors,
+        *,
+        nearest_weight: float,
+        shortlist: npt.NDArray[np.intp] | None = None,
+        central: FloatArray | None = None,
     ) -> tuple[FloatArray, FloatArray]:
         """Return (per-pattern similarity, per-row similarity): a blend of nearest example and centroid.
 
         With a ``shortlist`` only those patterns' examples are compared (the rest keep their centroid
         similarity, and their rows read as -1): reading every example vector of a large library costs
-        more memory bandwidth than the whole rest of a request.
+        more memory bandwidth than the whole rest of a request. ``central`` is the centroid similarity
+        when the caller already has it.
         """
-        central = (self._centroids @ query).astype(np.float32)
+        if central is None:
+            central = (self._centroids @ query).astype(np.float32)
         if shortlist is None or len(shortlist) >= len(self.specs):
             sims = (self.vectors @ query).astype(np.float32)
             nearest = np.maximum.reduceat(sims, self._starts)
             return (nearest_weight * nearest + (1 - nearest_weight) * central).astype(np.float32), sims
+        lengths = self._ends[shortlist] - self._starts[shortlist]
+        firsts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        rows = np.repeat(self._starts[shortlist] - firsts, lengths) + np.arange(int(lengths.sum()))
+        shortlisted = (self.vectors[rows] @ query).astype(np.float32)
         sims = np.full(len(self.row_texts), -1.0, dtype=np.float32)
+        sims[rows] = shortlisted
         nearest = central.copy()
-        rows = np.concatenate([np.arange(self._starts[p], self._ends[p]) for p in shortlist])
-        sims[rows] = self.vectors[rows] @ query
-        nearest[shortlist] = np.maximum.reduceat(sims, self._starts)[shortlist]
+        nearest[shortlist] = np.maximum.reduceat(shortlisted, firsts)
         return (nearest_weight * nearest + (1 - nearest_weight) * central).astype(np.float32), sims
+
+    def centroid_similarity_many(self, queries: Vectors) -> FloatArray:
+        """Return the centroid cosines of several unit-length queries: [patterns × queries]."""
+        return (self._centroids @ queries.T).astype(np.float32)
 
     def centroid_similarity(self, query: Vectors) -> FloatArray:
         """Return each pattern's centroid cosine with the query (cheap: one row per pattern)."""

@@ -80,9 +80,15 @@ class HybridRanker:
         self._evidence_lock = threading.Lock()
 
     def _fuse(
-        self, vectors: FloatArray, weighted_terms: list[tuple[list[str], float]]
+        self,
+        vectors: FloatArray,
+        weighted_terms: list[tuple[list[str], float]],
+        central: FloatArray | None = None,
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Return (fused, semantic, lexical, per-row similarity) for a weighted query."""
+        """Return (fused, semantic, lexical, per-row similarity) for a weighted query.
+
+        ``central``: the query's centroid similarities when the caller computed them for a batch.
+        """
         query = vectors.sum(axis=0)
         query /= max(float(np.linalg.norm(query)), 1e-9)
         bm25 = self.index.lexical(weighted_terms)
@@ -90,13 +96,16 @@ class HybridRanker:
         shortlist = None
         if len(self.index) > SHORTLIST:
             # Large library: compare examples only for patterns whose centroid or words come close.
-            central = self.index.centroid_similarity(query)
+            if central is None:
+                central = self.index.centroid_similarity(query)
             prelim = self.weights.semantic * central + (1 - self.weights.semantic) * lexical
             shortlist = np.union1d(
                 np.argpartition(-prelim, SHORTLIST)[:SHORTLIST],
                 np.argpartition(-lexical, SHORTLIST // 4)[: SHORTLIST // 4],
             )
-        semantic, sims = self.index.semantic(query, nearest_weight=self.weights.nearest, shortlist=shortlist)
+        semantic, sims = self.index.semantic(
+            query, nearest_weight=self.weights.nearest, shortlist=shortlist, central=central
+        )
         fused = (self.weights.semantic * semantic + (1 - self.weights.semantic) * lexical).astype(np.float32)
         return fused, semantic, lexical.astype(np.float32), sims
 
@@ -119,9 +128,12 @@ class HybridRanker:
         to_embed = [t for t in missing if words[t] and len(self.index)]
         vectors = self.embedder.encode(to_embed) if to_embed else None
         position = {t: n for n, t in enumerate(to_embed)}
+        # One matrix product for the centroid similarities of the whole batch (unit-length rows).
+        centrals = self.index.centroid_similarity_many(vectors) if vectors is not None else None
         for t in missing:
-            if t in position and vectors is not None:
-                fused, _, _, _ = self._fuse(vectors[position[t] : position[t] + 1].copy(), [(words[t], 1.0)])
+            if t in position and vectors is not None and centrals is not None:
+                n = position[t]
+                fused, _, _, _ = self._fuse(vectors[n : n + 1].copy(), [(words[t], 1.0)], centrals[:, n])
                 intents = self.intents.reduce(fused)
                 known = sum(w in self._vocabulary for w in words[t])
                 found[t] = TextEvidence(fused, intents, float(intents.max()), len(words[t]), known)
