@@ -21,13 +21,12 @@ written by us: 77 turns that perform a demo step in the agent's own words): prec
 a missed one only repeats it. What is missed is mostly short partial asks ("Can I have your name?"),
 which resemble several account patterns equally.
 
-Cost: about 3 ms per call for a 29-turn conversation against the 64-pattern demo pack on a shared
-2-core machine (pattern bodies are embedded once and cached; agent turns every call).
+Cost: the library's bodies are masked and embedded once, when its ranker is built (``FlowTracker``);
+a request embeds its agent turns and compares them with every body.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,8 +49,6 @@ COSINE_MARGIN = 0.10
 """...by this much over the turn's second-best pattern."""
 MIN_TURN_CHARS = 12
 CENTRE = True
-MAX_CACHED_BODIES = 50_000
-_BODY_CACHE: dict[tuple[str, str], np.ndarray] = {}
 _SPACES = re.compile(r"\s+")
 
 
@@ -76,7 +73,6 @@ class FlowProgress:
         return next((s for s in self.steps.get(flow, ()) if s > last), None)
 
 
-@functools.lru_cache(maxsize=MAX_CACHED_BODIES)
 def _mask(text: str) -> str:
     return _SPACES.sub(" ", SLOT_RE.sub(" ", text)).strip().lower()
 
@@ -87,45 +83,72 @@ def _mask_values(texts: Sequence[str], values: Sequence[str]) -> list[str]:
     return [_SPACES.sub(" ", pattern.sub(" ", t) if pattern else t).strip().lower() for t in texts]
 
 
+class FlowTracker:
+    """What one library needs to tell sent steps, built once with the library's index.
+
+    The masked bodies, their vectors and the library's mean body vector depend only on the library;
+    a request then only embeds its agent turns.
+    """
+
+    def __init__(self, specs: Sequence[PatternSpec], embedder: Embedder) -> None:
+        self.specs = list(specs)
+        self.embedder = embedder
+        self.bodies = [_mask(s.body) for s in self.specs]
+        vectors = embedder.encode(self.bodies) if self.bodies else np.zeros((0, 1), dtype=np.float32)
+        self.mean = vectors.mean(axis=0, keepdims=True) if CENTRE and len(self.bodies) >= 2 else None
+        self.vectors = _unit(vectors - self.mean) if self.mean is not None else vectors
+        steps: dict[str, set[int]] = {}
+        for spec in self.specs:
+            for place in spec.flows:
+                steps.setdefault(place.name, set()).add(place.step)
+        self.steps = {name: tuple(sorted(found)) for name, found in steps.items()}
+
+    def similarity(self, turns: Sequence[str], values: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Return (fuzzy, cosine) similarity matrices of ``turns`` (rows) against the masked bodies."""
+        texts = _mask_values(turns, values)
+        # Scores under the copy threshold come back as 0, which lets rapidfuzz skip pairs of unlike length.
+        scores = process.cdist(
+            texts, self.bodies, scorer=fuzz.token_sort_ratio, score_cutoff=COPY_SENT * 100, dtype=np.float32
+        )
+        fuzzy = (scores / 100.0).astype(np.float32)
+        if not texts or not self.bodies:
+            return fuzzy, np.zeros_like(fuzzy)
+        turn_vectors = self.embedder.encode(texts)
+        if self.mean is not None:
+            # Every reply shares a customer-service register; removing the library's mean keeps what differs.
+            turn_vectors = _unit(turn_vectors - self.mean)
+        return fuzzy, np.asarray(turn_vectors @ self.vectors.T, dtype=np.float32)
+
+    def progress(self, context: InteractionContext) -> FlowProgress:
+        """Work out which patterns are done in ``context`` and so which flow steps are done.
+
+        A pattern is done when an agent turn carried it, or when it collects CRM facts and the request
+        already carries one of them (the agent has the account or order on screen).
+        """
+        turns = [
+            t.text for t in context.turns if t.role is Role.agent and len(t.text.strip()) >= MIN_TURN_CHARS
+        ]
+        slots = context.slot_values()
+        sent: set[str] = {spec.id for spec in self.specs if any(slot in slots for slot in spec.collects)}
+        if turns and self.specs:
+            fuzzy, cosine = self.similarity(turns, list(slots.values()))
+            hit = sent_matrix(fuzzy, cosine).any(axis=0)
+            sent |= {self.specs[int(i)].id for i in np.flatnonzero(hit)}
+        done: dict[str, set[int]] = {}
+        for spec in self.specs:
+            if spec.id in sent:
+                for place in spec.flows:
+                    done.setdefault(place.name, set()).add(place.step)
+        return FlowProgress(
+            sent=frozenset(sent), done={name: frozenset(s) for name, s in done.items()}, steps=self.steps
+        )
+
+
 def sent_similarity(
     specs: Sequence[PatternSpec], turns: Sequence[str], embedder: Embedder, values: Sequence[str] = ()
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (fuzzy, cosine) similarity matrices of ``turns`` (rows) against the specs' masked bodies."""
-    bodies = [_mask(s.body) for s in specs]
-    texts = _mask_values(turns, values)
-    # Scores under the copy threshold come back as 0, which lets rapidfuzz skip pairs of unlike length.
-    scores = process.cdist(
-        texts, bodies, scorer=fuzz.token_sort_ratio, score_cutoff=COPY_SENT * 100, dtype=np.float32
-    )
-    fuzzy = (scores / 100.0).astype(np.float32)
-    if not texts or not bodies:
-        return fuzzy, np.zeros_like(fuzzy)
-    turn_vectors, body_vectors = embedder.encode(texts), _body_vectors(embedder, bodies)
-    if CENTRE and len(bodies) >= 2:
-        # Every reply shares a customer-service register; removing the library's mean keeps what differs.
-        mean = body_vectors.mean(axis=0, keepdims=True)
-        turn_vectors, body_vectors = _unit(turn_vectors - mean), _unit(body_vectors - mean)
-    cosine = turn_vectors @ body_vectors.T
-    return fuzzy, np.asarray(cosine, dtype=np.float32)
-
-
-def _body_vectors(embedder: Embedder, bodies: Sequence[str]) -> np.ndarray:
-    """Embed bodies, reusing vectors from earlier requests (the library changes rarely)."""
-    found: dict[str, np.ndarray] = {}
-    missing: list[str] = []
-    for body in dict.fromkeys(bodies):
-        vector = _BODY_CACHE.get((embedder.name, body))
-        if vector is None:
-            missing.append(body)
-        else:
-            found[body] = vector
-    if missing:
-        if len(_BODY_CACHE) + len(missing) > MAX_CACHED_BODIES:
-            _BODY_CACHE.clear()
-        for body, vector in zip(missing, embedder.encode(missing), strict=True):
-            found[body] = vector
-            _BODY_CACHE[(embedder.name, body)] = vector
-    return np.stack([found[b] for b in bodies])
+    return FlowTracker(specs, embedder).similarity(turns, values)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -157,32 +180,8 @@ def sent_matrix(
 def flow_progress(
     specs: Sequence[PatternSpec], context: InteractionContext, embedder: Embedder
 ) -> FlowProgress:
-    """Work out which patterns are done in ``context`` and so which flow steps are done.
-
-    A pattern is done when an agent turn carried it, or when it collects CRM facts and the request
-    already carries one of them (the agent has the account or order on screen).
-    """
-    steps: dict[str, set[int]] = {}
-    for spec in specs:
-        for place in spec.flows:
-            steps.setdefault(place.name, set()).add(place.step)
-    turns = [t.text for t in context.turns if t.role is Role.agent and len(t.text.strip()) >= MIN_TURN_CHARS]
-    slots = context.slot_values()
-    sent: set[str] = {spec.id for spec in specs if any(slot in slots for slot in spec.collects)}
-    if turns and specs:
-        fuzzy, cosine = sent_similarity(specs, turns, embedder, list(slots.values()))
-        hit = sent_matrix(fuzzy, cosine).any(axis=0)
-        sent |= {specs[int(i)].id for i in np.flatnonzero(hit)}
-    done: dict[str, set[int]] = {}
-    for spec in specs:
-        if spec.id in sent:
-            for place in spec.flows:
-                done.setdefault(place.name, set()).add(place.step)
-    return FlowProgress(
-        sent=frozenset(sent),
-        done={name: frozenset(s) for name, s in done.items()},
-        steps={name: tuple(sorted(s)) for name, s in steps.items()},
-    )
+    """Work out which patterns are done in ``context`` (see :meth:`FlowTracker.progress`)."""
+    return FlowTracker(specs, embedder).progress(context)
 
 
 def _already_done(candidate: Candidate, progress: FlowProgress) -> bool:

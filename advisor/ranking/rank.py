@@ -75,7 +75,8 @@ class HybridRanker:
         self.library_stamp = library_stamp
         self._positions = {s.key: n for n, s in enumerate(self.index.specs)}
         self._vocabulary: set[str] = set().union(*self.index.vocabulary) if self.index.vocabulary else set()
-        self._has_flows = any(spec.flows for spec in self.index.specs)
+        has_flows = any(spec.flows for spec in self.index.specs)
+        self._flows = flows.FlowTracker(self.index.specs, embedder) if has_flows else None
         self._evidence: OrderedDict[str, TextEvidence] = OrderedDict()
         self._evidence_lock = threading.Lock()
 
@@ -243,10 +244,8 @@ class HybridRanker:
             cand.features = features
             cand.confidence = self.calibration.confidence(features)
             cand.state_note = state_note(state, self.intents.names[intent], context, intent)
-        if self._has_flows:
-            eligible = flows.apply_flows(
-                eligible, flows.flow_progress(self.index.specs, context, self.embedder)
-            )
+        if self._flows is not None:
+            eligible = flows.apply_flows(eligible, self._flows.progress(context))
             if not eligible:
                 return Ranked([], [], escalate=True, reason="every eligible pattern was already sent")
         considered = eligible[: self.max_candidates]
