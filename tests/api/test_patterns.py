@@ -119,6 +119,20 @@ class TestCreatePattern:
         assert response.status_code == 201
         assert response.json()["pattern"]["versions"][0]["flows"] == flows
 
+    def test_collected_facts_are_kept(self, client: TestClient, keys: Keys) -> None:
+        body = make_pattern_body(flows=[{"name": "late_parcel", "step": 1}], collects=["order.id"])
+        response = client.post(URL, json=body, headers=auth(keys.acme_lead))
+        assert response.status_code == 201
+        assert response.json()["pattern"]["versions"][0]["collects"] == ["order.id"]
+
+    def test_malformed_collected_fact(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(
+            URL, json=make_pattern_body(collects=["Order ID"]), headers=auth(keys.acme_lead)
+        )
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "collects" in response.text
+
     def test_bad_flow_step(self, client: TestClient, keys: Keys) -> None:
         body = make_pattern_body(flows=[{"name": "late_parcel", "step": 0}])
         response = client.post(URL, json=body, headers=auth(keys.acme_lead))

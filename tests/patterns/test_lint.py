@@ -107,3 +107,8 @@ def test_alias_in_a_rule_points_to_the_canonical_slot() -> None:
 def test_premise_with_no_allowed_value_blocks_review() -> None:
     findings = lint(spec(eligibility={"when": {"order.status": []}}))
     assert [(f.code, f.field) for f in errors(findings)] == [("empty-premise", "eligibility.when")]
+
+
+def test_unknown_collected_fact_is_an_error() -> None:
+    findings = lint(spec(collects=["order.idd"]))
+    assert [(f.code, f.field) for f in errors(findings)] == [("unknown-slot", "collects")]

@@ -79,11 +79,14 @@ def test_flows_are_stored(session: Session) -> None:
     TenancyRepository(session).ensure_tenant("acme")
     repo = PatternRepository(session)
     spec = load_patterns(TEST_PACK)[0]
-    placed = spec.model_copy(update={"flows": [FlowStep(name="lost_parcel", step=2)]})
+    placed = spec.model_copy(
+        update={"flows": [FlowStep(name="lost_parcel", step=2)], "collects": ["order.id", "customer.email"]}
+    )
     repo.add_version("acme", placed)
     session.commit()
     stored = {s.id: s for s in repo.serving("acme")}[spec.id]
     assert stored.flows == [FlowStep(name="lost_parcel", step=2)]
+    assert stored.collects == ["order.id", "customer.email"]
 
 
 def test_stamp_moves_on_change(session: Session) -> None:
