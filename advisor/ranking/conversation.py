@@ -55,7 +55,7 @@ class StateModel:
     """Weights of the dialogue-state model, one per name in ``FEATURES``, and the turn window."""
 
     weights: tuple[float, ...] = (2.4, 9.1, 0.0, 3.8, 11.5, 0.0, 5.0, 5.0, 1.2, -1.0, -0.3, 1.0)
-    window: int = 12
+    window: int = 8
     fitted_on: str = "defaults"
     n: int = 0
 
