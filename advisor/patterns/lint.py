@@ -47,52 +47,35 @@ def _alias_hint(slot: str) -> str:
     return f"; it is an alias of {canonical}: write {canonical}" if canonical else ""
 
 
+def _error(code: str, field: str, message: str) -> Finding:
+    return Finding(code=code, severity=Severity.error, field=field, message=message)
+
+
+def _warning(code: str, field: str, message: str, similar_to: str | None = None) -> Finding:
+    return Finding(code=code, severity=Severity.warning, field=field, message=message, similar_to=similar_to)
+
+
 def _slots(spec: PatternSpec) -> list[Finding]:
     findings: list[Finding] = []
     for inner in dict.fromkeys(BRACES_RE.findall(spec.body)):
         slot = inner.strip()
         if not SLOT_RE.fullmatch("{" + inner + "}"):
-            findings.append(
-                Finding(
-                    code="malformed-slot",
-                    severity=Severity.error,
-                    field="body",
-                    message=f"'{{{inner}}}' is not a slot: write {{group.field}}, e.g. {{order.id}}",
-                )
-            )
+            message = f"'{{{inner}}}' is not a slot: write {{group.field}}, e.g. {{order.id}}"
+            findings.append(_error("malformed-slot", "body", message))
         elif slot not in SLOT_CATALOGUE:
-            findings.append(
-                Finding(
-                    code="unknown-slot",
-                    severity=Severity.error,
-                    field="body",
-                    message=f"slot {{{slot}}} is not in the context schema (see advisor/context/slots.py)"
-                    + _alias_hint(slot),
-                )
-            )
+            message = f"slot {{{slot}}} is not in the context schema (see advisor/context/slots.py)"
+            findings.append(_error("unknown-slot", "body", message + _alias_hint(slot)))
     conditions = [("eligibility.requires", s) for s in spec.eligibility.requires]
     conditions += [("collects", s) for s in spec.collects]
     conditions += [("eligibility.when", s) for s in spec.eligibility.when]
     for field, slot in conditions:
         if slot not in SLOT_CATALOGUE:
-            findings.append(
-                Finding(
-                    code="unknown-slot",
-                    severity=Severity.error,
-                    field=field,
-                    message=f"required fact {slot} is not in the context schema" + _alias_hint(slot),
-                )
-            )
+            message = f"required fact {slot} is not in the context schema" + _alias_hint(slot)
+            findings.append(_error("unknown-slot", field, message))
     for slot, premise in spec.eligibility.when.items():
         if isinstance(premise, list) and not premise:
-            findings.append(
-                Finding(
-                    code="empty-premise",
-                    severity=Severity.error,
-                    field="eligibility.when",
-                    message=f"{slot} lists no allowed value, so the pattern could never be suggested",
-                )
-            )
+            message = f"{slot} lists no allowed value, so the pattern could never be suggested"
+            findings.append(_error("empty-premise", "eligibility.when", message))
     return findings
 
 
@@ -203,24 +186,17 @@ def _flows(spec: PatternSpec, others: Iterable[PatternSpec]) -> list[Finding]:
     for place in spec.flows:
         # Only the step right after a gap warns, so one gap gives one warning.
         if place.step > 1 and (place.name, place.step - 1) not in holders:
-            findings.append(
-                Finding(
-                    code="flow-gap",
-                    severity=Severity.warning,
-                    field="flows",
-                    message=f"flow {place.name} has no step {place.step - 1} before step {place.step}",
-                )
-            )
+            message = f"flow {place.name} has no step {place.step - 1} before step {place.step}"
+            findings.append(_warning("flow-gap", "flows", message))
         for other in holders.get((place.name, place.step), []):
             if other.eligibility == spec.eligibility:
+                message = (
+                    f"{other.id} is also step {place.step} of {place.name} with the same "
+                    "eligibility; renumber one or make their eligibility differ"
+                )
                 findings.append(
-                    Finding(
-                        code="duplicate-flow-step",
-                        severity=Severity.warning,
-                        field="flows",
-                        message=f"{other.id} is also step {place.step} of {place.name} with the same "
-                        f"eligibility; renumber one or make their eligibility differ",
-                        similar_to=f"{other.id}@v{other.version}",
+                    _warning(
+                        "duplicate-flow-step", "flows", message, similar_to=f"{other.id}@v{other.version}"
                     )
                 )
     return findings
