@@ -39,6 +39,7 @@ FEATURES = (
     "continuing_x_other_unknown_terms",
     "latest_peak",
     "continuing_x_latest_peak",
+    "latest_supplies_data",
 )
 
 
@@ -46,7 +47,24 @@ FEATURES = (
 class Calibration:
     """sigmoid(weights · features + bias); ``fitted_on`` says which data set the numbers come from."""
 
-    weights: tuple[float, ...] = (4.0, 3.0, 4.0, 0.0, 0.0, -0.5, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    weights: tuple[float, ...] = (
+        4.0,
+        3.0,
+        4.0,
+        0.0,
+        0.0,
+        -0.5,
+        0.5,
+        1.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+    )
     bias: float = -4.0
     fitted_on: str = "uncalibrated defaults"
     n: int = 0

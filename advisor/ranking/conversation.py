@@ -147,6 +147,11 @@ IDENTIFIER_RE = re.compile(r"(?:\b[A-Za-z]+(?: [A-Za-z]+)?:\s*)?(?:\S+@\S+|https
 with the field label that introduces one ("Order ID: 3348917502", "email: jo@example.com")."""
 
 
+def supplies_data(text: str, details: frozenset[str] = frozenset()) -> bool:
+    """Return whether the customer hands over data: an identifier, or a value the CRM holds."""
+    return bool(IDENTIFIER_RE.search(text)) or any(term in details for term in terms(text))
+
+
 def novel_text(text: str, agent_text: str | None, details: frozenset[str] = frozenset()) -> str:
     """Return what ``text`` says beyond details: its content words minus identifiers, words of the
     agent's preceding turn (an answer echoes its question) and ``details`` (CRM values' words)."""
@@ -167,6 +172,8 @@ class CustomerTurn:
     """The agent's preceding turn asked a question (so a short reply is most likely its answer)."""
     question: bool = False
     """The customer's turn asks a question (a request of its own, not an answer)."""
+    supplied: bool = False
+    """The customer hands over data (an order number, an e-mail, a date, a name the CRM holds)."""
 
     @property
     def answer(self) -> float:
@@ -231,6 +238,7 @@ def customer_turns(
             agent=scored[agent] if agent else None,
             asked=bool(agent and "?" in agent),
             question="?" in text,
+            supplied=supplies_data(text, details),
         )
         for (index, text, agent), plain in zip(picked, novel, strict=True)
     ]

@@ -192,6 +192,7 @@ class HybridRanker:
                     continuing * (1.0 - agrees) * unknown,
                     peak,
                     continuing * peak,
+                    float(state.last.supplied),
                 )
             )
         return rows
