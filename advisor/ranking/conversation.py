@@ -1,8 +1,9 @@
 """Conversation state: which intent the customer is pursuing, followed over the whole conversation.
 
-Each customer turn is scored on its own against the library, twice: as written, and with the words
-of the agent's preceding turn taken out (an answer echoes its question: "Username: jo123" after "may
-I have your username?" is a detail, not a request about usernames). A small dialogue-state model, a
+Each customer turn is scored on its own against the library, twice: as written, and with what is
+only a detail taken out — identifiers, the CRM's own values, and the words of the agent's preceding
+turn (an answer echoes its question: "my username is jo123" after "may I have your username?" is a
+detail, not a request about usernames). A small dialogue-state model, a
 conditional logit over the library's intents with a handful of weights (``conversation.json``,
 fitted by ``advisor eval fit-state`` on labelled multi-turn cases), turns these scores, the agent's
 preceding turn and the previous state into a belief over intents, turn by turn: a turn that carries
@@ -45,9 +46,9 @@ FEATURES = (
 )
 FloatArray = npt.NDArray[np.float64]
 KNOWN_CAP = 3
+"""Content words the library also uses, counted up to this many, say how much a turn is about it."""
 PREVIOUS_FLOOR = 0.02
 """Belief below this counts as this: however sure the state was, a clear new request can take over."""
-"""Content words the library also uses, counted up to this many, say how much a turn is about it."""
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,6 @@ class CustomerTurn:
     agent: TextEvidence | None
     asked: bool = False
     """The agent's preceding turn asked a question (so a short reply is most likely its answer)."""
-    question: bool = False
-    """The customer's turn asks a question (a request of its own, not an answer)."""
     supplied: bool = False
     """The customer hands over data (an order number, an e-mail, a date, a name the CRM holds)."""
 
@@ -237,7 +236,6 @@ def customer_turns(
             novel=scored[plain],
             agent=scored[agent] if agent else None,
             asked=bool(agent and "?" in agent),
-            question="?" in text,
             supplied=supplies_data(text, details),
         )
         for (index, text, agent), plain in zip(picked, novel, strict=True)
