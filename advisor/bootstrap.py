@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
 from advisor.patterns.files import load_patterns
 from advisor.patterns.models import PatternSpec
 from advisor.ranking.calibration import Calibration
@@ -39,16 +43,36 @@ def seed_demo(factory: sessionmaker[Session], settings: Settings) -> DemoKeys | 
     return keys
 
 
+def try_it_request(today: date) -> dict[str, Any]:
+    """The request the start banner suggests: an order question whose CRM supports the suggestion's
+    premises on ``today`` (shipped, due in three days)."""
+    return {
+        "interaction_id": "try-1",
+        "channel": "chat",
+        "agent_id": "agent-demo",
+        "turns": [{"role": "customer", "text": "where is my order?"}],
+        "crm": {
+            "customer": {"first_name": "Dana", "email": "dana@example.com"},
+            "order": {
+                "id": "A1001",
+                "status": "shipped",
+                "carrier": "UPS",
+                "eta": (today + timedelta(days=3)).isoformat(),
+                "tracking_url": "https://track.example.com/A1001",
+            },
+        },
+    }
+
+
 def print_demo_keys(keys: DemoKeys, settings: Settings) -> None:
     """Tell the person who started advisor how to use the demo tenant (printed once)."""
     base = f"http://{settings.host}:{settings.port}"
+    body = json.dumps(try_it_request(datetime.now(UTC).date()), separators=(",", ":"))
     print(  # noqa: T201  (shown once on first start; the keys exist nowhere else)
         "\nadvisor created the demo tenant 'demo' (keys are shown only now):\n"
         f"  agent key: {keys.agent}\n  lead key:  {keys.lead}\n  admin key: {keys.admin}\n"
         f"Try it:\n  curl -s {base}/v1/recommendations -H 'Authorization: Bearer {keys.agent}' "
-        '-H \'Content-Type: application/json\' -d \'{"interaction_id":"try-1","channel":"chat",'
-        '"agent_id":"agent-demo","turns":[{"role":"customer","text":"where is my order?"}],'
-        '"crm":{"customer":{"first_name":"Dana"},"order":{"id":"A1001","status":"shipped"}}}\'\n'
+        f"-H 'Content-Type: application/json' -d '{body}'\n"
         f"API docs: {base}/docs\n",
         flush=True,
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from advisor.bootstrap import try_it_request
 from advisor.patterns.files import load_patterns
 from advisor.settings import DEMO_PACK_DIR, Settings
 from advisor.store.tables import Recommendation, RecommendationRequest
@@ -309,3 +313,25 @@ class TestConversations:
         }
         data = self.post(client, keys, [{"role": "customer", "text": reship.body}], crm)
         assert "missing_package_reship" not in [r["pattern_id"] for r in data["recommendations"]]
+
+
+class TestFirstRequests:
+    """The requests a newcomer is told to send get a suggestion from the bundled demo pack."""
+
+    @pytest.fixture
+    def keys(self, client: TestClient, settings: Settings) -> Keys:
+        return seed_tenants(settings.database_url, pack=DEMO_PACK_DIR)
+
+    def test_the_start_banners_request(self, client: TestClient, keys: Keys) -> None:
+        body = {**try_it_request(datetime.now(UTC).date()), "agent_id": "agent-1"}  # the test key's agent
+        data = client.post(URL, json=body, headers=auth(keys.acme_agent)).json()
+        assert data["escalate"] is False
+        assert data["recommendations"][0]["pattern_id"] == "order_status_shipped"
+
+    def test_the_readmes_request(self, client: TestClient, keys: Keys) -> None:
+        readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+        block = readme.split("## Using the API", 1)[1].split("```", 2)[1]
+        body = {**json.loads(block.split("-d '", 1)[1].split("'", 1)[0]), "agent_id": "agent-1"}
+        data = client.post(URL, json=body, headers=auth(keys.acme_agent)).json()
+        assert data["escalate"] is False
+        assert data["recommendations"][0]["pattern_id"] == "missing_package_reship"
