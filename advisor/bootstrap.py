@@ -73,6 +73,7 @@ def print_demo_keys(keys: DemoKeys, settings: Settings) -> None:
         f"  agent key: {keys.agent}\n  lead key:  {keys.lead}\n  admin key: {keys.admin}\n"
         f"Try it:\n  curl -s {base}/v1/recommendations -H 'Authorization: Bearer {keys.agent}' "
         f"-H 'Content-Type: application/json' -d '{body}'\n"
+        f"Demo desk (agent view): {base}/demo   Dashboard (paste the lead key): {base}/dashboard\n"
         f"API docs: {base}/docs\n",
         flush=True,
     )

@@ -176,3 +176,17 @@ def test_malformed_case_line_names_the_line(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "line 1" in str(result.exception)
+
+
+def test_start_banner_names_the_desk_and_dashboard_on_the_configured_port(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from advisor.bootstrap import print_demo_keys
+    from advisor.settings import Settings
+    from advisor.tenancy.service import DemoKeys
+
+    print_demo_keys(DemoKeys(agent="adv_a", lead="adv_l", admin="adv_x"), Settings(port=8123))
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8123/demo" in out
+    assert "http://127.0.0.1:8123/dashboard" in out
+    assert "Bearer adv_a" in out
