@@ -131,6 +131,14 @@ def eval_build_fewshot(
     print(json.dumps(build_fewshot(csv_path, shots, seed, out)))
 
 
+def _labelled(patterns: list[Path], cases: list[Path], *, fresh: bool = False):  # type: ignore[no-untyped-def]
+    """Yield (ranker over a pack, its labelled cases) for each --patterns/--cases pair."""
+    from advisor.evaluation import read_cases
+
+    for pattern_dir, case_file in zip(patterns, cases, strict=True):
+        yield _ranker(pattern_dir, "hybrid", None, fresh=fresh), list(read_cases(case_file))
+
+
 @eval_app.command("calibrate")
 def eval_calibrate(
     patterns: Annotated[list[Path], typer.Option(help="Pattern dir (repeat, paired with --cases).")],
@@ -140,13 +148,13 @@ def eval_calibrate(
     """Fit the confidence calibration (and so the escalation detector) on labelled dev cases."""
     import numpy as np
 
-    from advisor.evaluation import confidence_features, read_cases
+    from advisor.evaluation import confidence_features
     from advisor.ranking.calibration import CALIBRATION_FILE, fit
 
     rows: list[tuple[float, ...]] = []
     right: list[float] = []
-    for pattern_dir, case_file in zip(patterns, cases, strict=True):
-        r, ok = confidence_features(_ranker(pattern_dir, "hybrid", None), list(read_cases(case_file)))
+    for ranker, labelled in _labelled(patterns, cases):
+        r, ok = confidence_features(ranker, labelled)
         rows += r
         right += ok
     fitted_on = ", ".join(str(c) for c in cases)
@@ -162,13 +170,13 @@ def eval_fit_state(
     out: Annotated[Path | None, typer.Option(help="Where to write the state model JSON.")] = None,
 ) -> None:
     """Fit the conversation-state model on labelled (multi-turn) cases and write conversation.json."""
-    from advisor.evaluation import read_cases, state_sequences
+    from advisor.evaluation import state_sequences
     from advisor.ranking.conversation import STATE_FILE, fit
 
-    groups = []
-    for pattern_dir, case_file in zip(patterns, cases, strict=True):
-        ranker = _ranker(pattern_dir, "hybrid", None, fresh=True)
-        groups.append((state_sequences(ranker, list(read_cases(case_file))), len(ranker.intents)))
+    groups = [
+        (state_sequences(ranker, labelled), len(ranker.intents))
+        for ranker, labelled in _labelled(patterns, cases, fresh=True)
+    ]
     model = fit(groups, fitted_on=", ".join(str(c) for c in cases))
     model.save(out or STATE_FILE)
     print(json.dumps({"weights": model.weights, "n": model.n}))

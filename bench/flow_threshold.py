@@ -87,7 +87,7 @@ def main() -> None:
     ]
     ids = [s.id for s in specs]
     truth = labels(turns, ids)
-    fuzzy, cosine = flows.sent_similarity(specs, turns, StaticEmbedder("minilm-static"))
+    fuzzy, cosine = flows.FlowTracker(specs, StaticEmbedder("minilm-static")).similarity(turns)
     print(f"{len(turns)} agent turns, {len(ids)} patterns, {int(truth.sum())} positive pairs")
     rows = []
     for copy, high, floor, margin in itertools.product(

@@ -73,9 +73,8 @@ class StateModel:
 
 @dataclass(frozen=True)
 class TextEvidence:
-    """How one text scores against the library: per pattern, per intent, and how much it says."""
+    """How one text scores against the library's intents, and how much it says."""
 
-    patterns: npt.NDArray[np.float32]
     intents: FloatArray
     strength: float
     terms: int
@@ -198,6 +197,11 @@ class ConversationState:
     def last(self) -> CustomerTurn:
         """The latest customer turn."""
         return self.turns[-1]
+
+    @property
+    def continuing(self) -> bool:
+        """The active intent was raised before the latest customer turn."""
+        return self.raised_at is not None and self.raised_at < self.last.index
 
     @property
     def turns_ago(self) -> int:

@@ -1,7 +1,7 @@
 """Flows: which steps of a guideline the agent already sent, and which step comes next.
 
 A pattern may hold a place in one or more flows (``PatternSpec.flows``: name + step). From the
-conversation, :func:`flow_progress` works out which patterns an agent turn already carried, and so
+conversation, :meth:`FlowTracker.progress` works out which patterns an agent turn already carried, and so
 which steps of each flow are done. :func:`apply_flows`, called by the ranker after eligibility,
 drops what was already sent and puts the next undone step of each flow first among that flow's
 candidates, with a phrase for the rationale.
@@ -144,13 +144,6 @@ class FlowTracker:
         )
 
 
-def sent_similarity(
-    specs: Sequence[PatternSpec], turns: Sequence[str], embedder: Embedder, values: Sequence[str] = ()
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (fuzzy, cosine) similarity matrices of ``turns`` (rows) against the specs' masked bodies."""
-    return FlowTracker(specs, embedder).similarity(turns, values)
-
-
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.asarray(vectors / np.maximum(norms, 1e-9), dtype=np.float32)
@@ -175,13 +168,6 @@ def sent_matrix(
     else:
         hit |= cosine >= floor
     return np.asarray(hit, dtype=bool)
-
-
-def flow_progress(
-    specs: Sequence[PatternSpec], context: InteractionContext, embedder: Embedder
-) -> FlowProgress:
-    """Work out which patterns are done in ``context`` (see :meth:`FlowTracker.progress`)."""
-    return FlowTracker(specs, embedder).progress(context)
 
 
 def _already_done(candidate: Candidate, progress: FlowProgress) -> bool:
@@ -215,11 +201,7 @@ def apply_flows(candidates: list[Candidate], progress: FlowProgress) -> list[Can
         chosen = result.pop(pick)
         if leader is not chosen and leader.confidence > chosen.confidence:
             # The step speaks for the flow's intent: it is as likely to be right as the flow's best match.
-            chosen.confidence, chosen.features, chosen.belief = (
-                leader.confidence,
-                leader.features,
-                leader.belief,
-            )
+            chosen.confidence, chosen.features = leader.confidence, leader.features
             chosen.state_note = chosen.state_note or leader.state_note
         result.insert(members[0], chosen)
         if chosen.flow_step is None:

@@ -134,13 +134,12 @@ class HybridRanker:
         for t in missing:
             if t in position and vectors is not None and centrals is not None:
                 n = position[t]
-                fused, _, _, _ = self._fuse(vectors[n : n + 1].copy(), [(words[t], 1.0)], centrals[:, n])
+                fused, _, _, _ = self._fuse(vectors[n : n + 1], [(words[t], 1.0)], centrals[:, n])
                 intents = self.intents.reduce(fused)
                 known = sum(w in self._vocabulary for w in words[t])
-                found[t] = TextEvidence(fused, intents, float(intents.max()), len(words[t]), known)
+                found[t] = TextEvidence(intents, float(intents.max()), len(words[t]), known)
             else:
-                zero = np.zeros(len(self.index), dtype=np.float32)
-                found[t] = TextEvidence(zero, np.zeros(len(self.intents)), 0.0, 0, 0)
+                found[t] = TextEvidence(np.zeros(len(self.intents)), 0.0, 0, 0)
         with self._evidence_lock:
             for t in missing:
                 self._evidence[t] = found[t]
@@ -164,7 +163,7 @@ class HybridRanker:
         leader = int(np.argmax(scores)) if len(scores) else -1
         runner_up = float(np.partition(scores, -2)[-2]) if len(scores) > 1 else 0.0
         clear = not latest.empty and latest.strength - runner_up >= AGREE_MARGIN
-        continuing = float(state.raised_at is not None and state.raised_at < state.last.index)
+        continuing = float(state.continuing)
         strength = 0.0 if latest.empty else latest.strength
         # How far the latest turn's best match stands out from its matches with everything else
         # (in standard deviations): a request the library knows peaks, small talk is flat.
@@ -221,7 +220,6 @@ class HybridRanker:
                     semantic=float(semantic[i]),
                     lexical=float(lexical[i]),
                     rules=rules,
-                    belief=float(belief[i]),
                 )
             )
             if len(eligible) > self.max_candidates:
@@ -234,17 +232,14 @@ class HybridRanker:
                 reason="no approved pattern is eligible for this context",
                 ineligible=ineligible,
             )
-        scored = [c for c in eligible if self.intents.of_pattern[self._positions[c.spec.key]]]
-        best_topic = [
-            max(self.intents.of_pattern[self._positions[c.spec.key]], key=lambda n: state.belief[n])
-            for c in scored
-        ]
+        scored = [c for c in eligible if self._intents_of(c)]
+        best_topic = [max(self._intents_of(c), key=lambda n: state.belief[n]) for c in scored]
         for cand, intent, features in zip(
             scored, best_topic, self.confidence_features(state, best_topic), strict=True
         ):
             cand.features = features
             cand.confidence = self.calibration.confidence(features)
-            cand.state_note = state_note(state, self.intents.names[intent], context, intent)
+            cand.state_note = state_note(state, self.intents.names, context, intent)
         if self._flows is not None:
             eligible = flows.apply_flows(eligible, self._flows.progress(context))
             if not eligible:
@@ -278,14 +273,14 @@ class HybridRanker:
 
 
 def state_note(
-    state: ConversationState, intent_name: str, context: InteractionContext, intent: int
+    state: ConversationState, names: Sequence[str], context: InteractionContext, intent: int
 ) -> str | None:
     """Say in words when a suggestion relies on an earlier turn ("continuing: ...")."""
-    if state.active != intent or state.raised_at is None or state.raised_at >= state.last.index:
+    if state.active != intent or state.raised_at is None or not state.continuing:
         return None
     ago = state.turns_ago
     quote = context.turns[state.raised_at].text.strip()
     if len(quote) > 60:
         quote = quote[:57].rstrip() + "..."
     when = "1 turn ago" if ago == 1 else f"{ago} turns ago"
-    return f'continuing: the customer raised {intent_name.replace("_", " ")} {when} ("{quote}")'
+    return f'continuing: the customer raised {names[intent].replace("_", " ")} {when} ("{quote}")'

@@ -30,8 +30,6 @@ class Candidate:
     nearest_example: str | None = None
     evidence: list[Span] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
-    belief: float = 0.0
-    """Conversation-state probability of the pattern's intent."""
     features: tuple[float, ...] = ()
     """The calibration features its confidence was computed from (``calibration.FEATURES``)."""
     state_note: str | None = None

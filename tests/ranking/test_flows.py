@@ -10,7 +10,7 @@ from advisor.context.models import InteractionContext
 from advisor.patterns.files import load_patterns
 from advisor.patterns.models import PatternSpec
 from advisor.ranking.embedding import StaticEmbedder
-from advisor.ranking.flows import FlowProgress, apply_flows, flow_progress
+from advisor.ranking.flows import FlowProgress, FlowTracker, apply_flows
 from advisor.ranking.rationale import explain
 from advisor.ranking.scoring import Candidate
 from advisor.settings import DEMO_PACK_DIR
@@ -50,7 +50,7 @@ ANSWERED = ("customer", "it's Chloe Zhang, username czhang1")
 
 
 def test_nothing_sent_at_the_opening(specs: dict[str, PatternSpec], embedder: StaticEmbedder) -> None:
-    progress = flow_progress(list(specs.values()), conversation(OPENING), embedder)
+    progress = FlowTracker(list(specs.values()), embedder).progress(conversation(OPENING))
     assert progress.sent == frozenset()
     assert progress.next_step("password_reset") == 1
     assert progress.steps["password_reset"] == (1, 2)
@@ -59,7 +59,7 @@ def test_nothing_sent_at_the_opening(specs: dict[str, PatternSpec], embedder: St
 def test_agent_paraphrase_of_the_identity_step_counts_as_sent(
     specs: dict[str, PatternSpec], embedder: StaticEmbedder
 ) -> None:
-    progress = flow_progress(list(specs.values()), conversation(OPENING, ASKED, ANSWERED), embedder)
+    progress = FlowTracker(list(specs.values()), embedder).progress(conversation(OPENING, ASKED, ANSWERED))
     assert progress.sent == frozenset({"identity_check"})
     assert progress.last_step("password_reset") == 1
     assert progress.next_step("password_reset") == 2
@@ -72,7 +72,7 @@ def test_small_talk_sends_nothing(specs: dict[str, PatternSpec], embedder: Stati
         ("agent", "I'm sorry to hear that. Is there anything else I can help you with today?"),
         ("customer", "no that's all"),
     )
-    assert flow_progress(list(specs.values()), context, embedder).sent == frozenset()
+    assert FlowTracker(list(specs.values()), embedder).progress(context).sent == frozenset()
 
 
 def test_inserted_suggestion_counts_as_sent_with_crm_values_filled(
@@ -82,7 +82,7 @@ def test_inserted_suggestion_counts_as_sent_with_crm_values_filled(
     context = conversation(
         OPENING, ASKED, ANSWERED, ("agent", body), ("customer", "thanks!"), customer={"first_name": "Chloe"}
     )
-    progress = flow_progress(list(specs.values()), context, embedder)
+    progress = FlowTracker(list(specs.values()), embedder).progress(context)
     assert {"identity_check", "password_reset_link"} <= progress.sent
     assert progress.next_step("password_reset") is None
 
