@@ -2,6 +2,7 @@
 # Load POST /v1/recommendations over HTTP with wrk (Debian package) against a fresh store.
 #   bash bench/http_wrk.sh [duration_s] [connections] [workers]
 # The store is a new SQLite file, or with BENCH_PG=1 a new PostgreSQL database "advisor_wrk" on 127.0.0.1.
+# BENCH_APP=nowork serves bench/nowork_app.py instead (same request model, no work): the HTTP stack's ceiling.
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-2}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
@@ -13,11 +14,15 @@ else
   export ADVISOR_DATABASE_URL="sqlite:///$dir/bench.db"
 fi
 export ADVISOR_PORT=$port
-advisor serve --workers "$workers" >"$dir/serve.log" 2>&1 &
+if [ "${BENCH_APP:-advisor}" = nowork ]; then
+  (cd "$(dirname "$0")" && uvicorn nowork_app:app --port "$port" --workers "$workers" --log-level warning) >"$dir/serve.log" 2>&1 &
+else
+  advisor serve --workers "$workers" >"$dir/serve.log" 2>&1 &
+fi
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
-key="$(grep -m1 'agent key:' "$dir/serve.log" | awk '{print $3}')"
+key="$(grep -m1 'agent key:' "$dir/serve.log" | awk '{print $3}' || true)"
 cat >"$dir/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
