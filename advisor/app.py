@@ -44,7 +44,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
         engine = make_engine(settings.database_url)
         factory = prepare_store(engine, settings)
-        library = LibraryCache(build_ranker_factory(settings))
+        library = LibraryCache(
+            build_ranker_factory(settings),
+            learn=settings.ranking.learn_from_decisions,
+            decisions_refresh_s=settings.ranking.decisions_refresh_s,
+        )
         async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
             dispatcher = WebhookDispatcher(factory, http, settings.retry, settings.webhooks)
             tasks = []

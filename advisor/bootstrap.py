@@ -8,7 +8,6 @@ from typing import Any
 
 from advisor.patterns.files import load_patterns
 from advisor.patterns.models import PatternSpec
-from advisor.ranking.calibration import Calibration
 from advisor.ranking.eligibility import StagePolicy
 from advisor.ranking.embedding import limit_blas_threads, make_embedder
 from advisor.ranking.rank import HybridRanker
@@ -83,17 +82,16 @@ def build_ranker_factory(settings: Settings) -> RankerFactory:
     """Return a factory that builds a tenant's ranker from its serving patterns."""
     limit_blas_threads()
     embedder = make_embedder(settings.ranking.embedder)
-    calibration = Calibration.load()
 
     def factory(specs: list[PatternSpec], stamp: str, policy: StagePolicy) -> HybridRanker:
         return HybridRanker(
             specs,
             embedder,
-            calibration=calibration,
             policy=policy,
             threshold=settings.ranking.escalate_below,
             candidates=settings.ranking.candidates,
             library_stamp=stamp,
+            library_head=settings.ranking.library_head,
         )
 
     return factory

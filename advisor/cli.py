@@ -81,6 +81,10 @@ def eval_run(
             "or onnx-paraphrase-minilm-l3 (extra onnx)."
         ),
     ] = None,
+    head: Annotated[
+        bool | None,
+        typer.Option(help="Fit the library head (default: the setting ranking.library_head, off)."),
+    ] = None,
 ) -> None:
     """Replay labelled cases and print top1, top3, mrr, coverage, top1_when_answered and latency as JSON."""
     if ctx.invoked_subcommand is not None:
@@ -92,11 +96,13 @@ def eval_run(
 
     loaded = list(read_cases(cases))
     check_expected(loaded, {spec.id for spec in load_patterns(patterns)})
-    chosen = _ranker(patterns, ranker, embedder)
+    chosen = _ranker(patterns, ranker, embedder, head=head)
     print(json.dumps(evaluate(chosen, loaded, k=k)))
 
 
-def _ranker(patterns: Path, kind: str, embedder_name: str | None, *, fresh: bool = False):  # type: ignore[no-untyped-def]
+def _ranker(  # type: ignore[no-untyped-def]
+    patterns: Path, kind: str, embedder_name: str | None, *, fresh: bool = False, head: bool | None = None
+):
     from advisor.patterns.files import load_patterns
     from advisor.ranking.baseline import NearestExampleVote
     from advisor.ranking.conversation import StateModel
@@ -115,6 +121,7 @@ def _ranker(patterns: Path, kind: str, embedder_name: str | None, *, fresh: bool
         threshold=settings.ranking.escalate_below,
         candidates=settings.ranking.candidates,
         state_model=StateModel() if fresh else None,
+        library_head=settings.ranking.library_head if head is None else head,
     )
 
 
@@ -131,12 +138,20 @@ def eval_build_fewshot(
     print(json.dumps(build_fewshot(csv_path, shots, seed, out)))
 
 
-def _labelled(patterns: list[Path], cases: list[Path], *, fresh: bool = False):  # type: ignore[no-untyped-def]
+def _labelled(patterns: list[Path], cases: list[Path], *, head: bool, fresh: bool = False):  # type: ignore[no-untyped-def]
     """Yield (ranker over a pack, its labelled cases) for each --patterns/--cases pair."""
     from advisor.evaluation import read_cases
 
     for pattern_dir, case_file in zip(patterns, cases, strict=True):
-        yield _ranker(pattern_dir, "hybrid", None, fresh=fresh), list(read_cases(case_file))
+        yield _ranker(pattern_dir, "hybrid", None, fresh=fresh, head=head), list(read_cases(case_file))
+
+
+HeadOption = Annotated[
+    bool,
+    typer.Option(
+        help="Fit for rankers with the library head (--head) or without it (--no-head, the default)."
+    ),
+]
 
 
 @eval_app.command("calibrate")
@@ -144,22 +159,23 @@ def eval_calibrate(
     patterns: Annotated[list[Path], typer.Option(help="Pattern dir (repeat, paired with --cases).")],
     cases: Annotated[list[Path], typer.Option(help="Cases file (repeat, paired with --patterns).")],
     out: Annotated[Path | None, typer.Option(help="Where to write the calibration JSON.")] = None,
+    head: HeadOption = False,
 ) -> None:
     """Fit the confidence calibration (and so the escalation detector) on labelled dev cases."""
     import numpy as np
 
     from advisor.evaluation import confidence_features
-    from advisor.ranking.calibration import CALIBRATION_FILE, fit
+    from advisor.ranking.calibration import CALIBRATION_FILE, HEAD_CALIBRATION_FILE, fit
 
     rows: list[tuple[float, ...]] = []
     right: list[float] = []
-    for ranker, labelled in _labelled(patterns, cases):
+    for ranker, labelled in _labelled(patterns, cases, head=head):
         r, ok = confidence_features(ranker, labelled)
         rows += r
         right += ok
     fitted_on = ", ".join(str(c) for c in cases)
     calibration = fit(np.asarray(rows, dtype=np.float64), np.asarray(right), fitted_on=fitted_on)
-    calibration.save(out or CALIBRATION_FILE)
+    calibration.save(out or (HEAD_CALIBRATION_FILE if head else CALIBRATION_FILE))
     print(json.dumps({"weights": calibration.weights, "bias": calibration.bias, "n": calibration.n}))
 
 
@@ -168,17 +184,18 @@ def eval_fit_state(
     patterns: Annotated[list[Path], typer.Option(help="Pattern dir (repeat, paired with --cases).")],
     cases: Annotated[list[Path], typer.Option(help="Cases: the intent active at each turn (repeatable).")],
     out: Annotated[Path | None, typer.Option(help="Where to write the state model JSON.")] = None,
+    head: HeadOption = False,
 ) -> None:
     """Fit the conversation-state model on labelled (multi-turn) cases and write conversation.json."""
     from advisor.evaluation import state_sequences
-    from advisor.ranking.conversation import STATE_FILE, fit
+    from advisor.ranking.conversation import HEAD_STATE_FILE, STATE_FILE, fit
 
     groups = [
         (state_sequences(ranker, labelled), len(ranker.intents))
-        for ranker, labelled in _labelled(patterns, cases, fresh=True)
+        for ranker, labelled in _labelled(patterns, cases, head=head, fresh=True)
     ]
     model = fit(groups, fitted_on=", ".join(str(c) for c in cases))
-    model.save(out or STATE_FILE)
+    model.save(out or (HEAD_STATE_FILE if head else STATE_FILE))
     print(json.dumps({"weights": model.weights, "n": model.n}))
 
 

@@ -18,6 +18,12 @@ class RankingSettings(BaseModel):
     candidates: int = Field(default=20, ge=1, le=200)
     escalate_below: float = Field(default=0.4, ge=0.0, le=1.0)
     embedder: str = "minilm-static"
+    library_head: bool = False
+    """Fit a scorer on each library's examples (ranking/head.py); off by default, see docs/benchmarks.md."""
+    learn_from_decisions: bool = True
+    """Agents' accept/edit/reject decisions update confidences and order (ranking/acceptance.py)."""
+    decisions_refresh_s: float = Field(default=2.0, ge=0.0, le=3600.0)
+    """How often a process folds new decisions in (a decision counts within this many seconds)."""
 
 
 class Limits(BaseModel):

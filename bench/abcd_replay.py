@@ -231,7 +231,11 @@ def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec]]:
     specs = load_patterns(patterns)
     embedder = make_embedder(settings.ranking.embedder)
     ranker = HybridRanker(
-        specs, embedder, threshold=settings.ranking.escalate_below, candidates=settings.ranking.candidates
+        specs,
+        embedder,
+        threshold=settings.ranking.escalate_below,
+        candidates=settings.ranking.candidates,
+        library_head=settings.ranking.library_head,
     )
     return ranker, specs
 

@@ -50,4 +50,5 @@ def create_recommendations(
     confident enough, the list is empty and `escalate` is true with the reason: advisor never guesses.
     """
     ranker, stamp = library.ranker(principal.tenant_id, patterns)
-    return recommend(body, principal, ranker, stamp, log)
+    acceptance = library.acceptance(principal.tenant_id, log)
+    return recommend(body, principal, ranker, stamp, log, acceptance)

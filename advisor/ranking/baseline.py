@@ -8,6 +8,7 @@ import numpy as np
 
 from advisor.context.models import InteractionContext, Role
 from advisor.patterns.models import PatternSpec
+from advisor.ranking.acceptance import Acceptance
 from advisor.ranking.protocols import Embedder
 from advisor.ranking.scoring import Candidate, Ranked
 
@@ -30,8 +31,8 @@ class NearestExampleVote:
         self.owners = np.asarray(owners)
         self.vectors = embedder.encode(texts)
 
-    def rank(self, context: InteractionContext, k: int) -> Ranked:
-        """Vote with the last customer turn only; never escalates."""
+    def rank(self, context: InteractionContext, k: int, acceptance: Acceptance | None = None) -> Ranked:  # noqa: ARG002
+        """Vote with the last customer turn only; never escalates and does not learn from decisions."""
         last = next(t.text for t in reversed(context.turns) if t.role is Role.customer)
         sims = self.vectors @ self.embedder.encode([last])[0]
         top = np.argsort(-sims)[: self.neighbours]

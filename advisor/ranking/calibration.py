@@ -23,6 +23,8 @@ from scipy.optimize import minimize
 from advisor.ranking.weights_file import read_weights, write_weights
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
+HEAD_CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration-head.json"
+"""For rankers with a library head (see ``head.py``): their evidence is on another scale."""
 FEATURES = (
     "belief",
     "belief_margin",

@@ -30,6 +30,8 @@ from advisor.ranking.text import iter_terms, terms
 from advisor.ranking.weights_file import read_weights, write_weights
 
 STATE_FILE = Path(__file__).resolve().parent / "conversation.json"
+HEAD_STATE_FILE = Path(__file__).resolve().parent / "conversation-head.json"
+"""For rankers with a library head (see ``head.py``): their evidence is on another scale."""
 FEATURES = (
     "turn",
     "turn_x_strength",
@@ -43,6 +45,9 @@ FEATURES = (
     "previous_x_novel_strength",
     "previous_x_short",
     "previous_x_answer",
+    "learnt",
+    "learnt_x_strength",
+    "learnt_x_first",
 )
 FloatArray = npt.NDArray[np.float64]
 KNOWN_CAP = 3
@@ -55,7 +60,23 @@ PREVIOUS_FLOOR = 0.02
 class StateModel:
     """Weights of the dialogue-state model, one per name in ``FEATURES``, and the turn window."""
 
-    weights: tuple[float, ...] = (2.4, 9.1, 0.0, 3.8, 11.5, 0.0, 5.0, 5.0, 1.2, -1.0, -0.3, 1.0)
+    weights: tuple[float, ...] = (
+        2.4,
+        9.1,
+        0.0,
+        3.8,
+        11.5,
+        0.0,
+        5.0,
+        5.0,
+        1.2,
+        -1.0,
+        -0.3,
+        1.0,
+        0.0,
+        0.0,
+        0.0,
+    )
     window: int = 8
     fitted_on: str = "defaults"
     n: int = 0
@@ -76,9 +97,12 @@ class TextEvidence:
     """How one text scores against the library's intents, and how much it says."""
 
     intents: FloatArray
+    """Retrieval: each intent's best pattern score (BM25 fused with embeddings)."""
     strength: float
     terms: int
     known: int
+    learnt: FloatArray | None = None
+    """The library head's probability of each intent (None: the ranker has no head)."""
 
     @property
     def empty(self) -> bool:
@@ -106,6 +130,8 @@ class IntentMap:
         self.names = names
         position = {name: n for n, name in enumerate(names)}
         own = [[position[i] for i in spec.intents if i in position] for spec in specs]
+        self.own: list[list[int]] = own
+        """Per pattern, the topics its own intents name (empty for a shared procedural step)."""
         by_flow: dict[str, set[int]] = {}
         for spec, topics in zip(specs, own, strict=True):
             for place in spec.flows:
@@ -254,6 +280,9 @@ def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
     raw = zeros if turn.novel.empty else turn.raw.intents - turn.raw.strength
     novel = zeros if turn.novel.empty else turn.novel.intents - turn.novel.strength
     novel_strength = 0.0 if turn.novel.empty else turn.novel.strength
+    # The library head reads the turn as written (its n-grams include function words: "how do I"),
+    # relative to its favourite (0 for the favourite); a detail turn is no evidence here either.
+    learnt = zeros if turn.novel.empty or turn.raw.learnt is None else turn.raw.learnt - turn.raw.learnt.max()
     agent = (
         zeros
         if turn.agent is None or turn.agent.empty
@@ -275,6 +304,9 @@ def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
             log_previous * novel_strength,
             log_previous / (1.0 + turn.novel.terms),
             log_previous * turn.answer,
+            learnt,
+            learnt * novel_strength,
+            learnt * float(np.ptp(previous) == 0.0),
         ],
         axis=1,
     )

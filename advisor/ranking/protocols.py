@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from advisor.context.models import InteractionContext
+from advisor.ranking.acceptance import Acceptance
 from advisor.ranking.scoring import Ranked
 
 Vectors = npt.NDArray[np.float32]
@@ -29,6 +30,7 @@ class Ranker(Protocol):
 
     version: str
 
-    def rank(self, context: InteractionContext, k: int) -> Ranked:
-        """Return the top ``k`` scored candidates and whether to escalate."""
+    def rank(self, context: InteractionContext, k: int, acceptance: Acceptance | None = None) -> Ranked:
+        """Return the top ``k`` scored candidates and whether to escalate (``acceptance``: agents'
+        decisions so far, for rankers that learn from them)."""
         ...

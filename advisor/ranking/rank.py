@@ -13,8 +13,17 @@ import numpy as np
 from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec
 from advisor.ranking import conversation, eligibility, flows
-from advisor.ranking.calibration import Calibration
-from advisor.ranking.conversation import ConversationState, IntentMap, StateModel, TextEvidence
+from advisor.ranking.acceptance import Acceptance, exploration, phrase, posterior
+from advisor.ranking.calibration import CALIBRATION_FILE, HEAD_CALIBRATION_FILE, Calibration
+from advisor.ranking.conversation import (
+    HEAD_STATE_FILE,
+    STATE_FILE,
+    ConversationState,
+    IntentMap,
+    StateModel,
+    TextEvidence,
+)
+from advisor.ranking.head import LibraryHead
 from advisor.ranking.index import FloatArray, PatternIndex
 from advisor.ranking.protocols import Embedder
 from advisor.ranking.query import build_query
@@ -61,17 +70,25 @@ class HybridRanker:
         threshold: float = 0.4,
         candidates: int = 20,
         library_stamp: str = "",
+        library_head: bool = False,
     ) -> None:
         self.index = PatternIndex(specs, embedder)
         self.intents = IntentMap(self.index.specs)
         self.embedder = embedder
-        self.calibration = calibration or Calibration.load()
-        self.state_model = state_model or StateModel.load()
+        self.head = self._fit_head() if library_head and LibraryHead.applies(len(self.intents)) else None
+        # The state model and the calibration were fitted on evidence with or without a head.
+        self.calibration = calibration or Calibration.load(
+            HEAD_CALIBRATION_FILE if self.head else CALIBRATION_FILE
+        )
+        self.state_model = state_model or StateModel.load(HEAD_STATE_FILE if self.head else STATE_FILE)
         self.policy = policy or eligibility.StagePolicy()
         self.weights = weights or FusionWeights()
         self.threshold = threshold
         self.max_candidates = candidates
-        self.version = f"{RANKER_NAME}/{embedder.name}/w{self.weights.semantic}-k{self.weights.bm25_half}"
+        learnt = "/head" if self.head else ""
+        self.version = (
+            f"{RANKER_NAME}/{embedder.name}/w{self.weights.semantic}-k{self.weights.bm25_half}{learnt}"
+        )
         self.library_stamp = library_stamp
         self._positions = {s.key: n for n, s in enumerate(self.index.specs)}
         self._vocabulary: set[str] = set().union(*self.index.vocabulary) if self.index.vocabulary else set()
@@ -79,6 +96,15 @@ class HybridRanker:
         self._flows = flows.FlowTracker(self.index.specs, embedder) if has_flows else None
         self._evidence: OrderedDict[str, TextEvidence] = OrderedDict()
         self._evidence_lock = threading.Lock()
+
+    def _fit_head(self) -> LibraryHead:
+        """Fit the library head on every example and title, labelled with its pattern's own topics."""
+        rows = [
+            (n, topic) for n, owner in enumerate(self.index.row_owner) for topic in self.intents.own[owner]
+        ]
+        texts = [self.index.row_texts[n] for n, _ in rows]
+        vectors = self.index.vectors[[n for n, _ in rows]]
+        return LibraryHead(texts, vectors, [topic for _, topic in rows])
 
     def _fuse(
         self,
@@ -131,15 +157,23 @@ class HybridRanker:
         position = {t: n for n, t in enumerate(to_embed)}
         # One matrix product for the centroid similarities of the whole batch (unit-length rows).
         centrals = self.index.centroid_similarity_many(vectors) if vectors is not None else None
+        learnt = (
+            self.head.probabilities(to_embed, vectors, len(self.intents))
+            if self.head is not None and vectors is not None
+            else None
+        )
         for t in missing:
             if t in position and vectors is not None and centrals is not None:
                 n = position[t]
                 fused, _, _, _ = self._fuse(vectors[n : n + 1], [(words[t], 1.0)], centrals[:, n])
                 intents = self.intents.reduce(fused)
                 known = sum(w in self._vocabulary for w in words[t])
-                found[t] = TextEvidence(intents, float(intents.max()), len(words[t]), known)
+                found[t] = TextEvidence(
+                    intents, float(intents.max()), len(words[t]), known, None if learnt is None else learnt[n]
+                )
             else:
-                found[t] = TextEvidence(np.zeros(len(self.intents)), 0.0, 0, 0)
+                nothing = np.zeros(len(self.intents))
+                found[t] = TextEvidence(nothing, 0.0, 0, 0, None if self.head is None else nothing)
         with self._evidence_lock:
             for t in missing:
                 self._evidence[t] = found[t]
@@ -196,11 +230,15 @@ class HybridRanker:
             )
         return rows
 
-    def rank(self, context: InteractionContext, k: int) -> Ranked:
-        """Return up to ``k`` confident suggestions, best first, or an escalation with its reason."""
+    def rank(self, context: InteractionContext, k: int, acceptance: Acceptance | None = None) -> Ranked:
+        """Return up to ``k`` confident suggestions, best first, or an escalation with its reason.
+
+        ``acceptance``: agents' decisions so far; they update each candidate's confidence and order.
+        """
         if not len(self.index):
             return Ranked([], [], escalate=True, reason="no approved pattern is available")
         state = self.state(context)
+        topic_turn = state.raised_at if state.raised_at is not None else state.last.index
         fused, semantic, lexical, sims = self.scores(context)
         belief = self.intents.pattern_belief(state.belief)
         order = np.lexsort((-fused, -np.round(belief, 3)))
@@ -240,6 +278,7 @@ class HybridRanker:
             cand.features = features
             cand.confidence = self.calibration.confidence(features)
             cand.state_note = state_note(state, self.intents.names, context, intent)
+        eligible = self._with_decisions(eligible, acceptance, context.channel)
         if self._flows is not None:
             eligible = flows.apply_flows(eligible, self._flows.progress(context))
             if not eligible:
@@ -265,8 +304,30 @@ class HybridRanker:
                     f"no confident suggestion: best match '{best.spec.title}' has confidence "
                     f"{best.confidence:.2f}, below the threshold {self.threshold:.2f}"
                 )
-            return Ranked([], considered, escalate=True, reason=reason, ineligible=ineligible)
-        return Ranked(chosen, considered, escalate=False, reason=None, ineligible=ineligible)
+            return Ranked(
+                [], considered, escalate=True, reason=reason, ineligible=ineligible, topic_turn=topic_turn
+            )
+        return Ranked(
+            chosen, considered, escalate=False, reason=None, ineligible=ineligible, topic_turn=topic_turn
+        )
+
+    @staticmethod
+    def _with_decisions(
+        eligible: list[Candidate], acceptance: Acceptance | None, channel: str
+    ) -> list[Candidate]:
+        """Update confidences with agents' decisions and order by them (ties keep the state's order)."""
+        bonus: dict[int, float] = {}
+        for cand in eligible:
+            spec = cand.spec
+            tally = (
+                None
+                if acceptance is None
+                else acceptance.tally(spec.id, spec.version, spec.intents[0], channel)
+            )
+            cand.confidence = posterior(cand.confidence, tally)
+            cand.acceptance_note = phrase(tally)
+            bonus[id(cand)] = exploration(tally)
+        return sorted(eligible, key=lambda c: -(round(c.confidence, 6) + bonus[id(c)]))
 
     def _intents_of(self, candidate: Candidate) -> list[int]:
         return self.intents.of_pattern[self._positions[candidate.spec.key]]

@@ -34,6 +34,8 @@ class Candidate:
     """The calibration features its confidence was computed from (``calibration.FEATURES``)."""
     state_note: str | None = None
     """Why the conversation state put it here, e.g. "continuing: the customer raised ... 3 turns ago"."""
+    acceptance_note: str | None = None
+    """What agents did with it for requests like this (see ranking/acceptance.py)."""
     flow_step: str | None = None
     """Why a flow put it here, e.g. "next step of missing_package: step 2 of 3" (see ranking/flows.py)."""
 
@@ -47,3 +49,5 @@ class Ranked:
     escalate: bool
     reason: str | None
     ineligible: int = 0
+    topic_turn: int | None = None
+    """Index in the context's turns of the customer turn that raised the topic the ranking followed."""

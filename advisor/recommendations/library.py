@@ -1,13 +1,16 @@
-"""Per-process cache of each tenant's ranker, rebuilt when the store's library stamp moves."""
+"""Per-process cache of each tenant's ranker, rebuilt when the store's library stamp moves, and of
+the acceptance book its rankings read (agents' decisions, folded in incrementally)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 
+from advisor.feedback.acceptance import AcceptanceBook
 from advisor.patterns.models import PatternSpec
 from advisor.ranking.eligibility import StagePolicy
 from advisor.ranking.rank import HybridRanker
+from advisor.store.decisions import DecisionLog
 from advisor.store.patterns import PatternRepository
 
 RankerFactory = Callable[[list[PatternSpec], str, StagePolicy], HybridRanker]
@@ -16,10 +19,26 @@ RankerFactory = Callable[[list[PatternSpec], str, StagePolicy], HybridRanker]
 class LibraryCache:
     """Holds one ranker per tenant; a cheap stamp read per request keeps every process current."""
 
-    def __init__(self, factory: RankerFactory) -> None:
+    def __init__(
+        self, factory: RankerFactory, *, learn: bool = True, decisions_refresh_s: float = 2.0
+    ) -> None:
         self._factory = factory
+        self._learn = learn
+        self._refresh_s = decisions_refresh_s
         self._rankers: dict[str, tuple[int, HybridRanker]] = {}
+        self._books: dict[str, AcceptanceBook] = {}
         self._lock = threading.Lock()
+
+    def acceptance(self, tenant_id: str, log: DecisionLog) -> AcceptanceBook | None:
+        """Return the tenant's acceptance book, brought up to date with the decision log (None when
+        ranking does not learn from decisions)."""
+        if not self._learn:
+            return None
+        book = self._books.get(tenant_id)
+        if book is None:
+            book = self._books.setdefault(tenant_id, AcceptanceBook(self._refresh_s))
+        book.refresh(tenant_id, log)
+        return book
 
     def ranker(self, tenant_id: str, repo: PatternRepository) -> tuple[HybridRanker, int]:
         """Return the tenant's ranker for the library as the store has it now, and that library's stamp."""

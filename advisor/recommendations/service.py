@@ -7,6 +7,7 @@ import uuid
 
 from advisor.errors import Forbidden
 from advisor.patterns.rendering import render
+from advisor.ranking.acceptance import Acceptance
 from advisor.ranking.rank import HybridRanker
 from advisor.ranking.rationale import explain
 from advisor.recommendations.models import (
@@ -23,9 +24,17 @@ from advisor.tenancy.models import ApiRole, Principal
 
 
 def recommend(
-    request: RecommendationRequest, principal: Principal, ranker: HybridRanker, stamp: int, log: DecisionLog
+    request: RecommendationRequest,
+    principal: Principal,
+    ranker: HybridRanker,
+    stamp: int,
+    log: DecisionLog,
+    acceptance: Acceptance | None = None,
 ) -> RecommendationsResponse:
-    """Rank the tenant's approved library for the context and record what was shown."""
+    """Rank the tenant's approved library for the context and record what was shown.
+
+    ``acceptance``: agents' decisions so far, which update the confidence and order of suggestions.
+    """
     if (
         principal.role is ApiRole.agent
         and principal.agent_id is not None
@@ -33,7 +42,7 @@ def recommend(
     ):
         raise Forbidden("an agent key may only request suggestions for its own agent_id", field="agent_id")
     started = time.perf_counter()
-    ranked = ranker.rank(request, k=request.k)
+    ranked = ranker.rank(request, k=request.k, acceptance=acceptance)
     slots = request.slot_values()
     request_id = str(uuid.uuid4())
     outs: list[RecommendationOut] = []

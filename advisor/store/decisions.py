@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advisor.store.tables import FeedbackEvent, Recommendation, RecommendationRequest
+
+
+class Decision(NamedTuple):
+    """An agent's decision on a suggestion, as the ranking's acceptance evidence reads it."""
+
+    id: int
+    pattern_id: str
+    pattern_version: int
+    intent: str
+    channel: str
+    agent_id: str
+    action: str
+    reason: str | None
+
+
+DECISIVE = ("accepted", "edited", "rejected")
 
 
 class DecisionLog:
@@ -63,3 +81,26 @@ class DecisionLog:
                 .order_by(FeedbackEvent.id)
             )
         )
+
+    def decisions_after(self, tenant_id: str, after_id: int, limit: int) -> list[Decision]:
+        """Return the tenant's accept/edit/reject events with an id above ``after_id``, oldest first."""
+        rows = self.session.execute(
+            select(
+                FeedbackEvent.id,
+                FeedbackEvent.pattern_id,
+                FeedbackEvent.pattern_version,
+                FeedbackEvent.intent,
+                FeedbackEvent.channel,
+                FeedbackEvent.agent_id,
+                FeedbackEvent.action,
+                FeedbackEvent.reason,
+            )
+            .where(
+                FeedbackEvent.tenant_id == tenant_id,
+                FeedbackEvent.id > after_id,
+                FeedbackEvent.action.in_(DECISIVE),
+            )
+            .order_by(FeedbackEvent.id)
+            .limit(limit)
+        )
+        return [Decision(*row) for row in rows]

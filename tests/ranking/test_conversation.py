@@ -14,6 +14,7 @@ from advisor.evaluation import Case, evaluate
 from advisor.patterns.files import load_patterns
 from advisor.patterns.models import PatternSpec
 from advisor.ranking.conversation import (
+    FEATURES,
     IntentMap,
     StateModel,
     customer_turns,
@@ -225,7 +226,7 @@ def test_the_fitting_loss_gradient_matches_its_finite_differences(ranker: Hybrid
 
 
 def test_state_model_round_trips_through_its_file(tmp_path: Path) -> None:
-    model = StateModel(weights=tuple(float(n) for n in range(12)), window=9, fitted_on="x", n=3)
+    model = StateModel(weights=tuple(float(n) for n in range(len(FEATURES))), window=9, fitted_on="x", n=3)
     model.save(tmp_path / "state.json")
     assert StateModel.load(tmp_path / "state.json") == model
 

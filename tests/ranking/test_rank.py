@@ -30,8 +30,8 @@ def ctx(text: str = "my parcel never arrived", **overrides: Any) -> InteractionC
 def test_best_pattern_first(ranker: HybridRanker) -> None:
     ranked = ranker.rank(ctx("I forgot my password and cannot log in"), k=3)
     assert ranked.candidates[0].spec.id == "password_reset"
-    scores = [c.score for c in ranked.considered]
-    assert scores == sorted(scores, reverse=True)
+    confidences = [c.confidence for c in ranked.considered]
+    assert confidences == sorted(confidences, reverse=True)
 
 
 def test_latest_customer_turn_weighs_most(ranker: HybridRanker) -> None:

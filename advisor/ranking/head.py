@@ -1,0 +1,92 @@
+"""A scorer trained on the library: which topic does a text belong to, learnt from the approved examples.
+
+Retrieval compares a message with each pattern's examples one pattern at a time; it cannot learn that
+"book" separates one intent from its neighbour "find" while "hotel" is shared by both. This head is a
+multinomial logistic regression (scikit-learn) over the message's embedding and its word and character
+n-grams (TF-IDF), fitted on the examples and titles of the approved patterns whenever the library
+changes: a fraction of a second for a hundred intents, a few seconds for a thousand, on one core.
+Its probabilities are a second kind of evidence beside the retrieval scores: the conversation-state
+model weighs both (features ``learnt``, ``learnt_x_strength`` and ``learnt_x_first``, fitted like its
+other weights), so a message's intent is sharper, while a detail turn, on which a softmax is
+confidently arbitrary, is no evidence for it (as for retrieval). It never adds a pattern: eligibility
+and approval decide which patterns exist for the ranker before any score is computed.
+
+Off by default (setting ``ranking.library_head``): on small libraries a softmax over their intents
+gives off-topic text a confident-looking intent (docs/benchmarks.md measures both sides).
+A library with more topics than ``MAX_TOPICS`` is ranked by retrieval alone (the weights would grow
+with topics × features); so is one with a single topic (there is nothing to separate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+MAX_TOPICS = 1000
+WEIGHT_BUDGET = 6_000_000
+"""Topics × n-gram features stays below this (24 MB of float32 weights per library)."""
+EMBEDDING_SCALE = 2.0
+"""The unit-length embedding is scaled so that it weighs like the n-gram blocks (each unit length)."""
+REGULARISATION_C = 10.0
+
+
+class LibraryHead:
+    """Topic probabilities for texts, from a model fitted on the library's own examples."""
+
+    def __init__(self, texts: Sequence[str], vectors: npt.NDArray[np.float32], topics: Sequence[int]) -> None:
+        """Fit on ``texts`` (their embeddings ``vectors``) labelled with topic numbers 0..n-1."""
+        classes = len(set(topics))
+        per_block = max(1000, WEIGHT_BUDGET // (2 * classes))
+        self.vectorizers = (
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=per_block, dtype=np.float32),
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 4),
+                sublinear_tf=True,
+                max_features=per_block,
+                dtype=np.float32,
+            ),
+        )
+        for vectorizer in self.vectorizers:
+            vectorizer.fit(texts)
+        model = LogisticRegression(C=REGULARISATION_C, max_iter=200, tol=1e-3)
+        model.fit(self._features(texts, vectors), np.asarray(topics))
+        self.topics = np.asarray(model.classes_, dtype=np.intp)
+        self.coef = np.ascontiguousarray(model.coef_.T, dtype=np.float32)
+        self.intercept = model.intercept_.astype(np.float32)
+        if classes == 2:  # scikit-learn keeps one weight vector for two classes: make it two
+            self.coef = np.hstack([-self.coef / 2, self.coef / 2])
+            self.intercept = np.asarray([-self.intercept[0] / 2, self.intercept[0] / 2], dtype=np.float32)
+
+    @staticmethod
+    def applies(topics: int) -> bool:
+        """True when a library with this many topics gets a head."""
+        return 2 <= topics <= MAX_TOPICS
+
+    def _features(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> sparse.csr_matrix:
+        blocks = [
+            sparse.csr_matrix(vectors * EMBEDDING_SCALE),
+            *(v.transform(texts) for v in self.vectorizers),
+        ]
+        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+    def scores(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Return [texts × known topics] logits (columns in the order of ``self.topics``)."""
+        out: npt.NDArray[np.float32] = np.asarray(self._features(texts, vectors) @ self.coef) + self.intercept
+        return out
+
+    def probabilities(
+        self, texts: Sequence[str], vectors: npt.NDArray[np.float32], n_topics: int
+    ) -> npt.NDArray[np.float64]:
+        """Return [texts × n_topics] probabilities (rows sum to 1 over the topics the head knows)."""
+        logits = self.scores(texts, vectors)
+        logits -= logits.max(axis=1, keepdims=True)
+        odds = np.exp(logits.astype(np.float64))
+        out = np.zeros((len(texts), n_topics))
+        out[:, self.topics] = odds / odds.sum(axis=1, keepdims=True)
+        return out
