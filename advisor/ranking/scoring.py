@@ -47,3 +47,5 @@ class Ranked:
     escalate: bool
     reason: str | None
     ineligible: int = 0
+    topic_turn: int | None = None
+    """Index in the context's turns of the customer turn that raised the topic the ranking followed."""

@@ -6,6 +6,7 @@ import time
 import uuid
 
 from advisor.errors import Forbidden
+from advisor.learned.capture import learning_text
 from advisor.patterns.rendering import render
 from advisor.ranking.rank import HybridRanker
 from advisor.ranking.rationale import explain
@@ -90,6 +91,8 @@ def recommend(
                 risk=cand.spec.risk.value,
             )
         )
+    # Kept only when something was suggested: feedback on it can make the text a candidate example.
+    topic_text = learning_text(request.turns, ranked.topic_turn, slots) if rows else None
     latency_ms = (time.perf_counter() - started) * 1000
     log.add_request(
         RequestRow(
@@ -115,6 +118,7 @@ def recommend(
                 for c in ranked.considered
             ],
             latency_ms=latency_ms,
+            topic_text=topic_text,
         ),
         rows,
     )
