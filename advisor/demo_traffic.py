@@ -22,6 +22,7 @@ from advisor.ranking.rank import HybridRanker
 from advisor.recommendations.models import RecommendationRequest
 from advisor.recommendations.service import recommend
 from advisor.store.decisions import DecisionLog
+from advisor.store.learned import LearnedExampleRepository
 from advisor.tenancy.models import ApiRole, Principal
 
 NAMES = ["Dana", "Lee", "Priya", "Marco", "Aiko", "Sam", "Fatima", "Jonas", "Chloe", "Omar", "Ines", "Ravi"]
@@ -278,6 +279,7 @@ def _send(
         ),
         principal,
         log,
+        LearnedExampleRepository(log.session),
     )
 
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from advisor.api import audit as audit_api
 from advisor.api import feedback, health, metrics, recommendations, webhooks
 from advisor.api import keys as keys_api
+from advisor.api import learned_examples as learned_api
 from advisor.api import patterns as patterns_api
 from advisor.api import policy as policy_api
 from advisor.api import teams as teams_api
@@ -20,5 +21,6 @@ api_router.include_router(keys_api.router)
 api_router.include_router(policy_api.router)
 api_router.include_router(audit_api.router)
 api_router.include_router(teams_api.router)
+api_router.include_router(learned_api.router)
 
 __all__ = ["api_router"]

@@ -17,6 +17,7 @@ from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session
 from advisor.store.decisions import DecisionLog
+from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
 from advisor.store.tenancy import TenancyRepository
 from advisor.tenancy.models import ApiRole, Principal
@@ -77,5 +78,11 @@ async def pattern_repo(session: SessionDep) -> PatternRepository:
     return PatternRepository(session)
 
 
+async def learned_repo(session: SessionDep) -> LearnedExampleRepository:
+    """Return the learned-examples repository on the request's transaction."""
+    return LearnedExampleRepository(session)
+
+
 DecisionLogDep = Annotated[DecisionLog, Depends(decision_log)]
 PatternRepoDep = Annotated[PatternRepository, Depends(pattern_repo)]
+LearnedRepoDep = Annotated[LearnedExampleRepository, Depends(learned_repo)]

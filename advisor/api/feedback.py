@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from advisor.api.deps import DecisionLogDep, PrincipalDep
+from advisor.api.deps import DecisionLogDep, LearnedRepoDep, PrincipalDep
 from advisor.api.webhooks import WebhookRepoDep
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
@@ -38,15 +38,17 @@ def create_feedback(
     body: FeedbackIn,
     principal: PrincipalDep,
     log: DecisionLogDep,
+    learned: LearnedRepoDep,
     webhooks: WebhookRepoDep,
     response: Response,
 ) -> FeedbackAck:
     """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
 
     Idempotent on `client_event_id`: a resend is acknowledged with `duplicate: true` (HTTP 200) and is
-    not stored twice. An unknown `recommendation_id` is a 404.
+    not stored twice. An unknown `recommendation_id` is a 404. An acceptance or a light edit makes the
+    customer's (masked) words a candidate example of the pattern for a team lead to review.
     """
-    ack = record(body, principal, log)
+    ack = record(body, principal, log, learned)
     if ack.duplicate:
         response.status_code = 200
     else:

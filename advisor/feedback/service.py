@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from advisor.errors import Conflict, Forbidden, NotFound
 from advisor.feedback.models import Action, FeedbackAck, FeedbackIn
+from advisor.learned.service import capture
 from advisor.store.decisions import DecisionLog
+from advisor.store.learned import LearnedExampleRepository
 from advisor.store.tables import FeedbackEvent, utcnow
 from advisor.tenancy.models import ApiRole, Principal
 
@@ -18,8 +20,14 @@ def _same(stored: FeedbackEvent, event: FeedbackIn) -> bool:
     )
 
 
-def record(event: FeedbackIn, principal: Principal, log: DecisionLog) -> FeedbackAck:
-    """Store one event; a resend with the same client event id is acknowledged, not stored twice."""
+def record(
+    event: FeedbackIn, principal: Principal, log: DecisionLog, learned: LearnedExampleRepository
+) -> FeedbackAck:
+    """Store one event; a resend with the same client event id is acknowledged, not stored twice.
+
+    A newly stored acceptance or light edit also counts towards a candidate learned example, in the
+    same transaction (so a resend, which stores nothing, counts nothing).
+    """
     stored = log.find_feedback(principal.tenant_id, event.client_event_id)
     if stored is not None:
         if not _same(stored, event):
@@ -65,6 +73,8 @@ def record(event: FeedbackIn, principal: Principal, log: DecisionLog) -> Feedbac
             occurred_at=event.occurred_at or utcnow(),
         )
     )
+    if created:
+        capture(learned, log, row, rec)
     return FeedbackAck(
         event_id=row.id,
         recommendation_id=rec.id,

@@ -6,6 +6,7 @@ import time
 import uuid
 
 from advisor.errors import Forbidden
+from advisor.learned.capture import learning_text
 from advisor.patterns.rendering import render
 from advisor.ranking.acceptance import Acceptance
 from advisor.ranking.rank import HybridRanker
@@ -99,6 +100,8 @@ def recommend(
                 risk=cand.spec.risk.value,
             )
         )
+    # Kept only when something was suggested: feedback on it can make the text a candidate example.
+    topic_text = learning_text(request.turns, ranked.topic_turn, slots) if rows else None
     latency_ms = (time.perf_counter() - started) * 1000
     log.add_request(
         RequestRow(
@@ -124,6 +127,7 @@ def recommend(
                 for c in ranked.considered
             ],
             latency_ms=latency_ms,
+            topic_text=topic_text,
         ),
         rows,
     )

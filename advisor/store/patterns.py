@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from advisor.learned.capture import normalise
+from advisor.learned.models import MAX_APPROVED_PER_PATTERN
 from advisor.patterns.models import Eligibility, FlowStep, PatternSpec, Status
 from advisor.ranking.eligibility import StagePolicy
+from advisor.store.learned import LearnedExampleRepository
 from advisor.store.policy import PolicyRepository
 from advisor.store.tables import LibraryStamp, PatternHead, PatternVersion, utcnow
 from advisor.store.tenancy import TenancyRepository
 
 
-def to_spec(row: PatternVersion) -> PatternSpec:
-    """Convert a stored row to a PatternSpec."""
+def to_spec(row: PatternVersion, learned: Sequence[str] = ()) -> PatternSpec:
+    """Convert a stored row to a PatternSpec, with ``learned`` examples after its own (none repeated)."""
+    examples = list(row.examples)
+    if learned:
+        known = {normalise(e) for e in examples}
+        examples += [t for t in learned if normalise(t) not in known]
     return PatternSpec(
         id=row.pattern_id,
         version=row.version,
         title=row.title,
         body=row.body,
         intents=row.intents,
-        examples=row.examples,
+        examples=examples,
         flows=[FlowStep.model_validate(f) for f in row.flows or []],
         collects=list(row.collects or []),
         eligibility=Eligibility.model_validate(row.eligibility),
@@ -95,7 +104,11 @@ class PatternRepository:
         )
 
     def serving(self, tenant_id: str) -> list[PatternSpec]:
-        """Return the versions that may be served: approved, current, not suspended."""
+        """Return the versions that may be served: approved, current, not suspended.
+
+        Each carries its pattern's approved learned examples after its own (at most
+        ``MAX_APPROVED_PER_PATTERN``); nothing else of the version changes.
+        """
         rows = self.session.scalars(
             select(PatternVersion)
             .join(
@@ -111,7 +124,8 @@ class PatternRepository:
             )
             .order_by(PatternVersion.pattern_id)
         )
-        return [to_spec(r) for r in rows]
+        learned = LearnedExampleRepository(self.session).approved_texts(tenant_id, MAX_APPROVED_PER_PATTERN)
+        return [to_spec(r, learned.get(r.pattern_id, ())) for r in rows]
 
     def stamp(self, tenant_id: str) -> int:
         """Return the tenant's library stamp (0 when never changed)."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from advisor.settings import Settings
-from tests.builders import Keys, seed_tenants
+from tests.builders import Keys, auth, make_context, seed_tenants
+from tests.learned.steps import TAUGHT, TEACH
 from tests.metrics.scenario import seed_scenario
 
 
@@ -78,3 +80,40 @@ def test_agent_key_is_turned_away(settings: Settings, live_server: str, browser_
     page.wait_for_selector("#key-error:not([hidden])")
     assert "agent keys can't" in page.locator("#key-error").inner_text()
     assert page.evaluate("sessionStorage.getItem('advisor.leadKey')") is None
+
+
+@pytest.mark.browser
+def test_lead_approves_a_learned_example_and_it_leaves_the_pending_list(
+    settings: Settings, live_server: str, browser_page: Any, artifacts: Path
+) -> None:
+    keys = seed_tenants(settings.database_url)
+    with httpx.Client(base_url=live_server, headers=auth(keys.acme_agent), timeout=30) as http:
+        for n, text in enumerate([TEACH, "my parcel never showed up at my door"]):
+            served = http.post("/v1/recommendations", json=make_context(text, interaction_id=f"chat-{n}"))
+            rec = served.json()["recommendations"][0]["recommendation_id"]
+            body = {"recommendation_id": rec, "client_event_id": f"desk-{n}", "action": "accepted"}
+            assert http.post("/v1/feedback", json=body).status_code == 201
+    page = browser_page
+    page.set_viewport_size({"width": 1400, "height": 1700})
+    _sign_in(page, live_server, keys.acme_lead)
+    page.wait_for_selector("#learned[data-state=ready]")
+    rows = page.locator("#learned-table tbody tr")
+    assert rows.count() == 2
+    row = page.locator("#learned-table tbody tr", has_text="the driver left my package")
+    assert TAUGHT in row.inner_text()
+    assert "Package not arrived" in row.inner_text()
+    assert page.locator("#learned-approve").is_disabled()
+    row.locator("input[type=checkbox]").check()
+    page.fill("#learned-note", "clear lost-parcel wording")
+    page.locator("#learned").screenshot(path=str(artifacts / "dashboard-learned.png"))
+    page.click("#learned-approve")
+    page.locator("#learned-status", has_text="Approved").wait_for()  # CSP forbids wait_for_function
+    page.wait_for_selector("#learned[data-state=ready]")
+    assert page.locator("#learned-status").inner_text() == "Approved 1 example."
+    assert rows.count() == 1
+    assert TAUGHT not in page.locator("#learned-table").inner_text()
+    with httpx.Client(base_url=live_server, headers=auth(keys.acme_admin), timeout=30) as http:
+        [approved] = http.get("/v1/learned-examples", params={"status": "approved"}).json()
+        entries = http.get("/v1/audit", params={"action": "learned_example.approve"}).json()
+    assert (approved["text"], approved["review_note"]) == (TAUGHT, "clear lost-parcel wording")
+    assert [e["subject_id"] for e in entries] == [str(approved["id"])]

@@ -27,10 +27,16 @@
 
   function setStatus(text) { $("#status").textContent = text; }
 
-  async function api(path, params) {
-    const url = new URL(`/v1/metrics/${path}`, window.location.origin);
-    for (const [k, v] of Object.entries(params)) if (v !== "" && v !== null && v !== undefined) url.searchParams.set(k, v);
-    const response = await fetch(url, { headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` } });
+  async function call(path, params, body) {
+    const url = new URL(path, window.location.origin);
+    for (const [k, v] of Object.entries(params || {})) if (v !== "" && v !== null && v !== undefined) url.searchParams.set(k, v);
+    const init = { headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY)}` } };
+    if (body !== undefined) {
+      init.method = "POST";
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(url, init);
     if (!response.ok) {
       let detail = response.statusText;
       try { detail = (await response.json()).detail || detail; } catch (_) { /* not JSON */ }
@@ -40,6 +46,8 @@
     }
     return response.json();
   }
+
+  const api = (path, params) => call(`/v1/metrics/${path}`, params);
 
   function filters() {
     const params = {};
@@ -240,6 +248,85 @@
     }));
   }
 
+  /* Learned examples: pending candidates, reviewed in bulk through /v1/learned-examples. */
+  const LEARNED_PAGE = 200;
+  const REVIEW_BATCH = 100;
+
+  function learnedSelected() {
+    return [...document.querySelectorAll("#learned-table tbody input[type=checkbox]:checked")].map((box) => Number(box.value));
+  }
+
+  function learnedButtons() {
+    const none = learnedSelected().length === 0;
+    $("#learned-approve").disabled = none;
+    $("#learned-reject").disabled = none;
+  }
+
+  function learnedRow(r) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = String(r.id);
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = String(r.id);
+    box.setAttribute("aria-label", `Select: ${r.text}`);
+    box.addEventListener("change", learnedButtons);
+    cell(tr, box);
+    const name = document.createElement("span");
+    name.textContent = r.pattern_title || r.pattern_id;
+    const id = document.createElement("small");
+    id.textContent = ` ${r.pattern_id} v${r.pattern_version}`;
+    const both = document.createElement("span");
+    both.append(name, id);
+    cell(tr, both);
+    cell(tr, r.text);
+    cell(tr, count(r.decisions));
+    cell(tr, count(r.agents), "distinct agents; one agent's repeats count once");
+    const seen = new Date(r.last_seen);
+    cell(tr, seen.toLocaleDateString("en", { day: "numeric", month: "short", year: "numeric" }), seen.toISOString());
+    return tr;
+  }
+
+  async function loadLearned(message) {
+    const section = $("#learned");
+    section.dataset.state = "loading";
+    try {
+      const rows = await call("/v1/learned-examples", { status: "pending", limit: LEARNED_PAGE });
+      $("#learned-table").tBodies[0].replaceChildren(...rows.map(learnedRow));
+      $("#learned-empty").hidden = rows.length > 0;
+      $("#learned-all").checked = false;
+      $("#learned-status").textContent = message
+        || (rows.length === LEARNED_PAGE ? `Showing the oldest ${LEARNED_PAGE}; more are waiting.` : "");
+      learnedButtons();
+      section.dataset.state = "ready";
+    } catch (error) {
+      $("#learned-status").textContent = `Could not load learned examples: ${error.message}`;
+      section.dataset.state = "error";
+    }
+  }
+
+  async function reviewLearned(decision) {
+    const ids = learnedSelected();
+    if (!ids.length) return;
+    const note = $("#learned-note").value.trim();
+    $("#learned-approve").disabled = true;
+    $("#learned-reject").disabled = true;
+    $("#learned").dataset.state = "loading";
+    let changed = 0;
+    try {
+      for (let i = 0; i < ids.length; i += REVIEW_BATCH) {
+        const body = { [decision]: ids.slice(i, i + REVIEW_BATCH) };
+        if (note) body.note = note;
+        const result = await call("/v1/learned-examples/review", {}, body);
+        changed += result.changed.length;
+      }
+      $("#learned-note").value = "";
+      const verb = decision === "approve" ? "Approved" : "Rejected";
+      await loadLearned(`${verb} ${changed} example${changed === 1 ? "" : "s"}.`);
+    } catch (error) {
+      await loadLearned(`Nothing changed: ${error.message}`);
+    }
+  }
+
   async function load() {
     document.body.dataset.state = "loading";
     setStatus("Loading…");
@@ -290,6 +377,7 @@
     $("#signin").hidden = true;
     $("#board").hidden = false;
     load();
+    loadLearned();
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -304,6 +392,12 @@
       if (key) signIn(key);
     });
     $("#forget").addEventListener("click", () => signOut(""));
+    $("#learned-approve").addEventListener("click", () => reviewLearned("approve"));
+    $("#learned-reject").addEventListener("click", () => reviewLearned("reject"));
+    $("#learned-all").addEventListener("change", (event) => {
+      for (const box of document.querySelectorAll("#learned-table tbody input[type=checkbox]")) box.checked = event.target.checked;
+      learnedButtons();
+    });
     for (const id of ["f-period", "f-channel", "f-agent"]) document.getElementById(id).addEventListener("change", load);
     for (const id of ["patterns-table", "agents-table"]) {
       tables[id] = { rows: [], key: null, desc: false };
