@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, model_validator
 from advisor.patterns.schemas import Note, Strict
 from advisor.tenancy.audit import AuditRecord
 
-MAX_APPROVED_PER_PATTERN = 20
+MAX_APPROVED_PER_PATTERN = 100
 """At most this many learned examples of one pattern are approved (and enter its index) at a time."""
 MAX_REVIEW_IDS = 100
 """At most this many candidate ids in one review request (approve and reject together)."""

@@ -5,9 +5,12 @@ kind, the decision log gives how many suggestions agents decided on and how many
 edited (a rejection, whatever its reason, counts against; ``wrong_intent`` is also counted apart).
 The calibrated confidence is the prior: it counts as ``PRIOR_DECISIONS`` decisions, and agents'
 decisions move it towards what they did, so a new pattern starts at its calibrated confidence (never
-starved) and one agents keep rejecting sinks below the escalation threshold. Exploration: a pattern
-version with fewer than ``EXPLORE_BELOW`` decisions for the kind is ordered as if its confidence were
-up to ``EXPLORATION`` higher (fading as decisions arrive); the confidence shown is not changed.
+starved) and one agents keep rejecting sinks below the escalation threshold (it is not shown). Among
+the patterns of one topic the order follows this confidence; the order of topics stays the
+conversation state's (a pattern's decisions say how good it is, not what the customer asked).
+Exploration: a pattern version with fewer than ``EXPLORE_BELOW`` decisions for the kind is ordered
+as if its confidence were up to ``EXPLORATION`` higher (fading as decisions arrive); the confidence
+shown is not changed.
 The signal only re-weighs eligible, approved candidates: it never adds one.
 """
 

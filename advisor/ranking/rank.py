@@ -278,7 +278,7 @@ class HybridRanker:
             cand.features = features
             cand.confidence = self.calibration.confidence(features)
             cand.state_note = state_note(state, self.intents.names, context, intent)
-        eligible = self._with_decisions(eligible, acceptance, context.channel)
+        eligible = self._with_decisions(eligible, acceptance, context.channel, belief)
         if self._flows is not None:
             eligible = flows.apply_flows(eligible, self._flows.progress(context))
             if not eligible:
@@ -311,11 +311,18 @@ class HybridRanker:
             chosen, considered, escalate=False, reason=None, ineligible=ineligible, topic_turn=topic_turn
         )
 
-    @staticmethod
     def _with_decisions(
-        eligible: list[Candidate], acceptance: Acceptance | None, channel: str
+        self,
+        eligible: list[Candidate],
+        acceptance: Acceptance | None,
+        channel: str,
+        belief: conversation.FloatArray,
     ) -> list[Candidate]:
-        """Update confidences with agents' decisions and order by them (ties keep the state's order)."""
+        """Update confidences with agents' decisions; among the patterns of one topic, order by them.
+
+        The order of topics stays the conversation state's; agents' decisions pick between the
+        patterns of a topic, and a confidence they pushed below the threshold is not shown.
+        """
         bonus: dict[int, float] = {}
         for cand in eligible:
             spec = cand.spec
@@ -327,7 +334,8 @@ class HybridRanker:
             cand.confidence = posterior(cand.confidence, tally)
             cand.acceptance_note = phrase(tally)
             bonus[id(cand)] = exploration(tally)
-        return sorted(eligible, key=lambda c: -(round(c.confidence, 6) + bonus[id(c)]))
+        topic = {id(c): round(float(belief[self._positions[c.spec.key]]), 3) for c in eligible}
+        return sorted(eligible, key=lambda c: (-topic[id(c)], -(round(c.confidence, 6) + bonus[id(c)])))
 
     def _intents_of(self, candidate: Candidate) -> list[int]:
         return self.intents.of_pattern[self._positions[candidate.spec.key]]
