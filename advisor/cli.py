@@ -165,7 +165,8 @@ def eval_calibrate(
     import numpy as np
 
     from advisor.evaluation import confidence_features
-    from advisor.ranking.calibration import CALIBRATION_FILE, HEAD_CALIBRATION_FILE, fit
+    from advisor.ranking.calibration import fit
+    from advisor.ranking.weights_file import fitted_file
 
     rows: list[tuple[float, ...]] = []
     right: list[float] = []
@@ -175,7 +176,7 @@ def eval_calibrate(
         right += ok
     fitted_on = ", ".join(str(c) for c in cases)
     calibration = fit(np.asarray(rows, dtype=np.float64), np.asarray(right), fitted_on=fitted_on)
-    calibration.save(out or (HEAD_CALIBRATION_FILE if head else CALIBRATION_FILE))
+    calibration.save(out or fitted_file("calibration", head=head))
     print(json.dumps({"weights": calibration.weights, "bias": calibration.bias, "n": calibration.n}))
 
 
@@ -188,14 +189,15 @@ def eval_fit_state(
 ) -> None:
     """Fit the conversation-state model on labelled (multi-turn) cases and write conversation.json."""
     from advisor.evaluation import state_sequences
-    from advisor.ranking.conversation import HEAD_STATE_FILE, STATE_FILE, fit
+    from advisor.ranking.conversation import fit
+    from advisor.ranking.weights_file import fitted_file
 
     groups = [
         (state_sequences(ranker, labelled), len(ranker.intents))
         for ranker, labelled in _labelled(patterns, cases, head=head, fresh=True)
     ]
     model = fit(groups, fitted_on=", ".join(str(c) for c in cases))
-    model.save(out or (HEAD_STATE_FILE if head else STATE_FILE))
+    model.save(out or fitted_file("conversation", head=head))
     print(json.dumps({"weights": model.weights, "n": model.n}))
 
 

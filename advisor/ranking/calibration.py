@@ -20,11 +20,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
-from advisor.ranking.weights_file import read_weights, write_weights
+from advisor.ranking.weights_file import fitted_file, read_weights, write_weights
 
-CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
-HEAD_CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration-head.json"
-"""For rankers with a library head (see ``head.py``): their evidence is on another scale."""
+CALIBRATION_FILE = fitted_file("calibration")
 FEATURES = (
     "belief",
     "belief_margin",

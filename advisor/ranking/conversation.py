@@ -27,11 +27,9 @@ from scipy.optimize import minimize
 from advisor.context.models import InteractionContext, Role
 from advisor.patterns.models import PatternSpec
 from advisor.ranking.text import iter_terms, terms
-from advisor.ranking.weights_file import read_weights, write_weights
+from advisor.ranking.weights_file import fitted_file, read_weights, write_weights
 
-STATE_FILE = Path(__file__).resolve().parent / "conversation.json"
-HEAD_STATE_FILE = Path(__file__).resolve().parent / "conversation-head.json"
-"""For rankers with a library head (see ``head.py``): their evidence is on another scale."""
+STATE_FILE = fitted_file("conversation")
 FEATURES = (
     "turn",
     "turn_x_strength",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections import OrderedDict
@@ -14,10 +15,8 @@ from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec
 from advisor.ranking import conversation, eligibility, flows
 from advisor.ranking.acceptance import Acceptance, exploration, phrase, posterior
-from advisor.ranking.calibration import CALIBRATION_FILE, HEAD_CALIBRATION_FILE, Calibration
+from advisor.ranking.calibration import Calibration
 from advisor.ranking.conversation import (
-    HEAD_STATE_FILE,
-    STATE_FILE,
     ConversationState,
     IntentMap,
     StateModel,
@@ -30,6 +29,7 @@ from advisor.ranking.query import build_query
 from advisor.ranking.rationale import find_evidence
 from advisor.ranking.scoring import Candidate, Ranked
 from advisor.ranking.text import terms
+from advisor.ranking.weights_file import fitted_file
 
 RANKER_NAME = "state-hybrid-bm25-static"
 SHORTLIST = 256
@@ -76,11 +76,9 @@ class HybridRanker:
         self.intents = IntentMap(self.index.specs)
         self.embedder = embedder
         self.head = self._fit_head() if library_head and LibraryHead.applies(len(self.intents)) else None
-        # The state model and the calibration were fitted on evidence with or without a head.
-        self.calibration = calibration or Calibration.load(
-            HEAD_CALIBRATION_FILE if self.head else CALIBRATION_FILE
-        )
-        self.state_model = state_model or StateModel.load(HEAD_STATE_FILE if self.head else STATE_FILE)
+        shipped_calibration, shipped_state = fitted_models(head=self.head is not None)
+        self.calibration = calibration or shipped_calibration
+        self.state_model = state_model or shipped_state
         self.policy = policy or eligibility.StagePolicy()
         self.weights = weights or FusionWeights()
         self.threshold = threshold
@@ -339,6 +337,16 @@ class HybridRanker:
 
     def _intents_of(self, candidate: Candidate) -> list[int]:
         return self.intents.of_pattern[self._positions[candidate.spec.key]]
+
+
+@functools.cache
+def fitted_models(*, head: bool) -> tuple[Calibration, StateModel]:
+    """The shipped calibration and state model, fitted on evidence with or without the library head
+    (read once per process; ``bench/fit_models.sh`` writes both sets)."""
+    return (
+        Calibration.load(fitted_file("calibration", head=head)),
+        StateModel.load(fitted_file("conversation", head=head)),
+    )
 
 
 def state_note(

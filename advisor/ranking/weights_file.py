@@ -7,6 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+MODELS_DIR = Path(__file__).resolve().parent
+
+
+def fitted_file(name: str, *, head: bool = False) -> Path:
+    """The shipped file of a fitted model: ``name.json``, or ``name-head.json`` for rankers with the
+    library head (their evidence is on another scale; see ``head.py``)."""
+    return MODELS_DIR / f"{name}{'-head' if head else ''}.json"
+
 
 def read_weights(path: Path, features: Sequence[str]) -> dict[str, Any] | None:
     """Return the file's fields with ``weights`` as a tuple in ``features`` order (None: no file).
