@@ -3,6 +3,8 @@
 #   bash bench/http_wrk.sh [duration_s] [connections] [workers]
 # The store is a new SQLite file, or with BENCH_PG=1 a new PostgreSQL database "advisor_wrk" on 127.0.0.1.
 # BENCH_APP=nowork serves bench/nowork_app.py instead (same request model, no work): the HTTP stack's ceiling.
+# BENCH_PROBE=1 is the load probe: /healthz is timed once a second during the load (5 s timeout) and
+# once after it, e.g. `BENCH_PROBE=1 bash bench/http_wrk.sh 20 200 1`.
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-2}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
@@ -37,5 +39,18 @@ request = function()
   return wrk.format(nil, "/v1/recommendations", nil, body)
 end
 LUA
-wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$dir/post.lua" "http://127.0.0.1:$port" | tee "$dir/wrk.txt"
+if [ "${BENCH_PROBE:-0}" = 1 ]; then
+  wrk -t2 -c"$connections" -d"${duration}s" --timeout 30s -s "$dir/post.lua" "http://127.0.0.1:$port" >"$dir/wrk.txt" 2>&1 &
+  load=$!
+  sleep 1
+  for second in $(seq 1 "$duration"); do
+    echo "during load, probe $second: /healthz $(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/healthz" || true)"
+    sleep 1
+  done
+  wait $load || true
+  cat "$dir/wrk.txt"
+  echo "after load: /healthz $(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/healthz" || true)"
+else
+  wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$dir/post.lua" "http://127.0.0.1:$port" | tee "$dir/wrk.txt"
+fi
 echo "machine: $(nproc) cores, $(lscpu | grep 'Model name' | sed 's/ \+/ /g')"
