@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["Engine", "make_engine", "make_sessionmaker"]
 from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` with the pragmas advisor relies on."""
+    """Create an engine for ``url`` with advisor's pragmas; SQL parameters never reach errors or logs."""
+    kwargs.setdefault("hide_parameters", True)  # parameters carry customer text (invariant 5)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own BEGIN comes only before DML, so a SAVEPOINT opened first ran outside any
+            # transaction and its RELEASE committed; advisor emits BEGIN itself (see _queue_writers).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -37,12 +43,17 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 def _queue_writers(engine: Engine, wait_s: float = 30.0) -> None:
-    """Make this process's SQLite writers queue on a lock instead of SQLite's busy sleeps.
+    """Begin SQLite write transactions ourselves, and queue this process's writers on a lock.
+
+    SQLAlchemy's documented fix for pysqlite (the driver's ``isolation_level`` off, our own ``BEGIN``) is
+    applied at a transaction's first write or savepoint, as ``BEGIN IMMEDIATE``: a deferred ``BEGIN`` at the
+    first read would pin a WAL snapshot, and upgrading a stale snapshot to a writer fails at once with
+    ``database is locked`` instead of waiting. Reads before the first write run as they did under pysqlite.
 
     SQLite admits one writer at a time; a second one polls with sleeps that grow to 100 ms, so under
     concurrent requests a thread that lost the race waits far longer than the winner's transaction takes.
@@ -54,8 +65,16 @@ def _queue_writers(engine: Engine, wait_s: float = 30.0) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _take(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "writer" not in conn.info and statement.lstrip()[:7].upper().startswith(WRITES):
+        if not statement.lstrip()[:9].upper().startswith(WRITES):
+            return
+        if "writer" not in conn.info:
             conn.info["writer"] = lock.acquire(timeout=wait_s)
+        dbapi_connection = conn.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
 
     def _free(info: dict[str, Any]) -> None:
         if info.pop("writer", False):
