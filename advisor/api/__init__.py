@@ -1,6 +1,6 @@
 """HTTP edge: the v1 routers."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from advisor.api import audit as audit_api
 from advisor.api import feedback, health, metrics, recommendations, webhooks
@@ -9,8 +9,9 @@ from advisor.api import learned_examples as learned_api
 from advisor.api import patterns as patterns_api
 from advisor.api import policy as policy_api
 from advisor.api import teams as teams_api
+from advisor.api.deps import storable_params
 
-api_router = APIRouter()
+api_router = APIRouter(dependencies=[Depends(storable_params)])  # one input policy (advisor.schemas)
 api_router.include_router(health.router)
 api_router.include_router(recommendations.router)
 api_router.include_router(feedback.router)

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 
 from advisor.errors import Forbidden
 from advisor.recommendations.library import LibraryCache
+from advisor.schemas import UNSTORABLE_MESSAGE, unstorable
 from advisor.settings import Settings
 from advisor.store import Session
 from advisor.store.decisions import DecisionLog
@@ -34,6 +36,24 @@ def get_session(request: Request) -> Iterator[Session]:
     """Open one transaction per request: committed on success, rolled back on any error."""
     with request.state.sessionmaker() as session, session.begin():
         yield session
+
+
+async def storable_params(request: Request) -> None:
+    """Refuse path and query parameters holding characters a store cannot keep (422 naming each)."""
+    given = [("path", k, v) for k, v in request.path_params.items()]
+    given += [("query", k, v) for k, v in request.query_params.multi_items()]
+    errors = [
+        {
+            "type": "value_error",
+            "loc": (where, name),
+            "msg": f"Value error, {UNSTORABLE_MESSAGE}",
+            "input": None,
+        }
+        for where, name, value in given
+        if isinstance(value, str) and unstorable(value)
+    ]
+    if errors:
+        raise RequestValidationError(errors)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -34,8 +34,10 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def _field(loc: tuple[Any, ...], ctx: dict[str, Any] | None = None) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    if ctx and ctx.get("at"):  # where inside the value (advisor.schemas.check_text)
+        parts.append(str(ctx["at"]))
     return ".".join(parts) or "body"
 
 
@@ -56,7 +58,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             f"the request body is not valid JSON: {first.get('msg', '')}".strip(),
             request.url.path,
         )
-    items = [{"field": _field(tuple(e["loc"])), "message": e["msg"], "type": e["type"]} for e in errors]
+    items = [
+        {"field": _field(tuple(e["loc"]), e.get("ctx")), "message": e["msg"], "type": e["type"]}
+        for e in errors
+    ]
     first = items[0]
     detail = f"field '{first['field']}': {first['message']}"
     if len(items) > 1:

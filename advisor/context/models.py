@@ -8,9 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from advisor.context.aliases import resolve
+from advisor.schemas import Strict
 
 MAX_TURNS = 200
 MAX_TURN_CHARS = 8_000
@@ -37,10 +38,8 @@ class Role(StrEnum):
     system = "system"
 
 
-class Turn(BaseModel):
+class Turn(Strict):
     """One message of the conversation."""
-
-    model_config = ConfigDict(extra="forbid")
 
     role: Role
     text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TURN_CHARS)]
@@ -54,20 +53,16 @@ class Turn(BaseModel):
         return v
 
 
-class CrmFields(BaseModel):
+class CrmFields(Strict):
     """CRM facts about the customer, their order and the case; flat key → scalar per group."""
-
-    model_config = ConfigDict(extra="forbid")
 
     customer: dict[str, CrmValue] = Field(default_factory=dict, max_length=MAX_CRM_FIELDS)
     order: dict[str, CrmValue] = Field(default_factory=dict, max_length=MAX_CRM_FIELDS)
     case: dict[str, CrmValue] = Field(default_factory=dict, max_length=MAX_CRM_FIELDS)
 
 
-class InteractionContext(BaseModel):
+class InteractionContext(Strict):
     """Everything advisor knows about a live interaction when asked for suggestions."""
-
-    model_config = ConfigDict(extra="forbid")
 
     interaction_id: Identifier
     channel: Channel

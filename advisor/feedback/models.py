@@ -6,9 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from advisor.context.models import MAX_TURN_CHARS, Identifier
+from advisor.schemas import Strict
 
 
 class Action(StrEnum):
@@ -31,10 +32,8 @@ class RejectReason(StrEnum):
     other = "other"
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(Strict):
     """One feedback event sent by the agent desktop."""
-
-    model_config = ConfigDict(extra="forbid")
 
     recommendation_id: Identifier
     client_event_id: Identifier

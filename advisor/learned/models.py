@@ -15,7 +15,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from advisor.patterns.schemas import Note, Strict
+from advisor.patterns.schemas import Note
+from advisor.schemas import Strict
 from advisor.tenancy.audit import AuditRecord
 
 MAX_APPROVED_PER_PATTERN = 100

@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from advisor.patterns.lint import Finding
 from advisor.patterns.models import Eligibility, FlowStep, PatternId, PatternSpec, RiskLevel, Status
+from advisor.schemas import Strict
 from advisor.tenancy.audit import AuditRecord
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
 Team = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Example = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)]
-
-
-def _reject_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    if isinstance(value, list):
-        for item in value:
-            _reject_nul(item)
-    return value
-
-
-class Strict(BaseModel):
-    """Base of request bodies: unknown fields and NUL characters are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        return _reject_nul(value)
 
 
 class Locked(Strict):

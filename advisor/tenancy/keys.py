@@ -8,7 +8,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from advisor.errors import Conflict, NotFound
-from advisor.patterns.schemas import Strict
+from advisor.schemas import Strict
 from advisor.store.audit import AuditLog
 from advisor.store.tables import ApiKey
 from advisor.store.tenancy import TenancyRepository

@@ -7,8 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from advisor.patterns.models import RiskLevel
-from advisor.patterns.schemas import Strict
 from advisor.ranking.eligibility import StagePolicy
+from advisor.schemas import Strict
 from advisor.store.audit import AuditLog
 from advisor.store.patterns import PatternRepository
 from advisor.store.policy import PolicyRepository

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from advisor.errors import Conflict, NotFound
-from advisor.patterns.schemas import Strict
+from advisor.schemas import Strict
 from advisor.store.audit import AuditLog
 from advisor.store.tables import Team
 from advisor.store.tenancy import TenancyRepository

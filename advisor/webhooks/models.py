@@ -6,7 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, field_validator
+
+from advisor.schemas import Strict
 
 
 class EventType(StrEnum):
@@ -16,10 +18,8 @@ class EventType(StrEnum):
     pattern_changed = "pattern.changed"
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(Strict):
     """A URL to subscribe and the event types it wants."""
-
-    model_config = ConfigDict(extra="forbid")
 
     url: AnyHttpUrl = Field(description="http(s) URL that receives POSTed JSON events.")
     events: list[EventType] = Field(min_length=1, max_length=len(EventType))
