@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from advisor.errors import Conflict, Forbidden, NotFound
+from advisor.errors import Conflict, NotFound
 from advisor.feedback.models import Action, FeedbackAck, FeedbackIn
 from advisor.learned.service import capture
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.tables import FeedbackEvent, utcnow
-from advisor.tenancy.models import ApiRole, Principal
+from advisor.tenancy.models import Principal
+from advisor.tenancy.rights import acting_as
 
 
 def _same(stored: FeedbackEvent, event: FeedbackIn) -> bool:
@@ -47,12 +48,7 @@ def record(
         raise NotFound(
             f"recommendation '{event.recommendation_id}' does not exist", field="recommendation_id"
         )
-    if (
-        principal.role is ApiRole.agent
-        and principal.agent_id is not None
-        and principal.agent_id != rec.agent_id
-    ):
-        raise Forbidden("agents may only give feedback on suggestions made to themselves")
+    acting_as(principal, rec.agent_id, rec.team_id)  # feedback only on suggestions made to oneself
     row, created = log.add_feedback(
         FeedbackEvent(
             tenant_id=principal.tenant_id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import uuid
 
-from advisor.errors import Forbidden
 from advisor.learned.capture import learning_text
 from advisor.patterns.rendering import render
 from advisor.ranking.acceptance import Acceptance
@@ -21,7 +20,8 @@ from advisor.recommendations.models import (
 from advisor.store.decisions import DecisionLog
 from advisor.store.tables import Recommendation
 from advisor.store.tables import RecommendationRequest as RequestRow
-from advisor.tenancy.models import ApiRole, Principal
+from advisor.tenancy.models import Principal
+from advisor.tenancy.rights import acting_as
 
 
 def recommend(
@@ -36,12 +36,7 @@ def recommend(
 
     ``acceptance``: agents' decisions so far, which update the confidence and order of suggestions.
     """
-    if (
-        principal.role is ApiRole.agent
-        and principal.agent_id is not None
-        and principal.agent_id != request.agent_id
-    ):
-        raise Forbidden("an agent key may only request suggestions for its own agent_id", field="agent_id")
+    team_id = acting_as(principal, request.agent_id, request.team_id)
     started = time.perf_counter()
     ranked = ranker.rank(request, k=request.k, acceptance=acceptance)
     slots = request.slot_values()
@@ -86,7 +81,7 @@ def recommend(
                 tenant_id=principal.tenant_id,
                 interaction_id=request.interaction_id,
                 agent_id=request.agent_id,
-                team_id=request.team_id,
+                team_id=team_id,
                 channel=request.channel.value,
                 rank=rank,
                 pattern_id=cand.spec.id,
@@ -109,7 +104,7 @@ def recommend(
             tenant_id=principal.tenant_id,
             interaction_id=request.interaction_id,
             agent_id=request.agent_id,
-            team_id=request.team_id,
+            team_id=team_id,
             channel=request.channel.value,
             locale=request.locale,
             context_hash=request.digest(),

@@ -23,9 +23,15 @@ class Principal:
     key_id: str
     team_id: str | None = None
     agent_id: str | None = None
+    owner: str | None = None
+
+    @property
+    def person(self) -> str | None:
+        """Return the person the key stands for: its owner, else its agent id (None: nobody named)."""
+        return self.owner or self.agent_id
 
     @property
     def actor(self) -> str:
         """Return a stable name for the audit log and the four-eyes rule: the person, else the key."""
-        who = self.agent_id or f"key-{self.key_id[:8]}"
+        who = self.person or f"key-{self.key_id[:8]}"
         return f"{self.role.value}:{who}"
