@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,8 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from advisor.cli import app
+from advisor.store.audit import AuditLog
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.tenancy import TenancyRepository
+from advisor.tenancy.audit import AuditFilter
+from advisor.tenancy.service import authenticate
 from tests.builders import TEST_PACK
 
 runner = CliRunner()
@@ -65,7 +69,7 @@ def test_keys_create_prints_only_the_key(store: str, tmp_path: Path) -> None:
 
 def test_keys_list_rotate_revoke(store: str) -> None:
     first = run("keys", "create", "--tenant", "acme", "--role", "agent", "--agent-id", "a-1").strip()
-    run("keys", "create", "--tenant", "acme", "--role", "admin")
+    run("keys", "create", "--tenant", "acme", "--role", "admin", "--owner", "alice")
     listed = run("keys", "list", "--tenant", "acme")
     assert first not in listed
     agent_id = (
@@ -78,8 +82,24 @@ def test_keys_list_rotate_revoke(store: str) -> None:
 
 def test_keys_create_refuses_lead_without_team(store: str) -> None:
     result = runner.invoke(app, ["keys", "create", "--tenant", "acme", "--role", "lead"])
-    assert result.exit_code != 0
-    assert "team_id" in str(result.exception)
+    assert result.exit_code == 2  # a usage error, not a traceback
+    assert "team_id" in result.output
+
+
+def test_keys_create_needs_an_owner_for_admins_and_audits_the_creator(store: str) -> None:
+    refused = runner.invoke(app, ["keys", "create", "--tenant", "acme", "--role", "admin"])
+    assert refused.exit_code == 2
+    assert "owner" in refused.output
+    secret = run("keys", "create", "--tenant", "acme", "--role", "admin", "--owner", "alice").strip()
+    [listed] = [json.loads(line) for line in run("keys", "list", "--tenant", "acme").splitlines()]
+    assert (listed["owner"], listed["created_by"]) == ("alice", "admin:cli")
+    engine = make_engine(store)
+    with make_sessionmaker(engine)() as session:
+        principal = authenticate(secret, TenancyRepository(session))
+        [entry] = AuditLog(session).find("acme", AuditFilter(action="key.create"))
+    engine.dispose()
+    assert principal.actor == "admin:alice"
+    assert (entry.actor, entry.subject_id) == ("admin:cli", listed["id"])
 
 
 def test_import_arrives_as_drafts(store: str) -> None:

@@ -26,14 +26,25 @@ def create(
     agent_id: Annotated[
         str | None, typer.Option("--agent-id", help="Agent or person the key stands for.")
     ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option(
+            "--owner", help="Person accountable for the key (admins: required; default: --agent-id)."
+        ),
+    ] = None,
     label: Annotated[str | None, typer.Option("--label", help="A note for the key list.")] = None,
 ) -> None:
     """Create a key and print ONLY the secret on stdout (so that scripts can capture it)."""
+    from pydantic import ValidationError
+
     from advisor.store.audit import AuditLog
     from advisor.store.tenancy import TenancyRepository
     from advisor.tenancy.keys import KeyCreate, create_key
 
-    body = KeyCreate(role=role, team_id=team, agent_id=agent_id, label=label)
+    try:
+        body = KeyCreate(role=role, team_id=team, agent_id=agent_id, owner=owner, label=label)
+    except ValidationError as exc:
+        raise typer.BadParameter("; ".join(str(e["msg"]) for e in exc.errors())) from None
     with transaction() as session:
         tenancy = TenancyRepository(session)
         tenancy.ensure_tenant(tenant)

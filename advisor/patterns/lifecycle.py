@@ -86,8 +86,8 @@ def next_status(action: Transition, current: Status, version: int) -> Status:
 
 
 def check_four_eyes(author: str | None, reviewer: str, version: int) -> None:
-    """Refuse a review by the version's own author."""
-    if author is not None and author == reviewer:
+    """Refuse a review by the version's own author: the same person, whatever role or key they use now."""
+    if author is not None and author.split(":", 1)[-1] == reviewer.split(":", 1)[-1]:
         raise FourEyesViolation(
             f"{reviewer} wrote version {version}; another lead or an admin must review it", field="approver"
         )

@@ -57,7 +57,7 @@ class Tenant(Base):
 
 
 class ApiKey(Base):
-    """An API key (stored as a sha256 hash) bound to a tenant, a role and optionally a team and agent."""
+    """An API key (stored hashed) bound to a tenant, a role, its owner (a person), maybe a team and agent."""
 
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -65,6 +65,8 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[str | None] = mapped_column(String(128))
     agent_id: Mapped[str | None] = mapped_column(String(128))
+    owner: Mapped[str | None] = mapped_column(String(128))
+    created_by: Mapped[str | None] = mapped_column(String(160))
     label: Mapped[str | None] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -45,9 +45,14 @@ class TenancyRepository:
         *,
         team_id: str | None = None,
         agent_id: str | None = None,
+        owner: str | None = None,
+        created_by: str | None = None,
         label: str | None = None,
     ) -> tuple[ApiKey, str]:
-        """Create a key; return the row and the secret (shown once, never stored)."""
+        """Create a key; return the row and the secret (shown once, never stored).
+
+        ``owner`` (the person accountable for the key) defaults to ``agent_id``.
+        """
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         row = ApiKey(
             id=str(uuid.uuid4()),
@@ -55,6 +60,8 @@ class TenancyRepository:
             role=role,
             team_id=team_id,
             agent_id=agent_id,
+            owner=owner or agent_id,
+            created_by=created_by,
             label=label,
             prefix=secret[:10],
             key_hash=hash_key(secret),

@@ -32,11 +32,16 @@ SUBJECT = "api_key"
 
 
 class KeyCreate(Strict):
-    """A new key: its role and who it stands for (leads need a team, agents an agent id)."""
+    """A new key: its role and who it stands for (leads need a team, agents an agent id, admins an owner)."""
 
     role: ApiRole
     team_id: Name | None = None
     agent_id: Name | None = None
+    owner: Name | None = Field(
+        default=None,
+        description="The person accountable for the key (admins: required; default: agent_id). "
+        "Four eyes compares owners, so two keys of one owner cannot approve each other's drafts.",
+    )
     label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
     @model_validator(mode="after")
@@ -45,6 +50,10 @@ class KeyCreate(Strict):
             raise ValueError("a lead key needs 'team_id' (the team it governs)")
         if self.role is ApiRole.agent and self.agent_id is None:
             raise ValueError("an agent key needs 'agent_id' (the agent it stands for)")
+        if self.role is ApiRole.admin and self.owner is None and self.agent_id is None:
+            raise ValueError("an admin key needs 'owner' (the person accountable for it)")
+        if self.owner is not None and self.agent_id is not None and self.owner != self.agent_id:
+            raise ValueError("'owner' and 'agent_id' name different people; a key stands for one person")
         return self
 
 
@@ -55,6 +64,10 @@ class KeyOut(BaseModel):
     role: ApiRole
     team_id: str | None
     agent_id: str | None
+    owner: str | None
+    created_by: str | None = Field(
+        description="The actor who created the key (null for keys older than this)."
+    )
     label: str | None
     prefix: str
     created_at: datetime
@@ -76,6 +89,8 @@ def key_out(row: ApiKey) -> KeyOut:
         role=ApiRole(row.role),
         team_id=row.team_id,
         agent_id=row.agent_id,
+        owner=row.owner,
+        created_by=row.created_by,
         label=row.label,
         prefix=row.prefix,
         created_at=row.created_at,
@@ -100,7 +115,13 @@ def create_key(repo: TenancyRepository, audit: AuditLog, principal: Principal, b
     if body.team_id is not None:
         check_team(repo.known_teams(principal.tenant_id), body.team_id, "team_id")
     row, secret = repo.create_key(
-        principal.tenant_id, body.role.value, team_id=body.team_id, agent_id=body.agent_id, label=body.label
+        principal.tenant_id,
+        body.role.value,
+        team_id=body.team_id,
+        agent_id=body.agent_id,
+        owner=body.owner,
+        created_by=principal.actor,
+        label=body.label,
     )
     entry = audit.append(
         principal.tenant_id, principal.actor, "key.create", SUBJECT, row.id, after=_snapshot(row)
@@ -145,7 +166,13 @@ def rotate_key(repo: TenancyRepository, audit: AuditLog, principal: Principal, k
     """Replace a key with a new secret for the same role, team and agent; the old one stops working."""
     row = _active(repo, principal, key_id)
     new, secret = repo.create_key(
-        row.tenant_id, row.role, team_id=row.team_id, agent_id=row.agent_id, label=row.label
+        row.tenant_id,
+        row.role,
+        team_id=row.team_id,
+        agent_id=row.agent_id,
+        owner=row.owner,
+        created_by=principal.actor,
+        label=row.label,
     )
     before = _snapshot(row)
     repo.revoke(row)

@@ -29,6 +29,7 @@ def authenticate(secret: str | None, repo: TenancyRepository) -> Principal:
         key_id=row.id,
         team_id=row.team_id,
         agent_id=row.agent_id,
+        owner=row.owner,
     )
 
 
@@ -52,6 +53,6 @@ def bootstrap_demo(
         DEMO_TENANT, ApiRole.agent, team_id=DEMO_TEAM, agent_id=DEMO_AGENT, label="demo agent"
     )
     _, lead = tenancy.create_key(DEMO_TENANT, ApiRole.lead, team_id=DEMO_TEAM, label="demo lead")
-    _, admin = tenancy.create_key(DEMO_TENANT, ApiRole.admin, label="demo admin")
+    _, admin = tenancy.create_key(DEMO_TENANT, ApiRole.admin, owner="demo-admin", label="demo admin")
     add_patterns(patterns, DEMO_TENANT, pack)
     return DemoKeys(agent=agent, lead=lead, admin=admin)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.builders import Keys, auth
+from advisor.settings import Settings
+from tests.builders import Keys, add_key, auth, make_pattern_body
 
 URL = "/v1/keys"
 
@@ -40,7 +41,7 @@ class TestCreateKey:
         assert client.post(URL, json={"role": "admin"}).status_code == 401
 
     def test_wrong_role(self, client: TestClient, keys: Keys) -> None:
-        response = client.post(URL, json={"role": "admin"}, headers=auth(keys.acme_lead))
+        response = client.post(URL, json={"role": "admin", "owner": "lee"}, headers=auth(keys.acme_lead))
         assert response.status_code == 403
 
     def test_malformed(self, client: TestClient, keys: Keys) -> None:
@@ -109,3 +110,53 @@ class TestRotateAndRevoke:
         assert client.post(f"{URL}/{key_id}/revoke", headers=auth(keys.globex_admin)).status_code == 404
         assert client.post(f"{URL}/{key_id}/rotate", headers=auth(keys.globex_admin)).status_code == 404
         assert client.get("/v1/patterns", headers=auth(keys.acme_lead)).status_code == 200
+
+
+class TestOwner:
+    """Four eyes is bound to the person who owns a key, and key creation records who created it."""
+
+    def _admin(self, client: TestClient, creator: str, owner: str) -> str:
+        response = client.post(URL, json={"role": "admin", "owner": owner}, headers=auth(creator))
+        assert response.status_code == 201, response.text
+        return str(response.json()["secret"])
+
+    def _draft_in_review(self, client: TestClient, author: str) -> None:
+        created = client.post("/v1/patterns", json=make_pattern_body(owner="team-a"), headers=auth(author))
+        assert created.status_code == 201, created.text
+        submitted = client.post(
+            "/v1/patterns/late_parcel/versions/1/submit", json={"note": "ready"}, headers=auth(author)
+        )
+        assert submitted.status_code == 200, submitted.text
+
+    def _approve(self, client: TestClient, reviewer: str) -> int:
+        return client.post(
+            "/v1/patterns/late_parcel/versions/1/approve", json={"note": "fine"}, headers=auth(reviewer)
+        ).status_code
+
+    def test_admin_key_needs_an_owner(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json={"role": "admin"}, headers=auth(keys.acme_admin))
+        assert response.status_code == 422
+        assert "owner" in response.json()["detail"]
+
+    def test_a_second_key_of_the_author_cannot_approve(self, client: TestClient, keys: Keys) -> None:
+        alice = self._admin(client, keys.acme_admin, "alice")
+        self._draft_in_review(client, alice)
+        alice_again = self._admin(client, alice, "alice")
+        assert self._approve(client, alice_again) == 403
+        assert self._approve(client, self._admin(client, alice, "bob")) == 200
+
+    def test_the_same_person_in_another_role_cannot_approve(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        sam_lead = add_key(settings.database_url, "acme", "lead", team_id="team-a", agent_id="sam")
+        self._draft_in_review(client, sam_lead)
+        assert self._approve(client, self._admin(client, keys.acme_admin, "sam")) == 403
+
+    def test_key_creation_names_its_creator(self, client: TestClient, keys: Keys) -> None:
+        alice = self._admin(client, keys.acme_admin, "alice")
+        response = client.post(URL, json={"role": "agent", "agent_id": "a-9"}, headers=auth(alice))
+        assert response.json()["audit"][0]["actor"] == "admin:alice"
+        listed = {r["agent_id"]: r for r in client.get(URL, headers=auth(alice)).json()}
+        assert (listed["a-9"]["owner"], listed["a-9"]["created_by"]) == ("a-9", "admin:alice")
+        audit = client.get("/v1/audit?action=key.create&actor=admin:alice", headers=auth(alice)).json()
+        assert [e["subject_id"] for e in audit] == [response.json()["id"]]
