@@ -22,6 +22,7 @@ from tenacity import (
 )
 
 from advisor.settings import RetryPolicy
+from advisor.utc import as_utc
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
@@ -48,9 +49,7 @@ def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> 
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (as_utc(when) - (now or datetime.now(UTC))).total_seconds())
 
 
 def wait_for(policy: RetryPolicy) -> Callable[[RetryCallState], float]:

@@ -23,6 +23,7 @@ from advisor.metrics.refresher import refresh_rollups
 from advisor.settings import Settings
 from advisor.store.reports import ReportsRepository
 from advisor.tenancy.models import ApiRole, Principal
+from advisor.utc import as_utc
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -96,9 +97,7 @@ FiltersDep = Annotated[Filters, Depends(get_filters)]
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return None if value is None else as_utc(value)
 
 
 def _parse_group_by(raw: str | None, allowed: tuple[Dimension, ...]) -> list[Dimension]:

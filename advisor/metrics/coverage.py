@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from advisor.metrics.cubes import week_of_day
-from advisor.metrics.models import as_utc
+from advisor.utc import as_utc
 
 logger = logging.getLogger("advisor.metrics")
 UNKNOWN = "unknown"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -128,8 +128,3 @@ class Table:
     filters: dict[str, str | int | None] = field(default_factory=dict)
     group_by: list[str] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
-
-
-def as_utc(value: datetime) -> datetime:
-    """Return ``value`` as an aware UTC datetime (naive values are taken to be UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

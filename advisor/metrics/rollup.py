@@ -17,7 +17,8 @@ from typing import Protocol
 from advisor.metrics.consistency import text_similarity
 from advisor.metrics.cubes import Deltas, add_delta, new_deltas
 from advisor.metrics.delay import bucket_of
-from advisor.metrics.models import Decision, EventRecord, Outcome, as_utc
+from advisor.metrics.models import Decision, EventRecord, Outcome
+from advisor.utc import as_utc
 
 logger = logging.getLogger("advisor.metrics")
 DECISIONS = {d.value for d in (Decision.accepted, Decision.edited, Decision.rejected)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from advisor.errors import InvalidInput, NotFound
@@ -32,6 +31,7 @@ from advisor.store.tables import PatternHead, PatternVersion
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import Principal
 from advisor.tenancy.rights import check_team
+from advisor.utc import as_utc
 
 SUBJECT = "pattern"
 
@@ -115,11 +115,6 @@ def _content(row: PatternVersion) -> dict[str, Any]:
     return to_spec(row).model_dump(mode="json", exclude={"created_at", "updated_at"})
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time advisor stores is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def pattern_out(head: PatternHead, rows: list[PatternVersion], *, with_versions: bool) -> PatternOut:
     """Assemble the public view of a pattern from its head and versions."""
     latest = rows[-1]
@@ -133,7 +128,7 @@ def pattern_out(head: PatternHead, rows: list[PatternVersion], *, with_versions:
         suspended=head.suspended,
         suspend_reason=head.suspend_reason,
         lock_version=head.lock_version,
-        updated_at=max(_aware(r.updated_at) for r in rows),
+        updated_at=max(as_utc(r.updated_at) for r in rows),
         versions=[
             VersionOut(**to_spec(r).model_dump(), serving=r.version == head.serving_version) for r in rows
         ]

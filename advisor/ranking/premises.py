@@ -19,6 +19,7 @@ from typing import Any
 
 from advisor.context.models import InteractionContext
 from advisor.patterns.models import Comparison
+from advisor.utc import as_utc
 
 SEPARATORS_RE = re.compile(r"[\s_\-]+")
 RELATIVE_RE = re.compile(r"^today(?:([+-])(\d+)d)?$")
@@ -71,14 +72,14 @@ def one_of(value: str, allowed: list[str]) -> bool:
 
 def reference_time(context: InteractionContext) -> datetime:
     """Return the moment the request speaks of: its latest turn's ``at``, else now (UTC)."""
-    stamps = [t.at if t.at.tzinfo else t.at.replace(tzinfo=UTC) for t in context.turns if t.at]
+    stamps = [as_utc(t.at) for t in context.turns if t.at]
     return max(stamps) if stamps else datetime.now(UTC)
 
 
 def reference_day(context: InteractionContext, now: datetime | None = None) -> date:
     """Return the day (UTC) relative premises count from: ``now`` when given, else the request's."""
     moment = now or reference_time(context)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
+    return as_utc(moment).date()
 
 
 def parse_date(value: str) -> date | None:

@@ -10,7 +10,6 @@ from sqlalchemy import and_, or_, select, update
 
 from advisor.metrics.coverage import CoverageDeltas, Interaction, RequestRecord
 from advisor.metrics.cubes import week_of_day
-from advisor.metrics.models import as_utc
 from advisor.store.rollups import CHUNK, RollupStore
 from advisor.store.tables import (
     MetricCursor,
@@ -20,6 +19,7 @@ from advisor.store.tables import (
     Recommendation,
     RecommendationRequest,
 )
+from advisor.utc import as_utc
 
 COVERAGE_CURSOR = "coverage"
 MI = MetricInteraction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select, update
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from advisor.learned.models import LearnedStatus
 from advisor.store.tables import LearnedExample, LearnedExampleAgent, PatternVersion, utcnow
+from advisor.utc import as_utc
 
 
 class LearnedExampleRepository:
@@ -76,10 +77,10 @@ class LearnedExampleRepository:
             .execution_options(synchronize_session=False)
         )
         self.session.refresh(row)
-        if _aware(at) > _aware(row.last_seen):
+        if as_utc(at) > as_utc(row.last_seen):
             row.last_seen = at
             row.pattern_version = pattern_version
-        if _aware(at) < _aware(row.first_seen):
+        if as_utc(at) < as_utc(row.first_seen):
             row.first_seen = at
         self.session.flush()
 
@@ -195,8 +196,3 @@ def _owned_by(tenant_id: str, owner: str) -> Select[Any]:
         )
         .where(PatternVersion.tenant_id == tenant_id, PatternVersion.owner == owner)
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time advisor stores is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

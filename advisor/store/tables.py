@@ -20,7 +20,11 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from advisor.utc import as_utc
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -36,6 +40,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp written and read as aware UTC on both engines (SQLite keeps no zone: it stores UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        """Convert to UTC before storing (SQLite would otherwise keep another zone's wall time)."""
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime, whatever the engine or the session's time zone."""
+        return None if value is None else as_utc(value)
+
+
 class Base(DeclarativeBase):
     """Declarative base with the naming convention."""
 
@@ -43,7 +62,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSON,
         list[Any]: JSON,
-        datetime: DateTime(timezone=True),
+        datetime: UtcDateTime(),
     }
 
 
