@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from advisor.api.deps import PrincipalDep, SessionDep
 from advisor.errors import InvalidInput
+from advisor.schemas import IsoDateTime
 from advisor.store.audit import AuditLog
 from advisor.tenancy.audit import AuditFilter, AuditRecord
 from advisor.tenancy.keys import require_admin
@@ -34,8 +34,8 @@ async def audit_filter(
     subject: Annotated[
         str | None, Query(max_length=200, description="Pattern id, key id or tenant id")
     ] = None,
-    since: Annotated[datetime | None, Query(description="Inclusive, ISO 8601")] = None,
-    until: Annotated[datetime | None, Query(description="Exclusive, ISO 8601")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Inclusive, ISO 8601")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Exclusive, ISO 8601")] = None,
     after_id: Annotated[int | None, Query(ge=0, description="Page on: entries after this id")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditFilter:

@@ -20,6 +20,7 @@ from advisor.metrics import service
 from advisor.metrics.export import to_csv, to_json
 from advisor.metrics.models import Dimension, Filters, Table, Thresholds
 from advisor.metrics.refresher import refresh_rollups
+from advisor.schemas import IsoDateTime
 from advisor.settings import Settings
 from advisor.store.reports import ReportsRepository
 from advisor.tenancy.models import ApiRole, Principal
@@ -60,9 +61,11 @@ CoverageReports = Annotated[ReportsRepository, Depends(get_coverage_reports)]
 async def get_filters(
     principal: Reader,
     start: Annotated[
-        datetime | None, Query(alias="from", description="Start of the period (inclusive).")
+        IsoDateTime | None, Query(alias="from", description="Start of the period (inclusive).")
     ] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="End of the period (exclusive).")] = None,
+    end: Annotated[
+        IsoDateTime | None, Query(alias="to", description="End of the period (exclusive).")
+    ] = None,
     team: Name = None,
     agent: Name = None,
     pattern: Name = None,
@@ -277,8 +280,10 @@ def get_drift(
     request: Request,
     reports: Reports,
     filters: FiltersDep,
-    baseline_from: Annotated[datetime | None, Query(description="Default: the period before 'from'.")] = None,
-    baseline_to: Annotated[datetime | None, Query(description="Default: 'from'.")] = None,
+    baseline_from: Annotated[
+        IsoDateTime | None, Query(description="Default: the period before 'from'.")
+    ] = None,
+    baseline_to: Annotated[IsoDateTime | None, Query(description="Default: 'from'.")] = None,
     alpha: Alpha = None,
     format: Format = None,
 ) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,7 +19,13 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 def problem(
-    status: int, slug: str, title: str, detail: str, instance: str | None = None, **extra: Any
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     """Build a problem+json response."""
     body: dict[str, Any] = {
@@ -30,8 +37,8 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers or None)
 
 
 def _field(loc: tuple[Any, ...], ctx: dict[str, Any] | None = None) -> str:
@@ -74,14 +81,76 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized", 403: "Forbidden"}
     title = titles.get(exc.status_code, "HTTP error")
     slug = title.lower().replace(" ", "-")
-    return problem(exc.status_code, slug, title, str(exc.detail), request.url.path)
+    # Keep the router's headers: a 405 names the allowed methods in ``Allow``.
+    return problem(exc.status_code, slug, title, str(exc.detail), request.url.path, headers=exc.headers)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An RFC 9457 problem; extensions (e.g. `field`, `errors`) name what was wrong.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "field": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+DOCUMENTED = {
+    400: "Malformed JSON",
+    401: "No or unknown API key",
+    403: "The key's role or identity may not do this",
+    404: "Not found (also another tenant's resource)",
+    409: "Conflict with the current state",
+    413: "Request body too large",
+    422: "Invalid input; the problem names the field",
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Declare the problem+json answers (400/401/403/404/409/413/422) on every /v1 operation."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith("/v1/"):
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, title in DOCUMENTED.items():
+                    described = responses.get(str(status), {}).get("description", title)
+                    responses[str(status)] = {"description": described, "content": content}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem+json."""
+    """Register the handlers that turn every error into problem+json, and declare them in the OpenAPI."""
     app.add_exception_handler(AdvisorError, _advisor_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    document_problems(app)
 
 
 class BodyLimitMiddleware:
@@ -100,7 +169,7 @@ class BodyLimitMiddleware:
             await self._reject(scope, send)
             return
         received = 0
-        too_large = False
+        too_large = rejected = False
 
         async def limited_receive() -> Message:
             nonlocal received, too_large
@@ -112,10 +181,21 @@ class BodyLimitMiddleware:
                     raise _TooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # A chunked body has no Content-Length: the overflow surfaces while the app reads it, and
+            # FastAPI turns any read error into a 400. Whatever the app answers then, the answer is 413.
+            nonlocal rejected
+            if not too_large:
+                await send(message)
+            elif not rejected:
+                rejected = True
+                await self._reject(scope, send)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
-            await self._reject(scope, send)
+            if not rejected:
+                await self._reject(scope, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
         body = json.dumps(

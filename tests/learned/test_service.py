@@ -12,7 +12,7 @@ from advisor.store.decisions import DecisionLog
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
 from advisor.tenancy.models import ApiRole, Principal
-from tests.builders import Keys, auth, run_together
+from tests.builders import Keys, add_key, auth, run_together
 from tests.learned.steps import (
     TAUGHT,
     TEACH,
@@ -149,10 +149,10 @@ class TestCapture:
 def test_concurrent_decisions_all_count(client: TestClient, keys: Keys, settings: Settings) -> None:
     """Agents confirming the same new text at the same moment make one candidate that counts them all."""
     agents = [f"agent-{n}" for n in range(6)]
+    url = settings.database_url
+    secrets = {a: add_key(url, "acme", "agent", team_id="team-a", agent_id=a) for a in agents}
     recs = {
-        agent: serve(client, keys.acme_admin, TEACH, agent_id=agent)["recommendations"][0][
-            "recommendation_id"
-        ]
+        agent: serve(client, secrets[agent], TEACH, agent_id=agent)["recommendations"][0]["recommendation_id"]
         for agent in agents
     }
     engine = make_engine(settings.database_url)
