@@ -15,7 +15,8 @@ def some_history(client: TestClient, keys: Keys) -> None:
     client.post("/v1/patterns", json=make_pattern_body(), headers=auth(keys.acme_lead))
     client.post("/v1/patterns/lost_package/suspend", json={"reason": "strike"}, headers=auth(keys.acme_lead))
     client.put("/v1/policy", json={"allowed_risks": ["low"]}, headers=auth(keys.acme_admin))
-    client.post("/v1/keys", json={"role": "admin", "label": "backup"}, headers=auth(keys.acme_admin))
+    backup = {"role": "admin", "owner": "alice", "label": "backup"}
+    client.post("/v1/keys", json=backup, headers=auth(keys.acme_admin))
 
 
 class TestAudit:

@@ -1,0 +1,171 @@
+"""SIGKILL mid-stream: nothing is stored without its audit row or its webhook outbox row, on both engines.
+
+A real ``advisor serve`` process takes feedback and new patterns over HTTP from several threads and is
+killed with SIGKILL while they run. Afterwards every stored feedback event has its ``feedback.recorded``
+outbox row, every new pattern its ``pattern.create`` audit row, and every acknowledged event is stored.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from advisor.store.engine import make_engine, make_sessionmaker
+from advisor.store.migrate import upgrade
+from advisor.store.tables import (
+    AuditEntry,
+    FeedbackEvent,
+    PatternVersion,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from tests.builders import TEST_PACK, Keys, auth, make_context, make_pattern_body, seed_tenants
+from tests.conftest import Database
+
+ENOUGH = 20  # acknowledged events before the kill
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _subscribe(url: str) -> None:
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        session.add(
+            WebhookSubscription(
+                id=str(uuid.uuid4()),
+                tenant_id="acme",
+                url="https://hooks.example.com/advisor",
+                events=["feedback.recorded", "pattern.changed"],
+                secret="whsec_test",
+                created_by="admin:test",
+            )
+        )
+    engine.dispose()
+
+
+def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ADVISOR_DATABASE_URL": url,
+        "ADVISOR_SEED_DEMO": "false",
+        "ADVISOR_PATTERNS_DIR": str(TEST_PACK),
+        "ADVISOR_WEBHOOKS__ENABLED": "false",  # keep the outbox as written
+        "ADVISOR_METRICS__REFRESH_INTERVAL_S": "0",
+    }
+    command = [sys.executable, "-m", "advisor", "serve", "--port", str(port)]
+    return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "advisor serve exited"
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail("advisor serve did not come up")
+
+
+@pytest.mark.timeout(600)
+def test_sigkill_leaves_no_row_without_its_audit_or_outbox_row(database: Database, tmp_path: Path) -> None:
+    engine = make_engine(database.url)
+    upgrade(engine)
+    engine.dispose()
+    keys: Keys = seed_tenants(database.url)
+    _subscribe(database.url)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _serve(database.url, port, tmp_path / "serve.log")
+    acknowledged: list[str] = []
+    unexpected: list[str] = []
+    stop = threading.Event()
+    try:
+        _wait_up(base, server)
+        with httpx.Client(base_url=base, timeout=30) as client:
+            served = client.post("/v1/recommendations", json=make_context(k=5), headers=auth(keys.acme_agent))
+            recs = [r["recommendation_id"] for r in served.json()["recommendations"]]
+
+        def feedback(worker: int) -> None:
+            with httpx.Client(base_url=base, timeout=30) as client:
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    event_id = f"w{worker}-{n}"
+                    body = {
+                        "recommendation_id": recs[n % len(recs)],
+                        "client_event_id": event_id,
+                        "action": "shown",
+                    }
+                    try:
+                        response = client.post("/v1/feedback", json=body, headers=auth(keys.acme_agent))
+                    except httpx.TransportError:
+                        return
+                    if response.status_code == 201:
+                        acknowledged.append(event_id)
+                    else:
+                        unexpected.append(response.text)
+
+        def patterns(worker: int) -> None:
+            with httpx.Client(base_url=base, timeout=30) as client:
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    body = make_pattern_body(f"crash_w{worker}_{n}", owner="team-a")
+                    try:
+                        client.post("/v1/patterns", json=body, headers=auth(keys.acme_admin))
+                    except httpx.TransportError:
+                        return
+
+        threads = [threading.Thread(target=feedback, args=(w,)) for w in range(3)]
+        threads += [threading.Thread(target=patterns, args=(w,)) for w in range(2)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 240
+        while len(acknowledged) < ENOUGH and not unexpected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.send_signal(signal.SIGKILL)  # mid-stream: requests are in flight
+        server.wait(timeout=30)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        stop.set()
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=30)
+
+    engine = make_engine(database.url)
+    with make_sessionmaker(engine)() as session:
+        stored = set(session.scalars(select(FeedbackEvent.client_event_id)))
+        outbox = [
+            d.payload["data"]
+            for d in session.scalars(select(WebhookDelivery))
+            if d.event_type == "feedback.recorded"
+        ]
+        created = {p for p in session.scalars(select(PatternVersion.pattern_id)) if p.startswith("crash_")}
+        audited = set(
+            session.scalars(select(AuditEntry.subject_id).where(AuditEntry.action == "pattern.create"))
+        )
+    engine.dispose()
+    assert unexpected == []
+    assert stored, "no feedback was stored before the kill"
+    assert set(acknowledged) <= stored  # acknowledged means durable
+    assert stored == {d["client_event_id"] for d in outbox}  # each with its outbox row, none without
+    assert created <= audited
