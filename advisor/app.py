@@ -11,6 +11,7 @@ from typing import TypedDict
 import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from advisor import __version__
 from advisor.api import api_router
@@ -70,11 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         await task
         engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from files shipped by fastapi-offline, not a CDN.
+    app = FastAPIOffline(
         title="advisor",
         version=__version__,
         summary="Ranked, pre-approved response patterns for live contact-centre conversations.",
         lifespan=lifespan,
+        favicon_url="/favicon.ico",
+        swagger_ui_parameters={"persistAuthorization": True},
     )
     install_problem_handlers(app)
     app.include_router(api_router)
