@@ -78,6 +78,15 @@ def print_demo_keys(keys: DemoKeys, settings: Settings) -> None:
     )
 
 
+def listening_banner(host: str, port: int) -> str:
+    """The line ``advisor serve`` prints on every start: where the API, the desk and the dashboard are."""
+    base = f"http://{host}:{port}"
+    return (
+        f"advisor listening on {base}\n"
+        f"  demo desk: {base}/demo   dashboard: {base}/dashboard   API docs: {base}/docs"
+    )
+
+
 def build_ranker_factory(settings: Settings) -> RankerFactory:
     """Return a factory that builds a tenant's ranker from its serving patterns."""
     limit_blas_threads()

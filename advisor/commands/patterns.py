@@ -11,7 +11,9 @@ import typer
 
 from advisor.commands.store import operator, transaction
 
-patterns_app = typer.Typer(help="Import, export and validate pattern libraries.", no_args_is_help=True)
+patterns_app = typer.Typer(
+    rich_markup_mode=None, help="Import, export and validate pattern libraries.", no_args_is_help=True
+)
 Tenant = Annotated[str, typer.Option("--tenant", help="Tenant id.")]
 
 
