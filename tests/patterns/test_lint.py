@@ -35,6 +35,13 @@ def test_unknown_and_malformed_slots_are_errors() -> None:
     assert "customer.nickname" in findings[0].message
 
 
+def test_unbalanced_braces_are_malformed_slots() -> None:
+    findings = lint(spec(body="Hi {customer.first_name, your order {order.id}} shipped."))
+    assert [(f.code, f.field) for f in findings] == [("malformed-slot", "body")] * 2
+    assert "'{customer.first_name,'" in findings[0].message
+    assert "'{order.id}}'" in findings[1].message
+
+
 def test_required_fact_outside_schema() -> None:
     findings = lint(spec(eligibility={"requires": ["order.colour"]}))
     assert [(f.code, f.field) for f in findings] == [("unknown-slot", "eligibility.requires")]
