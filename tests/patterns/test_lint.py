@@ -119,3 +119,11 @@ def test_premise_with_no_allowed_value_blocks_review() -> None:
 def test_unknown_collected_fact_is_an_error() -> None:
     findings = lint(spec(collects=["order.idd"]))
     assert [(f.code, f.field) for f in errors(findings)] == [("unknown-slot", "collects")]
+
+
+def test_bundled_demo_pack_lints_clean() -> None:
+    from advisor.patterns.transfer import load_located, validate
+    from advisor.settings import DEMO_PACK_DIR
+
+    findings = [(i.spec.id, f.code) for i, f in validate(load_located(DEMO_PACK_DIR))]
+    assert findings == []
