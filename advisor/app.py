@@ -18,6 +18,7 @@ from advisor.api import api_router
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
 from advisor.metrics.refresher import run_refresher
+from advisor.plugins import Registry, load_registry
 from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
@@ -35,6 +36,7 @@ class State(TypedDict):
     sessionmaker: sessionmaker[Session]
     library: LibraryCache
     http: httpx.AsyncClient
+    connectors: Registry
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
+        connectors = load_registry()  # a broken connector plugin stops the start, never silently skipped
         engine = make_engine(settings.database_url)
         factory = prepare_store(engine, settings)
         library = LibraryCache(
@@ -63,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 tasks.append(asyncio.create_task(refresher))
             try:
-                yield State(settings=settings, sessionmaker=factory, library=library, http=http)
+                yield State(
+                    settings=settings, sessionmaker=factory, library=library, http=http, connectors=connectors
+                )
             finally:
                 for task in tasks:
                     task.cancel()

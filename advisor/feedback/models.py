@@ -8,7 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from advisor.context.models import MAX_TURN_CHARS, Identifier
+from advisor.context.models import Identifier
+
+MAX_FINAL_TEXT = 8_000
 
 
 class Action(StrEnum):
@@ -39,7 +41,7 @@ class FeedbackIn(BaseModel):
     recommendation_id: Identifier
     client_event_id: Identifier
     action: Action
-    final_text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TURN_CHARS)] | None = Field(
+    final_text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_FINAL_TEXT)] | None = Field(
         default=None, validate_default=True
     )
     reason: RejectReason | None = Field(default=None, validate_default=True)

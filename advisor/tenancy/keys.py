@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Self
-
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from typing import Any
 
 from advisor.errors import Conflict, NotFound
-from advisor.patterns.schemas import Strict
 from advisor.store.audit import AuditLog
 from advisor.store.tables import ApiKey
 from advisor.store.tenancy import TenancyRepository
-from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole, Principal
 from advisor.tenancy.rights import check_team, require_admin
+from advisor.tenancy.schemas import KeyCreate, KeyCreated, KeyOut
 
 __all__ = [
     "KeyCreate",
@@ -27,46 +23,7 @@ __all__ = [
     "rotate_key",
 ]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 SUBJECT = "api_key"
-
-
-class KeyCreate(Strict):
-    """A new key: its role and who it stands for (leads need a team, agents an agent id)."""
-
-    role: ApiRole
-    team_id: Name | None = None
-    agent_id: Name | None = None
-    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-
-    @model_validator(mode="after")
-    def _identity(self) -> Self:
-        if self.role is ApiRole.lead and self.team_id is None:
-            raise ValueError("a lead key needs 'team_id' (the team it governs)")
-        if self.role is ApiRole.agent and self.agent_id is None:
-            raise ValueError("an agent key needs 'agent_id' (the agent it stands for)")
-        return self
-
-
-class KeyOut(BaseModel):
-    """A key as listed: everything but the secret."""
-
-    id: str
-    role: ApiRole
-    team_id: str | None
-    agent_id: str | None
-    label: str | None
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
-    active: bool
-
-
-class KeyCreated(KeyOut):
-    """A key just created or rotated; ``secret`` is shown only in this response."""
-
-    secret: str = Field(description="The bearer secret; advisor stores only its hash.")
-    audit: list[AuditRecord] = Field(default_factory=list)
 
 
 def key_out(row: ApiKey) -> KeyOut:
