@@ -76,7 +76,7 @@ def _slots(spec: PatternSpec) -> list[Finding]:
     for text in dict.fromkeys(_braces(spec.body)):
         slot = text[1:-1].strip()
         if not SLOT_RE.fullmatch(text):
-            what = f"unbalanced '{text}' in '{_around(spec.body, text)}'" if text in "{}" else f"'{text}'"
+            what = f"unbalanced '{text}' in '{_around(spec.body, text)}'" if len(text) == 1 else f"'{text}'"
             message = f"{what} is not a slot: write {{group.field}}, e.g. {{order.id}}"
             findings.append(_error("malformed-slot", "body", message))
         elif slot not in SLOT_CATALOGUE:

@@ -40,6 +40,8 @@ def test_unbalanced_braces_are_malformed_slots() -> None:
     assert [(f.code, f.field) for f in findings] == [("malformed-slot", "body")] * 2
     assert "'{customer.first_name,'" in findings[0].message
     assert "'{order.id}}'" in findings[1].message
+    [empty] = lint(spec(body="Hi {customer.first_name}, see {}."))
+    assert empty.message.startswith("'{}' is not a slot")
 
 
 def test_required_fact_outside_schema() -> None:
