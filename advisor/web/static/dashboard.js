@@ -82,7 +82,7 @@
     // More suggestions shown than conversations answered: some lists had several, and those left
     // undecided are mostly the ones below the one used. With one suggestion each, that would be untrue.
     const several = t.shown > (c.interactions || 0) - (c.escalated || 0);
-    tile("kpi-ignore", pct(t.ignore_rate), several ? "usually the 2nd and 3rd suggestions" : "shown, no decision recorded");
+    tile("kpi-ignore", pct(t.ignore_rate), several ? "usually the 2nd and 3rd suggestions" : `of ${count(t.shown)} suggestions shown`);
     const d = delay.rows[0] || {};
     tile("kpi-delay", duration(d.p50_ms), d.n ? `typical (median); 9 in 10 within ${duration(d.p90_ms)}` : "no decisions yet");
     tile("kpi-coverage", pct(c.coverage_rate), c.interactions ? `${count(c.escalated)} of ${count(c.interactions)} handed to a human` : "no conversations yet");
@@ -217,7 +217,8 @@
     if (note) {
       const wrap = table.parentElement;
       const more = wrap.scrollHeight > wrap.clientHeight ? " (scroll inside the table to see them all)" : "";
-      note.textContent = `${rows.length} row${rows.length === 1 ? "" : "s"}${more}`;
+      const noun = note.dataset.noun || "row";
+      note.textContent = `${rows.length} ${noun}${rows.length === 1 ? "" : "s"}${more}`;
     }
     for (const th of table.tHead.rows[0].cells) {
       th.setAttribute("aria-sort", th.dataset.key === state.key ? (state.desc ? "descending" : "ascending") : "none");
