@@ -11,12 +11,14 @@ from typing import TypedDict
 import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from advisor import __version__
 from advisor.api import api_router
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
 from advisor.metrics.refresher import run_refresher
+from advisor.plugins import Registry, load_registry
 from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
@@ -34,6 +36,7 @@ class State(TypedDict):
     sessionmaker: sessionmaker[Session]
     library: LibraryCache
     http: httpx.AsyncClient
+    connectors: Registry
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
+        connectors = load_registry()  # a broken connector plugin stops the start, never silently skipped
         engine = make_engine(settings.database_url)
         factory = prepare_store(engine, settings)
         library = LibraryCache(
@@ -62,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 tasks.append(asyncio.create_task(refresher))
             try:
-                yield State(settings=settings, sessionmaker=factory, library=library, http=http)
+                yield State(
+                    settings=settings, sessionmaker=factory, library=library, http=http, connectors=connectors
+                )
             finally:
                 for task in tasks:
                     task.cancel()
@@ -70,11 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         await task
         engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from files shipped by fastapi-offline, not a CDN.
+    app = FastAPIOffline(
         title="advisor",
         version=__version__,
         summary="Ranked, pre-approved response patterns for live contact-centre conversations.",
         lifespan=lifespan,
+        favicon_url="/favicon.ico",
+        swagger_ui_parameters={"persistAuthorization": True},
     )
     install_problem_handlers(app)
     app.include_router(api_router)

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from advisor.patterns.files import load_patterns
 from advisor.patterns.models import PatternSpec
+from advisor.patterns.transfer import load_servable
 from advisor.ranking.eligibility import StagePolicy
 from advisor.ranking.embedding import limit_blas_threads, make_embedder
 from advisor.ranking.rank import HybridRanker
@@ -36,7 +36,7 @@ def seed_demo(factory: sessionmaker[Session], settings: Settings) -> DemoKeys | 
         tenancy = TenancyRepository(session)
         if tenancy.tenant_count() > 0:
             return None
-        keys = bootstrap_demo(tenancy, PatternRepository(session), load_patterns(settings.patterns_dir))
+        keys = bootstrap_demo(tenancy, PatternRepository(session), load_servable(settings.patterns_dir))
     if keys is not None:
         print_demo_keys(keys, settings)
     return keys
@@ -75,6 +75,15 @@ def print_demo_keys(keys: DemoKeys, settings: Settings) -> None:
         f"Demo desk (agent view): {base}/demo   Dashboard (paste the lead key): {base}/dashboard\n"
         f"API docs: {base}/docs\n",
         flush=True,
+    )
+
+
+def listening_banner(host: str, port: int) -> str:
+    """The line ``advisor serve`` prints on every start: where the API, the desk and the dashboard are."""
+    base = f"http://{host}:{port}"
+    return (
+        f"advisor listening on {base}\n"
+        f"  demo desk: {base}/demo   dashboard: {base}/dashboard   API docs: {base}/docs"
     )
 
 

@@ -14,11 +14,12 @@ from advisor.commands.patterns import patterns_app
 from advisor.settings import Settings
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="advisor: ranked, pre-approved response suggestions for contact-centre agents.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-eval_app = typer.Typer(help="Evaluate ranking offline.", invoke_without_command=True)
+eval_app = typer.Typer(rich_markup_mode=None, help="Evaluate ranking offline.", invoke_without_command=True)
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 app.add_typer(patterns_app, name="patterns")
@@ -28,7 +29,7 @@ app.add_typer(demo_app, name="demo")
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: ADVISOR_PORT, 8000).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (one per core).")] = 1,
 ) -> None:
     """Run the HTTP service (migrates the store; seeds the demo tenant on first start)."""
@@ -44,7 +45,9 @@ def serve(
     engine = make_engine(settings.database_url)
     prepare_store(engine, settings)  # migrate and seed once, before workers start
     engine.dispose()
-    print(f"advisor listening on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
+    from advisor.bootstrap import listening_banner
+
+    print(listening_banner(host, port), flush=True)
     if workers > 1:
         from advisor.serving import run_workers
 

@@ -23,6 +23,7 @@ from advisor.recommendations.models import RecommendationRequest
 from advisor.recommendations.service import recommend
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
+from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import ApiRole, Principal
 
 NAMES = ["Dana", "Lee", "Priya", "Marco", "Aiko", "Sam", "Fatima", "Jonas", "Chloe", "Omar", "Ines", "Ravi"]
@@ -280,6 +281,7 @@ def _send(
         principal,
         log,
         LearnedExampleRepository(log.session),
+        WebhookRepository(log.session),
     )
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from advisor.context.models import MAX_TURN_CHARS, MAX_TURNS
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEMO_PACK_DIR = PACKAGE_DIR / "packs" / "demo"
 
@@ -14,7 +16,6 @@ DEMO_PACK_DIR = PACKAGE_DIR / "packs" / "demo"
 class RankingSettings(BaseModel):
     """How candidates are retrieved, fused and cut off."""
 
-    k: int = Field(default=3, ge=1, le=10)
     candidates: int = Field(default=20, ge=1, le=200)
     escalate_below: float = Field(default=0.4, ge=0.0, le=1.0)
     embedder: str = "minilm-static"
@@ -30,8 +31,10 @@ class Limits(BaseModel):
     """Bounds on request sizes; larger input is a 413 or a 422, never a crash."""
 
     max_body_bytes: int = 256_000
-    max_turns: int = 200
-    max_turn_chars: int = 8_000
+    max_turns: int = Field(default=200, ge=1, le=MAX_TURNS)
+    """Turns a recommendation request may carry (the schema's ceiling is the upper bound)."""
+    max_turn_chars: int = Field(default=8_000, ge=1, le=MAX_TURN_CHARS)
+    """Characters one turn may hold."""
 
 
 class RetryPolicy(BaseModel):
@@ -57,7 +60,10 @@ class WebhookSettings(BaseModel):
 
 
 class LlmSettings(BaseModel):
-    """Optional LLM steps; off unless an API key is configured."""
+    """Optional LLM steps; off unless an API key is configured.
+
+    No LLM step exists yet: these are kept for the LLM rerank/rationale issue, which reads them.
+    """
 
     api_key: SecretStr | None = None
     base_url: str = "https://api.openai.com/v1"
@@ -96,7 +102,6 @@ class Settings(BaseSettings):
     retry: RetryPolicy = RetryPolicy()
     llm: LlmSettings = LlmSettings()
     metrics: MetricsSettings = MetricsSettings()
-    library_poll_s: float = Field(default=2.0, ge=0.0)
     cors_origins: list[str] = []
     embed_origins: list[str] = []
     """Origins that may frame /widget and postMessage it (CSP frame-ancestors); empty: same origin."""

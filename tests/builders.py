@@ -118,3 +118,20 @@ def run_together(task: Callable[[], object], threads: int) -> list[BaseException
     for thread in started:
         thread.join(timeout=120)
     return errors
+
+
+def subscribe_in_store(url: str, tenant: str, events: list[str]) -> None:
+    """Subscribe a URL of the tenant (created when new) to ``events``, straight in the store."""
+    from advisor.store.engine import make_engine, make_sessionmaker
+    from advisor.store.tenancy import TenancyRepository
+    from advisor.store.webhooks import WebhookRepository
+    from advisor.tenancy.models import ApiRole, Principal
+    from advisor.webhooks.models import WebhookCreate
+    from advisor.webhooks.service import create_subscription
+
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        TenancyRepository(session).ensure_tenant(tenant)
+        body = WebhookCreate.model_validate({"url": "https://crm.example.com/hooks", "events": events})
+        create_subscription(body, Principal(tenant, ApiRole.admin, key_id="k"), WebhookRepository(session))
+    engine.dispose()

@@ -32,6 +32,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped under CI=true, which is not allowed: {report.longrepr}"
 
 
+ENABLE = {
+    "postgres": "set ADVISOR_TEST_DATABASE_URL=postgresql://user@host:5432/db (a schema per test)",
+    "datasets": "put the shared datasets in ../shared/datasets",
+    "browser": "install Chromium (apt-get install chromium) or set ADVISOR_CHROMIUM",
+}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name each group of tests that skipped for want of a service, and how to run it."""
+    skipped: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        for group in NEVER_SKIP_ON_CI & set(getattr(report, "keywords", {})):
+            skipped[group] = skipped.get(group, 0) + 1
+    for group, count in sorted(skipped.items()):
+        terminalreporter.write_line(
+            f"{count} {group} test(s) skipped: to run them, {ENABLE[group]}", yellow=True
+        )
+
+
 @dataclass
 class Database:
     """A database URL for one test, and how to drop it afterwards."""

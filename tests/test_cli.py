@@ -190,3 +190,27 @@ def test_start_banner_names_the_desk_and_dashboard_on_the_configured_port(
     assert "http://127.0.0.1:8123/demo" in out
     assert "http://127.0.0.1:8123/dashboard" in out
     assert "Bearer adv_a" in out
+
+
+def test_serve_banner_names_the_desk_and_dashboard_on_the_port_it_listens_on() -> None:
+    from advisor.bootstrap import listening_banner
+
+    banner = listening_banner("127.0.0.1", 9001)
+    for page in ("/demo", "/dashboard", "/docs"):
+        assert f"http://127.0.0.1:9001{page}" in banner
+
+
+@pytest.mark.parametrize(
+    "command", [["patterns", "import"], ["eval"], ["keys", "list"], ["keys", "rotate"], ["keys", "revoke"]]
+)
+def test_help_shows_flags_without_a_type(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "<bool>" not in result.output
+    assert "--help " in result.output
+
+
+def test_help_says_only_create_makes_a_tenant() -> None:
+    assert "created when new" in runner.invoke(app, ["keys", "create", "--help"]).output
+    for command in ("list", "rotate", "revoke"):
+        assert "created when new" not in runner.invoke(app, ["keys", command, "--help"]).output

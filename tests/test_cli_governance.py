@@ -155,3 +155,54 @@ def test_validate(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{bad}:2: error: greet@v1 body: slot {{customer.nick}}" in result.stdout
     assert "few-examples" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ("Hi {customer.first_name, order {order.id} shipped.", "unbalanced '{' in '{customer.first_name,'"),
+        ("Hi {customer.first_name}}, it shipped.", "unbalanced '}' in '{customer.first_name}},'"),
+        ("Order {order.id shipped.", "unbalanced '{' in '{order.id'"),
+    ],
+)
+def test_validate_rejects_malformed_slots(tmp_path: Path, body: str, shown: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        f"patterns:\n  - id: greet\n    title: Greeting\n    body: '{body}'\n"
+        "    intents: [greeting]\n    examples: [hello, hi there, good morning]\n    owner: team-a\n"
+    )
+    result = runner.invoke(app, ["patterns", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:2: error: greet@v1 body: {shown}" in result.stdout
+    assert "[malformed-slot]" in result.stdout
+
+
+def test_import_with_approval_refuses_a_malformed_slot(store: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "patterns:\n  - id: greet\n    title: Greeting\n    body: 'Hi {customer.first_name, welcome'\n"
+        "    intents: [greeting]\n    examples: [hello, hi there, good morning]\n    owner: team-a\n"
+        "    status: approved\n    approver: sam\n"
+    )
+    result = runner.invoke(app, ["patterns", "import", str(bad), "--tenant", "acme", "--approve"])
+    assert result.exit_code != 0
+    assert "pattern greet: field 'body': unbalanced '{'" in str(result.exception)
+
+
+def test_first_start_refuses_a_pack_with_a_malformed_slot(tmp_path: Path) -> None:
+    from advisor.bootstrap import prepare_store
+    from advisor.errors import PatternFileError
+    from advisor.settings import Settings
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "greet.yaml").write_text(
+        "patterns:\n  - id: greet\n    title: Greeting\n    body: 'Hi {customer.first_name}}!'\n"
+        "    intents: [greeting]\n    examples: [hello, hi there, good morning]\n    owner: team-a\n"
+        "    status: approved\n"
+    )
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", patterns_dir=pack, seed_demo=True)
+    engine = make_engine(settings.database_url)
+    with pytest.raises(PatternFileError, match=r"greet\.yaml line 2: pattern greet: field 'body'"):
+        prepare_store(engine, settings)
+    engine.dispose()

@@ -6,6 +6,7 @@ from importlib.metadata import EntryPoint
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from advisor.plugins import ENTRY_POINT_GROUP, EventSink, load_registry
 from advisor.settings import RetryPolicy
@@ -41,3 +42,9 @@ def test_an_entry_point_that_does_not_import_is_an_error() -> None:
 
 def test_installed_connectors_load() -> None:
     load_registry()  # whatever is installed must load cleanly
+
+
+def test_the_running_app_holds_the_installed_connectors(client: TestClient) -> None:
+    registry = client.app_state["connectors"]
+    assert {"zendesk_context", "salesforce_context"} <= set(registry.context_sources)
+    assert "zendesk_patterns" in registry.pattern_sources

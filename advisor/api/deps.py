@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from advisor.errors import Forbidden
 from advisor.recommendations.library import LibraryCache
@@ -66,11 +67,18 @@ async def get_library(request: Request) -> LibraryCache:
     return library
 
 
-def get_principal(request: Request, session: SessionDep) -> Principal:
+# Declares the bearer-key scheme in OpenAPI (the Authorize button of /docs); a missing or non-bearer
+# header yields None here and a 401 problem from authenticate.
+bearer_key = HTTPBearer(
+    auto_error=False, scheme_name="apiKey", description="An advisor API key: `Authorization: Bearer adv_…`"
+)
+
+
+def get_principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)], session: SessionDep
+) -> Principal:
     """Authenticate the bearer key of the request."""
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    return authenticate(secret.strip() if scheme.lower() == "bearer" else None, TenancyRepository(session))
+    return authenticate(credentials.credentials.strip() if credentials else None, TenancyRepository(session))
 
 
 LibraryDep = Annotated[LibraryCache, Depends(get_library)]

@@ -8,7 +8,6 @@ from advisor.api.deps import DecisionLogDep, LearnedRepoDep, PrincipalDep
 from advisor.api.webhooks import WebhookRepoDep
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
-from advisor.webhooks.service import publish_feedback
 
 router = APIRouter(tags=["feedback"])
 
@@ -48,9 +47,7 @@ def create_feedback(
     not stored twice. An unknown `recommendation_id` is a 404. An acceptance or a light edit makes the
     customer's (masked) words a candidate example of the pattern for a team lead to review.
     """
-    ack = record(body, principal, log, learned)
+    ack = record(body, principal, log, learned, webhooks)
     if ack.duplicate:
         response.status_code = 200
-    else:
-        publish_feedback(webhooks, principal.tenant_id, ack.event_id)  # webhook outbox, same transaction
     return ack

@@ -30,9 +30,7 @@ from advisor.patterns.schemas import (
 from advisor.store.audit import AuditLog
 from advisor.store.patterns import PatternRepository
 from advisor.store.webhooks import WebhookRepository
-from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole
-from advisor.webhooks.service import publish_pattern_change
 
 router = APIRouter(tags=["patterns"])
 
@@ -65,21 +63,10 @@ CONTENT_EXAMPLE = {
 
 
 async def governance(session: SessionDep) -> service.Governance:
-    """Return the repositories of a governance use case; each change also goes to the webhook outbox."""
-    webhooks = WebhookRepository(session)
-
-    def publish(entry: AuditRecord) -> None:
-        version = (entry.after or {}).get("version")
-        publish_pattern_change(
-            webhooks,
-            entry.tenant_id,
-            entry.subject_id,
-            version if isinstance(version, int) else None,
-            service.CHANGES.get(entry.action, entry.action),
-            entry.actor,
-        )
-
-    return service.Governance(patterns=PatternRepository(session), audit=AuditLog(session), hooks=(publish,))
+    """Return the repositories of a governance use case on the request's transaction."""
+    return service.Governance(
+        patterns=PatternRepository(session), audit=AuditLog(session), webhooks=WebhookRepository(session)
+    )
 
 
 GovernanceDep = Annotated[service.Governance, Depends(governance)]

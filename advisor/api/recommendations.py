@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from advisor.api.deps import DecisionLogDep, LibraryDep, PatternRepoDep, PrincipalDep
+from advisor.api.deps import DecisionLogDep, LibraryDep, PatternRepoDep, PrincipalDep, SettingsDep
+from advisor.context.models import within_limits
 from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
 from advisor.recommendations.service import recommend
 
@@ -42,6 +43,7 @@ def create_recommendations(
     library: LibraryDep,
     patterns: PatternRepoDep,
     log: DecisionLogDep,
+    settings: SettingsDep,
 ) -> RecommendationsResponse:
     """Rank the approved patterns for a live conversation.
 
@@ -49,6 +51,7 @@ def create_recommendations(
     with a calibrated confidence and a one-line rationale. When no approved, eligible pattern is
     confident enough, the list is empty and `escalate` is true with the reason: advisor never guesses.
     """
+    within_limits(body, settings.limits.max_turns, settings.limits.max_turn_chars)
     ranker, stamp = library.ranker(principal.tenant_id, patterns)
     acceptance = library.acceptance(principal.tenant_id, log)
     return recommend(body, principal, ranker, stamp, log, acceptance)

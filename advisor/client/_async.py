@@ -32,8 +32,7 @@ from advisor.recommendations.models import RecommendationRequest, Recommendation
 from advisor.retrying import RetryableStatus, async_retrying, raise_for_retry
 from advisor.settings import RetryPolicy
 from advisor.tenancy.audit import AuditRecord
-from advisor.tenancy.keys import KeyCreate, KeyCreated, KeyOut
-from advisor.tenancy.policy import PolicyIn, PolicyOut
+from advisor.tenancy.schemas import KeyCreate, KeyCreated, KeyOut, PolicyIn, PolicyOut
 from advisor.webhooks.models import WebhookCreate, WebhookCreated, WebhookList
 
 T = TypeVar("T")

@@ -28,8 +28,7 @@ from advisor.patterns.schemas import (
 )
 from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
 from advisor.tenancy.audit import AuditRecord
-from advisor.tenancy.keys import KeyCreate, KeyCreated, KeyOut
-from advisor.tenancy.policy import PolicyIn, PolicyOut
+from advisor.tenancy.schemas import KeyCreate, KeyCreated, KeyOut, PolicyIn, PolicyOut
 from advisor.webhooks.models import WebhookCreate, WebhookCreated, WebhookList
 
 T = TypeVar("T")

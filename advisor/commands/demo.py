@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from advisor.patterns.models import PatternSpec
     from advisor.store.patterns import PatternRepository
 
-demo_app = typer.Typer(help="Demo data for a first look.", no_args_is_help=True)
+demo_app = typer.Typer(rich_markup_mode=None, help="Demo data for a first look.", no_args_is_help=True)
 
 
 @demo_app.command("seed")
@@ -22,6 +22,13 @@ def seed(
     days: Annotated[int, typer.Option(min=1, max=365, help="How many days of traffic, ending now.")] = 30,
     per_day: Annotated[int, typer.Option(min=1, max=5000, help="Interactions on a weekday.")] = 120,
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same month).")] = 7,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of the running advisor, for the closing hint "
+            "(default: http://ADVISOR_HOST:ADVISOR_PORT, where 'advisor serve' listens without --port)."
+        ),
+    ] = None,
 ) -> None:
     """Simulate agents with different habits using the demo pack, through the real services."""
     from advisor.bootstrap import build_ranker_factory, prepare_store
@@ -86,8 +93,9 @@ def seed(
         typer.echo(
             f"pattern '{improved.id}' got a better version 2 half-way through (see the version comparison)"
         )
+    base = (url or f"http://{settings.host}:{settings.port}").rstrip("/")
     typer.echo(
-        f"open http://{settings.host}:{settings.port}/dashboard and paste a lead key "
+        f"open {base}/dashboard and paste a lead key "
         "(advisor keys create --tenant demo --role lead --team team-care)"
     )
 

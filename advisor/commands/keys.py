@@ -11,14 +11,17 @@ from advisor.commands.store import operator, transaction
 from advisor.tenancy.models import ApiRole
 
 keys_app = typer.Typer(
-    help="Manage API keys (secrets are printed once, stored hashed).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Manage API keys (secrets are printed once, stored hashed).",
+    no_args_is_help=True,
 )
-Tenant = Annotated[str, typer.Option("--tenant", help="Tenant id (created when new).")]
+Tenant = Annotated[str, typer.Option("--tenant", help="Tenant id.")]
+NewOrOldTenant = Annotated[str, typer.Option("--tenant", help="Tenant id (created when new).")]
 
 
 @keys_app.command("create")
 def create(
-    tenant: Tenant,
+    tenant: NewOrOldTenant,
     role: Annotated[ApiRole, typer.Option("--role", help="agent, lead or admin.")],
     team: Annotated[
         str | None, typer.Option("--team", help="Team the key belongs to (leads: required).")

@@ -11,7 +11,9 @@ import typer
 
 from advisor.commands.store import operator, transaction
 
-patterns_app = typer.Typer(help="Import, export and validate pattern libraries.", no_args_is_help=True)
+patterns_app = typer.Typer(
+    rich_markup_mode=None, help="Import, export and validate pattern libraries.", no_args_is_help=True
+)
 Tenant = Annotated[str, typer.Option("--tenant", help="Tenant id.")]
 
 
@@ -53,11 +55,14 @@ def import_cmd(
     from advisor.store.audit import AuditLog
     from advisor.store.patterns import PatternRepository
     from advisor.store.tenancy import TenancyRepository
+    from advisor.store.webhooks import WebhookRepository
 
     items = load_located(path)
     with transaction() as session:
         TenancyRepository(session).ensure_tenant(tenant)
-        gov = Governance(patterns=PatternRepository(session), audit=AuditLog(session))
+        gov = Governance(
+            patterns=PatternRepository(session), audit=AuditLog(session), webhooks=WebhookRepository(session)
+        )
         result = import_patterns(gov, operator(tenant), items, approve=approve)
     typer.echo(
         json.dumps({"versions": result.versions, "patterns": result.patterns, "approved": result.approved})
@@ -75,11 +80,14 @@ def export_cmd(
     from advisor.patterns.transfer import dump, export_specs
     from advisor.store.audit import AuditLog
     from advisor.store.patterns import PatternRepository
+    from advisor.store.webhooks import WebhookRepository
 
     if fmt not in ("yaml", "csv"):
         raise typer.BadParameter("use yaml or csv", param_hint="--format")
     with transaction() as session:
-        gov = Governance(patterns=PatternRepository(session), audit=AuditLog(session))
+        gov = Governance(
+            patterns=PatternRepository(session), audit=AuditLog(session), webhooks=WebhookRepository(session)
+        )
         text = dump(export_specs(gov, operator(tenant)), fmt)
     if out is None:
         sys.stdout.write(text)

@@ -11,10 +11,12 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from advisor.context.aliases import resolve
+from advisor.errors import InvalidInput
 from advisor.schemas import Strict
 
-MAX_TURNS = 200
-MAX_TURN_CHARS = 8_000
+# Ceilings of the schema; the limits in force are settings.limits (at most these), checked by within_limits.
+MAX_TURNS = 1_000
+MAX_TURN_CHARS = 32_000
 MAX_CRM_FIELDS = 64
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
@@ -102,3 +104,18 @@ class InteractionContext(Strict):
         """Return a sha256 of the canonical JSON of this context (for the audit trail)."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def within_limits(context: InteractionContext, max_turns: int, max_turn_chars: int) -> InteractionContext:
+    """Return ``context`` if it keeps the configured limits; else raise a 422 naming the field."""
+    if len(context.turns) > max_turns:
+        raise _too_long("turns", f"at most {max_turns} turns are read, got {len(context.turns)}")
+    for i, turn in enumerate(context.turns):
+        if len(turn.text) > max_turn_chars:
+            raise _too_long(f"turns.{i}.text", f"a turn holds at most {max_turn_chars} characters")
+    return context
+
+
+def _too_long(field: str, message: str) -> InvalidInput:
+    errors = [{"field": field, "message": message, "type": "too_long"}]
+    return InvalidInput(f"field '{field}': {message}", field=field, errors=errors)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
-from advisor.context.models import MAX_TURN_CHARS, Identifier
+from advisor.context.models import Identifier
 from advisor.schemas import Strict
+
+MAX_FINAL_TEXT = 8_000
 
 
 class Action(StrEnum):
@@ -38,27 +40,35 @@ class FeedbackIn(Strict):
     recommendation_id: Identifier
     client_event_id: Identifier
     action: Action
-    final_text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TURN_CHARS)] | None = None
-    reason: RejectReason | None = None
+    final_text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_FINAL_TEXT)] | None = Field(
+        default=None, validate_default=True
+    )
+    reason: RejectReason | None = Field(default=None, validate_default=True)
     comment: Annotated[str, StringConstraints(max_length=1_000)] | None = None
     time_to_decision_ms: int | None = Field(default=None, ge=0, le=86_400_000)
     occurred_at: datetime | None = None
 
-    @model_validator(mode="after")
-    def _action_fields(self) -> Self:
-        if self.action is Action.edited and not (self.final_text and self.final_text.strip()):
+    # Field validators (not one model validator) so that a 422 names the field: `reason`, `final_text`.
+    # They read `action` from the fields validated before them; a bad action is reported on its own.
+    @field_validator("final_text")
+    @classmethod
+    def _final_text_for_action(cls, value: str | None, info: ValidationInfo) -> str | None:
+        action = info.data.get("action")
+        if action is Action.edited and not (value and value.strip()):
             raise ValueError("final_text is required when action is 'edited'")
-        if self.action is Action.rejected and self.reason is None:
-            raise ValueError("reason is required when action is 'rejected'")
-        if self.action is not Action.rejected and self.reason is not None:
-            raise ValueError("reason is only allowed when action is 'rejected'")
-        if (
-            self.action is not Action.edited
-            and self.final_text is not None
-            and self.action is not Action.accepted
-        ):
+        if value is not None and action not in (Action.edited, Action.accepted, None):
             raise ValueError("final_text is only allowed when action is 'edited' or 'accepted'")
-        return self
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_action(cls, value: RejectReason | None, info: ValidationInfo) -> RejectReason | None:
+        action = info.data.get("action")
+        if action is Action.rejected and value is None:
+            raise ValueError("reason is required when action is 'rejected'")
+        if value is not None and action not in (Action.rejected, None):
+            raise ValueError("reason is only allowed when action is 'rejected'")
+        return value
 
 
 class FeedbackAck(BaseModel):

@@ -8,8 +8,10 @@ from advisor.learned.service import capture
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.tables import FeedbackEvent, utcnow
+from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import Principal
 from advisor.tenancy.rights import acting_as
+from advisor.webhooks.service import publish_feedback
 
 
 def _same(stored: FeedbackEvent, event: FeedbackIn) -> bool:
@@ -22,12 +24,17 @@ def _same(stored: FeedbackEvent, event: FeedbackIn) -> bool:
 
 
 def record(
-    event: FeedbackIn, principal: Principal, log: DecisionLog, learned: LearnedExampleRepository
+    event: FeedbackIn,
+    principal: Principal,
+    log: DecisionLog,
+    learned: LearnedExampleRepository,
+    webhooks: WebhookRepository,
 ) -> FeedbackAck:
     """Store one event; a resend with the same client event id is acknowledged, not stored twice.
 
-    A newly stored acceptance or light edit also counts towards a candidate learned example, in the
-    same transaction (so a resend, which stores nothing, counts nothing).
+    A newly stored event is also published to ``feedback.recorded`` subscribers (the webhook outbox),
+    and an acceptance or light edit counts towards a candidate learned example, all in the same
+    transaction (so a resend, which stores nothing, publishes and counts nothing).
     """
     stored = log.find_feedback(principal.tenant_id, event.client_event_id)
     if stored is not None:
@@ -71,6 +78,7 @@ def record(
     )
     if created:
         capture(learned, log, row, rec)
+        publish_feedback(webhooks, principal.tenant_id, row.id)
     return FeedbackAck(
         event_id=row.id,
         recommendation_id=rec.id,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from advisor.metrics.cubes import week_of_day
+from advisor.metrics.cubes import week_of
 from advisor.utc import as_utc
 
 logger = logging.getLogger("advisor.metrics")
@@ -78,7 +78,7 @@ def fold_request(row: Interaction | None, request: RequestRecord) -> Interaction
             "first_at": at,
             "first_request_id": request.id,
             "day": day,
-            "week": week_of_day(day),
+            "week": week_of(day),
             "team_id": request.team_id or "",
             "agent_id": request.agent_id,
             "channel": request.channel,

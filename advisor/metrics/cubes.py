@@ -34,9 +34,9 @@ def cell(outcome: Outcome, cube: str) -> Cell:
     return (outcome.tenant_id, *values)
 
 
-def week_of_day(day: str) -> str:
-    """Return the Monday (ISO date) of the week that holds ``day``."""
-    moment = date.fromisoformat(day)
+def week_of(day: date | str) -> str:
+    """Return the Monday (ISO date) of the week that holds ``day`` (a date or an ISO date string)."""
+    moment = date.fromisoformat(day) if isinstance(day, str) else day
     return (moment - timedelta(days=moment.weekday())).isoformat()
 
 

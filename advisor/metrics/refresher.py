@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from advisor.metrics.coverage import refresh_coverage
@@ -19,32 +20,38 @@ from advisor.store.reports import ReportsRepository
 
 logger = logging.getLogger("advisor.metrics")
 STEP = 50_000
+Fold = Callable[[ReportsRepository, int | None], tuple[int, bool]]
+"""Fold up to ``limit`` new rows (None: all) into a roll-up; return how many, and whether the cursor moved."""
 
 
 def refresh_rollups(
     factory: sessionmaker[Session], *, lag_s: float, coverage: bool = True, step: int = STEP
 ) -> None:
     """Fold every new feedback event into the outcome roll-up, and (``coverage``) every new request."""
+
+    def outcomes(reports: ReportsRepository, limit: int | None) -> tuple[int, bool]:
+        folded = refresh(reports, lag_s=lag_s, max_events=limit)
+        return folded.events, folded.advanced
+
+    def requests(reports: ReportsRepository, limit: int | None) -> tuple[int, bool]:
+        covered = refresh_coverage(reports, now=datetime.now(UTC), lag_s=lag_s, max_requests=limit)
+        return covered.requests, covered.advanced
+
+    _in_steps(factory, outcomes, step)
+    if coverage:
+        _in_steps(factory, requests, step)
+
+
+def _in_steps(factory: sessionmaker[Session], fold: Fold, step: int) -> None:
+    """Run ``fold`` ``step`` rows at a time, each step in its own transaction, until the backlog is read."""
     while True:
         with factory() as session, session.begin():
-            folded = refresh(ReportsRepository(session), lag_s=lag_s, max_events=step)
-        if folded.events < step or not folded.advanced:
+            done, advanced = fold(ReportsRepository(session), step)
+        if done < step or not advanced:
             break
-    if folded.events >= step:  # the cursor is held back by the lag: finish in one go
+    if done >= step:  # the cursor is held back by the lag: finish in one go
         with factory() as session, session.begin():
-            refresh(ReportsRepository(session), lag_s=lag_s)
-    if not coverage:
-        return
-    while True:
-        with factory() as session, session.begin():
-            covered = refresh_coverage(
-                ReportsRepository(session), now=datetime.now(UTC), lag_s=lag_s, max_requests=step
-            )
-        if covered.requests < step or not covered.advanced:
-            break
-    if covered.requests >= step:
-        with factory() as session, session.begin():
-            refresh_coverage(ReportsRepository(session), now=datetime.now(UTC), lag_s=lag_s)
+            fold(ReportsRepository(session), None)
 
 
 async def run_refresher(factory: sessionmaker[Session], *, lag_s: float, interval_s: float) -> None:

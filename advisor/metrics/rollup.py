@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from advisor.metrics.consistency import text_similarity
-from advisor.metrics.cubes import Deltas, add_delta, new_deltas
+from advisor.metrics.cubes import Deltas, add_delta, new_deltas, week_of
 from advisor.metrics.delay import bucket_of
 from advisor.metrics.models import Decision, EventRecord, Outcome
 from advisor.utc import as_utc
@@ -36,12 +36,6 @@ class OutcomeStore(Protocol):
     def save_outcomes(self, outcomes: list[Outcome]) -> None: ...
     def advance_cursor(self, old: int, new: int) -> bool: ...
     def apply_cube_deltas(self, deltas: Deltas) -> None: ...
-
-
-def week_of(moment: datetime) -> str:
-    """Return the ISO date of the Monday that starts ``moment``'s week (UTC)."""
-    day = as_utc(moment).date()
-    return (day - timedelta(days=day.weekday())).isoformat()
 
 
 def _needs_text(event: EventRecord) -> bool:
@@ -67,7 +61,7 @@ def fold(outcome: Outcome | None, event: EventRecord, rendered: str | None) -> O
         )
     outcome.shown_at = min(as_utc(outcome.shown_at), at)
     outcome.day = outcome.shown_at.date().isoformat()
-    outcome.week = week_of(outcome.shown_at)
+    outcome.week = week_of(outcome.shown_at.date())
     if event.action == "shown":
         prior = outcome.shown_event_at
         outcome.shown_event_at = at if prior is None else min(as_utc(prior), at)

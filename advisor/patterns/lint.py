@@ -17,7 +17,8 @@ from advisor.patterns.models import SLOT_RE, PatternSpec
 MIN_EXAMPLES = 3
 CHANNEL_LIMITS: dict[Channel, int] = {Channel.messaging: 320}
 NEAR_DUPLICATE = 0.85
-BRACES_RE = re.compile(r"\{([^{}]*)\}")
+# A balanced pair of braces, or a brace left on its own (e.g. "{customer.first_name" or "…}}").
+BRACES_RE = re.compile(r"\{[^{}]*\}|[{}]")
 
 
 class Severity(StrEnum):
@@ -55,12 +56,28 @@ def _warning(code: str, field: str, message: str, similar_to: str | None = None)
     return Finding(code=code, severity=Severity.warning, field=field, message=message, similar_to=similar_to)
 
 
+def _braces(body: str) -> list[str]:
+    """Each pair of braces in ``body`` and each brace without its partner, in order."""
+    return [m.group() for m in BRACES_RE.finditer(body)]
+
+
+def _around(body: str, brace: str) -> str:
+    """The word holding the first unbalanced ``brace`` of ``body``, so the author can find it."""
+    for match in BRACES_RE.finditer(body):
+        if match.group() == brace:
+            start = body.rfind(" ", 0, match.start()) + 1
+            end = body.find(" ", match.end())
+            return body[start : end if end >= 0 else len(body)]
+    return brace
+
+
 def _slots(spec: PatternSpec) -> list[Finding]:
     findings: list[Finding] = []
-    for inner in dict.fromkeys(BRACES_RE.findall(spec.body)):
-        slot = inner.strip()
-        if not SLOT_RE.fullmatch("{" + inner + "}"):
-            message = f"'{{{inner}}}' is not a slot: write {{group.field}}, e.g. {{order.id}}"
+    for text in dict.fromkeys(_braces(spec.body)):
+        slot = text[1:-1].strip()
+        if not SLOT_RE.fullmatch(text):
+            what = f"unbalanced '{text}' in '{_around(spec.body, text)}'" if len(text) == 1 else f"'{text}'"
+            message = f"{what} is not a slot: write {{group.field}}, e.g. {{order.id}}"
             findings.append(_error("malformed-slot", "body", message))
         elif slot not in SLOT_CATALOGUE:
             message = f"slot {{{slot}}} is not in the context schema (see advisor/context/slots.py)"

@@ -7,7 +7,7 @@ stamp when what may be served changed, so every process rebuilds its ranker on i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +28,12 @@ from advisor.patterns.schemas import (
 from advisor.store.audit import AuditLog
 from advisor.store.patterns import PatternRepository, to_spec
 from advisor.store.tables import PatternHead, PatternVersion
+from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import Principal
 from advisor.tenancy.rights import check_team
 from advisor.utc import as_utc
+from advisor.webhooks.service import publish_pattern_change
 
 SUBJECT = "pattern"
 
@@ -46,7 +48,6 @@ def add_patterns(repo: PatternRepository, tenant_id: str, specs: Iterable[Patter
     return count
 
 
-AuditHook = Callable[[AuditRecord], None]
 CHANGES = {
     "pattern.create": "created",
     "pattern.edit": "edited",
@@ -65,15 +66,15 @@ CHANGES = {
 
 @dataclass(frozen=True)
 class Governance:
-    """The repositories a governance use case works on (one transaction), and who hears of each change.
+    """The repositories a governance use case works on (one transaction).
 
-    Every hook is called with each audit entry written, inside the same transaction (e.g. to put a
-    webhook event in the outbox); an exception in a hook rolls the change back.
+    Every audit entry written also puts a ``pattern.changed`` event in the webhook outbox, in the same
+    transaction: the API and the CLI (e.g. ``advisor patterns import --approve``) publish alike.
     """
 
     patterns: PatternRepository
     audit: AuditLog
-    hooks: tuple[AuditHook, ...] = ()
+    webhooks: WebhookRepository
 
     def record(
         self,
@@ -85,7 +86,7 @@ class Governance:
         after: dict[str, Any] | None = None,
         note: str | None = None,
     ) -> AuditRecord:
-        """Append an audit entry about a pattern and tell the hooks."""
+        """Append an audit entry about a pattern and publish the change to webhook subscribers."""
         entry = self.audit.append(
             principal.tenant_id,
             principal.actor,
@@ -96,8 +97,15 @@ class Governance:
             after=after,
             note=note,
         )
-        for hook in self.hooks:
-            hook(entry)
+        version = (entry.after or {}).get("version")
+        publish_pattern_change(
+            self.webhooks,
+            entry.tenant_id,
+            entry.subject_id,
+            version if isinstance(version, int) else None,
+            CHANGES.get(entry.action, entry.action),
+            entry.actor,
+        )
         return entry
 
 

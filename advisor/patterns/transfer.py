@@ -167,17 +167,31 @@ def _as_imported(item: Located, approve: bool, actor: str) -> PatternSpec:
     if not approve and spec.status in (Status.approved, Status.in_review):
         return spec.model_copy(update={"status": Status.draft, "approver": None})
     if approve and spec.status is Status.approved:
-        blocking = errors(lint(spec))
-        if blocking:
-            raise _fail(
-                item.file,
-                item.line,
-                f"pattern {spec.id}: field '{blocking[0].field}': {blocking[0].message}",
-                pattern=spec.id,
-                field=blocking[0].field,
-            )
+        refuse_lint_errors(item)
         return spec.model_copy(update={"approver": spec.approver or actor})
     return spec
+
+
+def refuse_lint_errors(item: Located) -> None:
+    """Raise on the first lint error of a version about to serve, naming file, line, pattern and field."""
+    blocking = errors(lint(item.spec))
+    if blocking:
+        raise _fail(
+            item.file,
+            item.line,
+            f"pattern {item.spec.id}: field '{blocking[0].field}': {blocking[0].message}",
+            pattern=item.spec.id,
+            field=blocking[0].field,
+        )
+
+
+def load_servable(root: Path) -> list[PatternSpec]:
+    """Load a pack that is served as it is (the demo tenant's): every version must lint without errors."""
+    items = load_located(root)
+    for item in items:
+        if item.spec.status is not Status.retired:
+            refuse_lint_errors(item)
+    return [item.spec for item in items]
 
 
 def import_patterns(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 
 from advisor.metrics.coverage import CoverageDeltas, Interaction, RequestRecord
-from advisor.metrics.cubes import week_of_day
+from advisor.metrics.cubes import week_of
 from advisor.store.rollups import CHUNK, RollupStore
 from advisor.store.tables import (
     MetricCursor,
@@ -144,7 +144,7 @@ class CoverageStore(RollupStore):
         """Add the changes to the daily coverage cube (insert new cells, increment existing ones)."""
         names = ["tenant_id", "day", "team_id", "channel", "intent", "covered"]
         rows: list[dict[str, Any]] = [
-            {**dict(zip(names, key, strict=True)), "week": week_of_day(key[1]), "n": n}
+            {**dict(zip(names, key, strict=True)), "week": week_of(key[1]), "n": n}
             for key, n in deltas.items()
             if n != 0
         ]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from advisor.metrics.cubes import CUBES, MEASURES, week_of_day
+from advisor.metrics.cubes import CUBES, MEASURES, week_of
 from advisor.metrics.models import EventRecord, Outcome
 from advisor.store.tables import (
     FeedbackEvent,
@@ -76,7 +76,7 @@ class RollupStore:
                 if all(abs(v) < 1e-12 for v in values):
                     continue  # the changes cancelled out
                 row = dict(zip(names, key, strict=True))
-                row["week"] = week_of_day(str(row["day"]))
+                row["week"] = week_of(str(row["day"]))
                 for measure, value in zip(MEASURES, values, strict=True):
                     row[measure] = float(value) if measure.endswith("_sum") else int(value)
                 rows.append(row)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Self
-
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from typing import Any
 
 from advisor.errors import Conflict, NotFound
-from advisor.schemas import Strict
 from advisor.store.audit import AuditLog
 from advisor.store.tables import ApiKey
 from advisor.store.tenancy import TenancyRepository
-from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole, Principal
 from advisor.tenancy.rights import check_team, require_admin
+from advisor.tenancy.schemas import KeyCreate, KeyCreated, KeyOut
 
 __all__ = [
     "KeyCreate",
@@ -27,59 +23,7 @@ __all__ = [
     "rotate_key",
 ]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 SUBJECT = "api_key"
-
-
-class KeyCreate(Strict):
-    """A new key: its role and who it stands for (leads need a team, agents an agent id, admins an owner)."""
-
-    role: ApiRole
-    team_id: Name | None = None
-    agent_id: Name | None = None
-    owner: Name | None = Field(
-        default=None,
-        description="The person accountable for the key (admins: required; default: agent_id). "
-        "Four eyes compares owners, so two keys of one owner cannot approve each other's drafts.",
-    )
-    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-
-    @model_validator(mode="after")
-    def _identity(self) -> Self:
-        if self.role is ApiRole.lead and self.team_id is None:
-            raise ValueError("a lead key needs 'team_id' (the team it governs)")
-        if self.role is ApiRole.agent and self.agent_id is None:
-            raise ValueError("an agent key needs 'agent_id' (the agent it stands for)")
-        if self.role is ApiRole.admin and self.owner is None and self.agent_id is None:
-            raise ValueError("an admin key needs 'owner' (the person accountable for it)")
-        if self.owner is not None and self.agent_id is not None and self.owner != self.agent_id:
-            raise ValueError("'owner' and 'agent_id' name different people; a key stands for one person")
-        return self
-
-
-class KeyOut(BaseModel):
-    """A key as listed: everything but the secret."""
-
-    id: str
-    role: ApiRole
-    team_id: str | None
-    agent_id: str | None
-    owner: str | None
-    created_by: str | None = Field(
-        description="The actor who created the key (null for keys older than this)."
-    )
-    label: str | None
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
-    active: bool
-
-
-class KeyCreated(KeyOut):
-    """A key just created or rotated; ``secret`` is shown only in this response."""
-
-    secret: str = Field(description="The bearer secret; advisor stores only its hash.")
-    audit: list[AuditRecord] = Field(default_factory=list)
 
 
 def key_out(row: ApiKey) -> KeyOut:

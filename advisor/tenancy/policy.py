@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, Field
-
 from advisor.patterns.models import RiskLevel
 from advisor.ranking.eligibility import StagePolicy
 from advisor.schemas import Strict
@@ -15,22 +11,9 @@ from advisor.store.policy import PolicyRepository
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.keys import require_admin
 from advisor.tenancy.models import ApiRole, Principal
+from advisor.tenancy.schemas import PolicyIn, PolicyOut
 
-
-class PolicyIn(Strict):
-    """Which risk levels may be suggested; ``high_with_review`` admits high risk with ``requires_review``."""
-
-    allowed_risks: list[RiskLevel] = Field(max_length=3)
-    high_with_review: bool = True
-
-
-class PolicyOut(BaseModel):
-    """The policy in force for the tenant."""
-
-    allowed_risks: list[RiskLevel]
-    high_with_review: bool
-    updated_at: datetime | None = None
-    audit: list[AuditRecord] = Field(default_factory=list)
+__all__ = ["PolicyIn", "PolicyOut", "get_policy", "put_policy"]
 
 
 def _out(policy: StagePolicy, audit: list[AuditRecord] | None = None) -> PolicyOut:

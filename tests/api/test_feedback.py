@@ -70,7 +70,23 @@ class TestFeedback:
         rec = recommend(client, keys.acme_agent)
         response = client.post(URL, json=event(rec, action="edited"), headers=auth(keys.acme_agent))
         assert response.status_code == 422
-        assert "final_text" in response.json()["detail"]
+        assert response.json()["errors"][0]["field"] == "final_text"
+
+    def test_rejected_without_reason_names_the_field(self, client: TestClient, keys: Keys) -> None:
+        rec = recommend(client, keys.acme_agent)
+        response = client.post(URL, json=event(rec, action="rejected"), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        [error] = response.json()["errors"]
+        assert error["field"] == "reason"
+        assert "required when action is 'rejected'" in error["message"]
+
+    def test_reason_on_an_acceptance_names_the_field(self, client: TestClient, keys: Keys) -> None:
+        rec = recommend(client, keys.acme_agent)
+        body = event(rec, action="accepted", reason="tone")
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "reason"
 
     def test_rejected_needs_known_reason(self, client: TestClient, keys: Keys, settings: Settings) -> None:
         rec = recommend(client, keys.acme_agent)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from advisor.settings import Settings
 from advisor.store.tables import WebhookDelivery
-from tests.builders import Keys, auth
+from tests.builders import Keys, auth, subscribe_in_store
 from tests.conftest import make_settings
 
 
@@ -49,3 +51,26 @@ def test_a_change_is_published_and_a_refused_one_is_not(
         }
     ]
     assert str(outbox(settings)[0]["actor"]).startswith("lead:")
+
+
+def test_cli_import_with_approval_is_published_like_the_api(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+    from advisor.store.engine import make_engine
+    from advisor.store.migrate import upgrade
+    from tests.builders import TEST_PACK
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    subscribe_in_store(settings.database_url, "acme", ["pattern.changed"])
+    monkeypatch.setenv("ADVISOR_DATABASE_URL", settings.database_url)
+    result = CliRunner().invoke(app, ["patterns", "import", str(TEST_PACK), "--tenant", "acme", "--approve"])
+    assert result.exit_code == 0, result.output
+    changes = outbox(settings)
+    assert {c["change"] for c in changes} == {"imported"}
+    assert {c["pattern_id"] for c in changes} == set(json.loads(result.stdout)["patterns"])
+    assert {c["actor"] for c in changes} == {"admin:cli"}

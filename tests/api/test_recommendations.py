@@ -17,6 +17,7 @@ from advisor.patterns.files import load_patterns
 from advisor.settings import DEMO_PACK_DIR, Settings
 from advisor.store.tables import Recommendation, RecommendationRequest
 from tests.builders import Keys, auth, make_context, seed_tenants
+from tests.conftest import make_settings
 
 URL = "/v1/recommendations"
 
@@ -184,6 +185,30 @@ class TestRecommendations:
         response = client.post(URL, json=make_context(colour="blue"), headers=auth(keys.acme_agent))
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "colour"
+
+
+class TestConfiguredLimits:
+    @pytest.fixture
+    def settings(self, sqlite_url: str) -> Settings:
+        return make_settings(sqlite_url, limits={"max_turns": 3, "max_turn_chars": 40})
+
+    def test_more_turns_than_configured(self, client: TestClient, keys: Keys) -> None:
+        turns = [{"role": "customer", "text": f"message {i}"} for i in range(4)]
+        response = client.post(URL, json=make_context(turns=turns), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == "turns"
+
+    def test_longer_turn_than_configured(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(URL, json=make_context("z" * 41), headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "turns.0.text"
+
+    def test_within_the_limits(self, client: TestClient, keys: Keys) -> None:
+        response = client.post(
+            URL, json=make_context("my parcel never arrived"), headers=auth(keys.acme_agent)
+        )
+        assert response.status_code == 200
 
 
 class TestRecommendationPremises:

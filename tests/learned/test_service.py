@@ -11,6 +11,7 @@ from advisor.settings import Settings
 from advisor.store.decisions import DecisionLog
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
+from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import ApiRole, Principal
 from tests.builders import Keys, add_key, auth, run_together
 from tests.learned.steps import (
@@ -166,7 +167,13 @@ def test_concurrent_decisions_all_count(client: TestClient, keys: Keys, settings
             recommendation_id=recs[agent], client_event_id=f"c-{agent}", action=Action.accepted
         )
         with factory() as session, session.begin():
-            record(event, principal, DecisionLog(session), LearnedExampleRepository(session))
+            record(
+                event,
+                principal,
+                DecisionLog(session),
+                LearnedExampleRepository(session),
+                WebhookRepository(session),
+            )
 
     errors = run_together(confirm, len(agents))
     engine.dispose()

@@ -17,9 +17,10 @@ from advisor.store.reports import ReportsRepository
 def test_seed_makes_a_living_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     monkeypatch.setenv("ADVISOR_DATABASE_URL", url)
+    monkeypatch.setenv("ADVISOR_PORT", "8123")  # where `advisor serve` listens
     result = CliRunner().invoke(app, ["demo", "seed", "--days", "4", "--per-day", "30"])
     assert result.exit_code == 0, result.output
-    assert "lead key" in result.output
+    assert "open http://127.0.0.1:8123/dashboard and paste a lead key" in result.output
     assert "got a better version 2" in result.output
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:

@@ -19,6 +19,7 @@ from advisor.store.migrate import upgrade
 from advisor.store.patterns import PatternRepository
 from advisor.store.policy import PolicyRepository
 from advisor.store.tenancy import TenancyRepository
+from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.audit import AuditFilter
 from advisor.tenancy.models import ApiRole, Principal
 from tests.builders import make_pattern_body
@@ -40,7 +41,9 @@ def factory(database: Database) -> Iterator[sessionmaker[Session]]:
 
 
 def gov(session: Session) -> service.Governance:
-    return service.Governance(patterns=PatternRepository(session), audit=AuditLog(session))
+    return service.Governance(
+        patterns=PatternRepository(session), audit=AuditLog(session), webhooks=WebhookRepository(session)
+    )
 
 
 def content(**overrides: Any) -> PatternContent:

@@ -35,6 +35,15 @@ def test_unknown_and_malformed_slots_are_errors() -> None:
     assert "customer.nickname" in findings[0].message
 
 
+def test_unbalanced_braces_are_malformed_slots() -> None:
+    findings = lint(spec(body="Hi {customer.first_name, your order {order.id}} shipped."))
+    assert [(f.code, f.field) for f in findings] == [("malformed-slot", "body")] * 2
+    assert "'{customer.first_name,'" in findings[0].message
+    assert "'{order.id}}'" in findings[1].message
+    [empty] = lint(spec(body="Hi {customer.first_name}, see {}."))
+    assert empty.message.startswith("'{}' is not a slot")
+
+
 def test_required_fact_outside_schema() -> None:
     findings = lint(spec(eligibility={"requires": ["order.colour"]}))
     assert [(f.code, f.field) for f in findings] == [("unknown-slot", "eligibility.requires")]
@@ -112,3 +121,11 @@ def test_premise_with_no_allowed_value_blocks_review() -> None:
 def test_unknown_collected_fact_is_an_error() -> None:
     findings = lint(spec(collects=["order.idd"]))
     assert [(f.code, f.field) for f in errors(findings)] == [("unknown-slot", "collects")]
+
+
+def test_bundled_demo_pack_lints_clean() -> None:
+    from advisor.patterns.transfer import load_located, validate
+    from advisor.settings import DEMO_PACK_DIR
+
+    findings = [(i.spec.id, f.code) for i, f in validate(load_located(DEMO_PACK_DIR))]
+    assert findings == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from advisor.settings import Settings
+from advisor.settings import MetricsSettings, Settings
 from tests.builders import Keys, auth, make_context, seed_tenants
+from tests.conftest import make_settings
 from tests.learned.steps import TAUGHT, TEACH
+from tests.metrics.factory import EventFactory
 from tests.metrics.scenario import seed_scenario
 
 
@@ -59,6 +62,9 @@ def test_lead_sees_team_numbers_and_filters_change_them(
     assert weak.count() == 1
     assert "lost_package" in weak.inner_text()
     assert "v1 → v2" in page.locator("#versions-list").inner_text()
+    # every conversation of the scenario was shown one suggestion: no claim about 2nd and 3rd ones
+    assert page.locator("#kpi-ignore .small").inner_text() == "of 37 suggestions shown"
+    assert page.locator("#patterns-table-count").inner_text() == "3 pattern versions"  # all fit: no scroll hint
     page.screenshot(path=str(artifacts / "dashboard-lead.png"), full_page=True)
 
     page.select_option("#f-channel", "email")
@@ -117,3 +123,33 @@ def test_lead_approves_a_learned_example_and_it_leaves_the_pending_list(
         entries = http.get("/v1/audit", params={"action": "learned_example.approve"}).json()
     assert (approved["text"], approved["review_note"]) == (TAUGHT, "clear lost-parcel wording")
     assert [e["subject_id"] for e in entries] == [str(approved["id"])]
+
+
+class TestToday:
+    @pytest.fixture
+    def settings(self, sqlite_url: str) -> Settings:
+        """Roll-ups fold events up to now (no lag), so that today's events count at once."""
+        return make_settings(sqlite_url, metrics=MetricsSettings(refresh_lag_s=0))
+
+    @pytest.mark.browser
+    def test_today_is_marked_partial_and_the_ignore_note_needs_several_suggestions(
+        self, settings: Settings, live_server: str, browser_page: Any
+    ) -> None:
+        keys = seed_tenants(settings.database_url)
+        now = datetime.now(UTC) - timedelta(seconds=1)
+        f = EventFactory(settings.database_url, "acme")
+        f.decided("accepted", at=now - timedelta(days=2))
+        request = f.request(at=now)  # one list of two suggestions: the first used, the second left
+        first = f.suggestion(at=now, request_id=request)
+        second = f.suggestion(at=now, request_id=request, pattern="refund_status", rank=2)
+        f.event(first, "shown", at=now)
+        f.event(second, "shown", at=now)
+        f.event(first, "accepted", at=now, ttd_ms=1500)
+        f.close()
+        page = browser_page
+        _sign_in(page, live_server, keys.acme_lead)
+        assert page.locator("#kpi-ignore .small").inner_text() == "usually the 2nd and 3rd suggestions"
+        assert page.locator("#trend-partial").is_visible()
+        labels = page.evaluate("Chart.getChart('trend-chart').data.labels")
+        assert labels[-1] == f"{now.date().isoformat()} (today, so far)"
+        assert "(today" not in labels[0]

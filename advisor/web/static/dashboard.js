@@ -78,10 +78,13 @@
     tile("kpi-acceptance", pct(t.acceptance_rate), `${range(t.acceptance_low, t.acceptance_high)} · ${shown}`);
     tile("kpi-edit", pct(t.edit_rate), `${range(t.edit_low, t.edit_high)} · text kept ${pct(t.similarity_mean)}`);
     tile("kpi-rejection", pct(t.rejection_rate), range(t.rejection_low, t.rejection_high));
-    tile("kpi-ignore", pct(t.ignore_rate), "usually the 2nd and 3rd suggestions");
+    const c = coverage.rows[0] || {};
+    // More suggestions shown than conversations answered: some lists had several, and those left
+    // undecided are mostly the ones below the one used. With one suggestion each, that would be untrue.
+    const several = t.shown > (c.interactions || 0) - (c.escalated || 0);
+    tile("kpi-ignore", pct(t.ignore_rate), several ? "usually the 2nd and 3rd suggestions" : `of ${count(t.shown)} suggestions shown`);
     const d = delay.rows[0] || {};
     tile("kpi-delay", duration(d.p50_ms), d.n ? `typical (median); 9 in 10 within ${duration(d.p90_ms)}` : "no decisions yet");
-    const c = coverage.rows[0] || {};
     tile("kpi-coverage", pct(c.coverage_rate), c.interactions ? `${count(c.escalated)} of ${count(c.interactions)} handed to a human` : "no conversations yet");
     const ready = readiness.rows.filter((r) => r.status === "ready").length;
     const weak = readiness.rows.filter((r) => r.status === "weak").length;
@@ -97,14 +100,19 @@
 
   function renderTrend(daily) {
     const rows = daily.rows;
+    // Today's figures are partial (the day is not over): label it and dash the line into it.
+    const today = new Date().toISOString().slice(0, 10);
+    const partial = (i) => rows[i] && rows[i].day === today;
     const line = (key, label, color) => ({
       label, data: rows.map((r) => (r[key] === null ? null : Math.round(r[key] * 1000) / 10)),
       borderColor: color, backgroundColor: color, tension: 0.25, pointRadius: 2,
+      segment: { borderDash: (ctx) => (partial(ctx.p1DataIndex) ? [5, 4] : undefined) },
     });
+    $("#trend-partial").hidden = !rows.some((r) => r.day === today);
     chart("trend-chart", {
       type: "line",
       data: {
-        labels: rows.map((r) => r.day),
+        labels: rows.map((r) => (r.day === today ? `${r.day} (today, so far)` : r.day)),
         datasets: [
           line("acceptance_rate", "Accepted", COLORS.accepted),
           line("edit_rate", "Edited", COLORS.edited),
@@ -205,6 +213,13 @@
     }
     const table = document.getElementById(id);
     table.tBodies[0].replaceChildren(...rows.map(RENDERERS[id]));
+    const note = document.getElementById(`${id}-count`);
+    if (note) {
+      const wrap = table.parentElement;
+      const more = wrap.scrollHeight > wrap.clientHeight ? " (scroll inside the table to see them all)" : "";
+      const noun = note.dataset.noun || "row";
+      note.textContent = `${rows.length} ${noun}${rows.length === 1 ? "" : "s"}${more}`;
+    }
     for (const th of table.tHead.rows[0].cells) {
       th.setAttribute("aria-sort", th.dataset.key === state.key ? (state.desc ? "descending" : "ascending") : "none");
     }
