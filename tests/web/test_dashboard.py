@@ -64,7 +64,8 @@ def test_lead_sees_team_numbers_and_filters_change_them(
     assert "v1 → v2" in page.locator("#versions-list").inner_text()
     # every conversation of the scenario was shown one suggestion: no claim about 2nd and 3rd ones
     assert page.locator("#kpi-ignore .small").inner_text() == "of 37 suggestions shown"
-    assert page.locator("#patterns-table-count").inner_text() == "3 pattern versions"  # all fit: no scroll hint
+    # all three rows fit: no scroll hint
+    assert page.locator("#patterns-table-count").inner_text() == "3 pattern versions"
     page.screenshot(path=str(artifacts / "dashboard-lead.png"), full_page=True)
 
     page.select_option("#f-channel", "email")
