@@ -48,11 +48,27 @@ def serve(
     if workers > 1:
         from advisor.serving import run_workers
 
-        run_workers(host, port, workers)
+        run_workers(host, port, workers, settings.shutdown_grace_s)
     else:
         from advisor.app import create_app
+        from advisor.telemetry.logs import configure_logging
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        configure_logging(settings.log.format, settings.log.level)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
+        )
+
+
+@app.command("settings")
+def settings_command() -> None:
+    """Print every setting (environment variable, default, meaning) as a Markdown table."""
+    from advisor.settings_table import settings_table
+
+    print(settings_table(), end="")
 
 
 @app.command()

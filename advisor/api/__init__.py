@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from advisor.api import audit as audit_api
-from advisor.api import feedback, health, metrics, recommendations, webhooks
+from advisor.api import feedback, health, metrics, prometheus, recommendations, webhooks
 from advisor.api import keys as keys_api
 from advisor.api import learned_examples as learned_api
 from advisor.api import patterns as patterns_api
@@ -12,6 +12,7 @@ from advisor.api import teams as teams_api
 
 api_router = APIRouter()
 api_router.include_router(health.router)
+api_router.include_router(prometheus.router)
 api_router.include_router(recommendations.router)
 api_router.include_router(feedback.router)
 api_router.include_router(metrics.router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from advisor.api.deps import DecisionLogDep, LearnedRepoDep, PrincipalDep
+from advisor.api.deps import DecisionLogDep, LearnedRepoDep, PrincipalDep, TelemetryDep
 from advisor.api.webhooks import WebhookRepoDep
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
@@ -41,6 +41,7 @@ def create_feedback(
     learned: LearnedRepoDep,
     webhooks: WebhookRepoDep,
     response: Response,
+    telemetry: TelemetryDep,
 ) -> FeedbackAck:
     """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
 
@@ -53,4 +54,5 @@ def create_feedback(
         response.status_code = 200
     else:
         publish_feedback(webhooks, principal.tenant_id, ack.event_id)  # webhook outbox, same transaction
+        telemetry.feedback.labels(ack.action.value).inc()
     return ack

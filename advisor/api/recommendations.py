@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter
 
-from advisor.api.deps import DecisionLogDep, LibraryDep, PatternRepoDep, PrincipalDep
+from advisor.api.deps import DecisionLogDep, LibraryDep, PatternRepoDep, PrincipalDep, TelemetryDep
 from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
 from advisor.recommendations.service import recommend
 
@@ -42,6 +44,7 @@ def create_recommendations(
     library: LibraryDep,
     patterns: PatternRepoDep,
     log: DecisionLogDep,
+    telemetry: TelemetryDep,
 ) -> RecommendationsResponse:
     """Rank the approved patterns for a live conversation.
 
@@ -51,4 +54,7 @@ def create_recommendations(
     """
     ranker, stamp = library.ranker(principal.tenant_id, patterns)
     acceptance = library.acceptance(principal.tenant_id, log)
-    return recommend(body, principal, ranker, stamp, log, acceptance)
+    started = time.perf_counter()
+    served = recommend(body, principal, ranker, stamp, log, acceptance)
+    telemetry.observe_ranking(time.perf_counter() - started, served.escalate)
+    return served
