@@ -45,15 +45,16 @@ def serve(
     prepare_store(engine, settings)  # migrate and seed once, before workers start
     engine.dispose()
     print(f"advisor listening on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
+    from advisor.telemetry.logs import configure_logging
+
+    configure_logging(settings.log.format, settings.log.level)
     if workers > 1:
         from advisor.serving import run_workers
 
         run_workers(host, port, workers, settings.shutdown_grace_s)
     else:
         from advisor.app import create_app
-        from advisor.telemetry.logs import configure_logging
 
-        configure_logging(settings.log.format, settings.log.level)
         uvicorn.run(
             create_app(settings),
             host=host,

@@ -55,7 +55,7 @@ def advisor_process(url: str, logs: Path, *args: str) -> Iterator[Served]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # worker processes start slowly on a busy machine
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:

@@ -121,3 +121,25 @@ def test_sigterm_lets_requests_in_flight_finish(served: Served, store: Store) ->
     assert codes == [200] * 8
     # uvicorn re-raises the signal once it has shut down cleanly.
     assert served.process.wait(timeout=60) in (0, -signal.SIGTERM)
+
+
+def test_metrics_sum_over_worker_processes(store: Store, tmp_path: Path) -> None:
+    with advisor_process(store.url, tmp_path / "workers.log", "--workers", "2") as running:
+        for n in range(6):  # a new connection each: the kernel spreads them over the workers
+            answer = httpx.post(
+                f"{running.base}/v1/recommendations",
+                json={**make_context(), "interaction_id": f"w-{n}"},
+                headers=auth(store.keys.acme_agent),
+                timeout=30,
+            )
+            assert answer.status_code == 200
+        counts = set()
+        for _ in range(12):  # whichever worker answers the scrape
+            text = httpx.get(f"{running.base}/metrics", timeout=10).text
+            line = next(
+                x
+                for x in text.splitlines()
+                if x.startswith('advisor_recommendations_total{outcome="suggested"}')
+            )
+            counts.add(float(line.split()[-1]))
+        assert counts == {6.0}
