@@ -23,6 +23,8 @@ from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
+from advisor.telemetry.logs import RequestIdMiddleware, configure_logging
+from advisor.telemetry.prometheus import HttpMetricsMiddleware, Telemetry
 from advisor.web.app import mount_web
 from advisor.webhooks.dispatcher import WebhookDispatcher
 
@@ -42,6 +44,7 @@ class State(TypedDict):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the advisor ASGI app; nothing is constructed until the lifespan starts."""
     settings = settings or Settings()
+    telemetry = Telemetry()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             build_ranker_factory(settings),
             learn=settings.ranking.learn_from_decisions,
             decisions_refresh_s=settings.ranking.decisions_refresh_s,
+            on_reload=telemetry.library_reloads.inc,
         )
         async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
             dispatcher = WebhookDispatcher(factory, http, settings.retry, settings.webhooks)
@@ -85,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         favicon_url="/favicon.ico",
         swagger_ui_parameters={"persistAuthorization": True},
     )
+    app.state.telemetry = telemetry
     install_problem_handlers(app)
     app.include_router(api_router)
     mount_web(app)
@@ -96,4 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(HttpMetricsMiddleware, telemetry=telemetry)
+    app.add_middleware(RequestIdMiddleware, access_log=settings.log.access)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as ``advisor serve`` runs it in each worker process: logs configured first."""
+    settings = Settings()
+    configure_logging(settings.log.format, settings.log.level)
+    return create_app(settings)

@@ -48,14 +48,31 @@ def serve(
     from advisor.bootstrap import listening_banner
 
     print(listening_banner(host, port), flush=True)
+    from advisor.telemetry.logs import configure_logging
+
+    configure_logging(settings.log.format, settings.log.level)
     if workers > 1:
         from advisor.serving import run_workers
 
-        run_workers(host, port, workers)
+        run_workers(host, port, workers, settings.shutdown_grace_s)
     else:
         from advisor.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
+        )
+
+
+@app.command("settings")
+def settings_command() -> None:
+    """Print every setting (environment variable, default, meaning) as a Markdown table."""
+    from advisor.settings_table import settings_table
+
+    print(settings_table(), end="")
 
 
 @app.command()

@@ -8,10 +8,14 @@ workers. Re-wrapping the bound socket as IPPROTO_TCP restores TCP_NODELAY.
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+
+from advisor.telemetry.prometheus import MULTIPROC_ENV
 
 
 def tcp_listener(config: uvicorn.Config) -> socket.socket:
@@ -20,9 +24,20 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
     return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
-def run_workers(host: str, port: int, workers: int) -> None:
-    """Serve ``advisor.app:create_app`` from ``workers`` processes until interrupted."""
-    config = uvicorn.Config(
-        "advisor.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
-    )
-    Multiprocess(config, sockets=[tcp_listener(config)]).run()
+def run_workers(host: str, port: int, workers: int, grace_s: int) -> None:
+    """Serve ``advisor.app:create_served_app`` from ``workers`` processes until interrupted.
+
+    The workers share one directory of Prometheus samples (``/metrics`` sums them), fresh per run.
+    """
+    with tempfile.TemporaryDirectory(prefix="advisor-metrics-") as samples:
+        os.environ[MULTIPROC_ENV] = samples  # noqa: TID251 (prometheus_client reads it in each worker)
+        config = uvicorn.Config(
+            "advisor.app:create_served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            timeout_graceful_shutdown=grace_s,
+        )
+        Multiprocess(config, sockets=[tcp_listener(config)]).run()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from advisor.context.models import MAX_TURN_CHARS, MAX_TURNS
@@ -16,9 +17,14 @@ DEMO_PACK_DIR = PACKAGE_DIR / "packs" / "demo"
 class RankingSettings(BaseModel):
     """How candidates are retrieved, fused and cut off."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     candidates: int = Field(default=20, ge=1, le=200)
+    """Patterns considered per request before the confidence cut (eligibility, ordering)."""
     escalate_below: float = Field(default=0.4, ge=0.0, le=1.0)
+    """Calibrated confidence below which a suggestion is withheld (escalate instead of guess)."""
     embedder: str = "minilm-static"
+    """Sentence embedder: minilm-static (shipped), onnx-paraphrase-minilm-l3 (extra onnx), a model2vec dir."""
     library_head: bool = False
     """Fit a scorer on each library's examples (ranking/head.py); off by default, see docs/benchmarks.md."""
     learn_from_decisions: bool = True
@@ -30,32 +36,49 @@ class RankingSettings(BaseModel):
 class Limits(BaseModel):
     """Bounds on request sizes; larger input is a 413 or a 422, never a crash."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     max_body_bytes: int = 256_000
+    """Largest request body accepted; larger is a 413 problem."""
     max_turns: int = Field(default=200, ge=1, le=MAX_TURNS)
-    """Turns a recommendation request may carry (the schema's ceiling is the upper bound)."""
+    """Turns a recommendation request may carry (at most the schema's ceiling); more is a 422."""
     max_turn_chars: int = Field(default=8_000, ge=1, le=MAX_TURN_CHARS)
-    """Characters one turn may hold."""
+    """Characters one turn may hold (at most the schema's ceiling); more is a 422."""
 
 
 class RetryPolicy(BaseModel):
     """Retry policy for outbound HTTP (turned into tenacity settings)."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     attempts: int = 3
+    """Attempts per outbound HTTP call (CRM connectors, LLM, webhooks within a round)."""
     initial_wait: float = 0.2
+    """First back-off between attempts, seconds (exponential, jittered)."""
     max_wait: float = 5.0
+    """Longest back-off between attempts, seconds."""
     retry_after_cap: float = 30.0
+    """Longest Retry-After from a remote service that is honoured, seconds."""
 
 
 class WebhookSettings(BaseModel):
     """Outbox draining: how often, how many at once, and how long a failing endpoint is retried."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     enabled: bool = True
+    """Deliver webhooks from the outbox in the background."""
     poll_s: float = Field(default=1.0, gt=0.0)
+    """How often the outbox is polled, seconds."""
     batch: int = Field(default=100, ge=1, le=1000)
+    """Deliveries leased per poll."""
     max_rounds: int = Field(default=12, ge=1, description="Delivery rounds before an event is given up.")
     backoff_initial_s: float = Field(default=5.0, ge=0.0)
+    """Wait before a failed delivery's second round, seconds (doubling each round)."""
     backoff_max_s: float = Field(default=3600.0, ge=0.0)
+    """Longest wait between delivery rounds, seconds."""
     lease_s: float = Field(default=60.0, gt=0.0)
+    """How long a leased delivery is reserved for one process, seconds."""
     retention_days: float = Field(default=7.0, gt=0.0, description="Finished deliveries are kept this long.")
 
 
@@ -65,44 +88,91 @@ class LlmSettings(BaseModel):
     No LLM step exists yet: these are kept for the LLM rerank/rationale issue, which reads them.
     """
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     api_key: SecretStr | None = None
+    """OpenAI-compatible API key for the optional LLM steps (unset: no LLM is used)."""
     base_url: str = "https://api.openai.com/v1"
+    """Base URL of the OpenAI-compatible API."""
     model: str = "gpt-4o-mini"
+    """Chat model name for the optional LLM steps."""
     timeout_s: float = 2.0
+    """Timeout of one LLM call, seconds."""
 
 
 class MetricsSettings(BaseModel):
     """Defaults of the metric reports (each can be overridden per request with a query parameter)."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     ready_min_decisions: int = Field(default=50, ge=1)
+    """Decisions a pattern needs before it can be called ready to trust more."""
     ready_min_acceptance_low: float = Field(default=0.7, ge=0.0, le=1.0)
+    """Lower confidence bound of acceptance a ready pattern needs."""
     ready_min_similarity: float = Field(default=0.9, ge=0.0, le=1.0)
+    """Mean similarity of sent text to the approved text a ready pattern needs."""
     weak_min_decisions: int = Field(default=20, ge=1)
+    """Decisions before a pattern can be flagged weak."""
     weak_edit_rate: float = Field(default=0.35, ge=0.0, le=1.0)
+    """Edit rate above which a pattern is flagged weak."""
     weak_rejection_rate: float = Field(default=0.25, ge=0.0, le=1.0)
+    """Rejection rate above which a pattern is flagged weak."""
     alpha: float = Field(default=0.01, gt=0.0, lt=1.0)
+    """Significance level of the metric reports' tests and intervals."""
     refresh_lag_s: float = Field(default=30.0, ge=0.0)
+    """Events younger than this are left for the next roll-up refresh, seconds."""
     refresh_interval_s: float = Field(
         default=10.0, ge=0.0, description="Background roll-up refresh period (0 turns it off)."
     )
 
 
+class LogSettings(BaseModel):
+    """What the server logs, and how (``advisor serve``; see advisor/telemetry/logs.py)."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    format: Literal["json", "text"] = "json"
+    """json: one JSON object per line (request id, route, status); text: plain lines."""
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    """Lowest level logged."""
+    access: bool = True
+    """One line per request: method, route template, status, duration (never the query or body)."""
+
+
 class Settings(BaseSettings):
     """advisor's configuration; every field can be set as ``ADVISOR_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="ADVISOR_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ADVISOR_", env_nested_delimiter="__", extra="ignore", use_attribute_docstrings=True
+    )
 
     database_url: str = "sqlite:///advisor.db"
+    """The store: a SQLite file (default) or postgresql://… for scale."""
     patterns_dir: Path = DEMO_PACK_DIR
+    """Pattern pack loaded into the demo tenant on first start."""
     seed_demo: bool = True
+    """Create the demo tenant, keys and pack on first start."""
     host: str = "127.0.0.1"
+    """Interface `advisor serve` binds."""
     port: int = 8000
+    """Port `advisor serve` listens on."""
     ranking: RankingSettings = RankingSettings()
+    """Ranking settings (`ADVISOR_RANKING__…`)."""
     limits: Limits = Limits()
+    """Request size limits (`ADVISOR_LIMITS__…`)."""
     retry: RetryPolicy = RetryPolicy()
+    """Outbound retry policy (`ADVISOR_RETRY__…`)."""
     llm: LlmSettings = LlmSettings()
+    """Optional LLM steps (`ADVISOR_LLM__…`)."""
     metrics: MetricsSettings = MetricsSettings()
+    """Metric report defaults (`ADVISOR_METRICS__…`)."""
     cors_origins: list[str] = []
+    """Origins allowed to call the API from a browser (CORS); empty: none."""
     embed_origins: list[str] = []
     """Origins that may frame /widget and postMessage it (CSP frame-ancestors); empty: same origin."""
     webhooks: WebhookSettings = WebhookSettings()
+    """Webhook delivery (`ADVISOR_WEBHOOKS__…`)."""
+    log: LogSettings = LogSettings()
+    """Server logs (`ADVISOR_LOG__…`)."""
+    shutdown_grace_s: int = Field(default=30, ge=0)
+    """On SIGTERM, in-flight requests get this long to finish before the workers stop."""

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from advisor.api import audit as audit_api
-from advisor.api import feedback, health, metrics, recommendations, webhooks
+from advisor.api import feedback, health, metrics, prometheus, recommendations, webhooks
 from advisor.api import keys as keys_api
 from advisor.api import learned_examples as learned_api
 from advisor.api import patterns as patterns_api
@@ -13,6 +13,7 @@ from advisor.api.deps import storable_params
 
 api_router = APIRouter(dependencies=[Depends(storable_params)])  # one input policy (advisor.schemas)
 api_router.include_router(health.router)
+api_router.include_router(prometheus.router)
 api_router.include_router(recommendations.router)
 api_router.include_router(feedback.router)
 api_router.include_router(metrics.router)

@@ -23,6 +23,7 @@ from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
 from advisor.store.tenancy import TenancyRepository
+from advisor.telemetry.prometheus import Telemetry
 from advisor.tenancy.models import ApiRole, Principal
 from advisor.tenancy.service import authenticate
 
@@ -81,7 +82,14 @@ def get_principal(
     return authenticate(credentials.credentials.strip() if credentials else None, TenancyRepository(session))
 
 
+async def get_telemetry(request: Request) -> Telemetry:
+    """Return the app's Prometheus metrics."""
+    telemetry: Telemetry = request.app.state.telemetry
+    return telemetry
+
+
 LibraryDep = Annotated[LibraryCache, Depends(get_library)]
+TelemetryDep = Annotated[Telemetry, Depends(get_telemetry)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from advisor.api.deps import DecisionLogDep, LearnedRepoDep, PrincipalDep
+from advisor.api.deps import DecisionLogDep, LearnedRepoDep, PrincipalDep, TelemetryDep
 from advisor.api.webhooks import WebhookRepoDep
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
@@ -40,6 +40,7 @@ def create_feedback(
     learned: LearnedRepoDep,
     webhooks: WebhookRepoDep,
     response: Response,
+    telemetry: TelemetryDep,
 ) -> FeedbackAck:
     """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
 
@@ -50,4 +51,6 @@ def create_feedback(
     ack = record(body, principal, log, learned, webhooks)
     if ack.duplicate:
         response.status_code = 200
+    else:
+        telemetry.feedback.labels(ack.action.value).inc()
     return ack

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter
 
-from advisor.api.deps import DecisionLogDep, LibraryDep, PatternRepoDep, PrincipalDep, SettingsDep
+from advisor.api.deps import (
+    DecisionLogDep,
+    LibraryDep,
+    PatternRepoDep,
+    PrincipalDep,
+    SettingsDep,
+    TelemetryDep,
+)
 from advisor.context.models import within_limits
 from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
 from advisor.recommendations.service import recommend
@@ -44,6 +53,7 @@ def create_recommendations(
     patterns: PatternRepoDep,
     log: DecisionLogDep,
     settings: SettingsDep,
+    telemetry: TelemetryDep,
 ) -> RecommendationsResponse:
     """Rank the approved patterns for a live conversation.
 
@@ -54,4 +64,7 @@ def create_recommendations(
     within_limits(body, settings.limits.max_turns, settings.limits.max_turn_chars)
     ranker, stamp = library.ranker(principal.tenant_id, patterns)
     acceptance = library.acceptance(principal.tenant_id, log)
-    return recommend(body, principal, ranker, stamp, log, acceptance)
+    started = time.perf_counter()
+    served = recommend(body, principal, ranker, stamp, log, acceptance)
+    telemetry.observe_ranking(time.perf_counter() - started, served.escalate)
+    return served

@@ -20,7 +20,12 @@ class LibraryCache:
     """Holds one ranker per tenant; a cheap stamp read per request keeps every process current."""
 
     def __init__(
-        self, factory: RankerFactory, *, learn: bool = True, decisions_refresh_s: float = 2.0
+        self,
+        factory: RankerFactory,
+        *,
+        learn: bool = True,
+        decisions_refresh_s: float = 2.0,
+        on_reload: Callable[[], None] | None = None,
     ) -> None:
         self._factory = factory
         self._learn = learn
@@ -28,6 +33,7 @@ class LibraryCache:
         self._rankers: dict[str, tuple[int, HybridRanker]] = {}
         self._books: dict[str, AcceptanceBook] = {}
         self._lock = threading.Lock()
+        self._on_reload = on_reload
 
     def acceptance(self, tenant_id: str, log: DecisionLog) -> AcceptanceBook | None:
         """Return the tenant's acceptance book, brought up to date with the decision log (None when
@@ -53,4 +59,6 @@ class LibraryCache:
             policy = repo.stage_policy(tenant_id)
             ranker = self._factory(repo.serving(tenant_id), f"{tenant_id}@{stamp}", policy)
             self._rankers[tenant_id] = (stamp, ranker)
+            if self._on_reload is not None:
+                self._on_reload()
             return ranker, stamp

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from advisor.patterns.models import RiskLevel
 from advisor.ranking.eligibility import StagePolicy
-from advisor.schemas import Strict
 from advisor.store.audit import AuditLog
 from advisor.store.patterns import PatternRepository
 from advisor.store.policy import PolicyRepository

@@ -1,0 +1,1 @@
+"""What an operator sees: structured logs with request ids, and Prometheus metrics."""

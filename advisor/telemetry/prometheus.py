@@ -1,0 +1,120 @@
+"""Prometheus metrics of one app: HTTP latency per route, ranking time, outcomes, feedback, reloads.
+
+Each app owns its registry (several apps in one process, as in the tests, do not collide). Served by
+several worker processes (``advisor serve --workers N``), the workers write their samples to the
+directory named by ``PROMETHEUS_MULTIPROC_DIR`` (``advisor serve`` sets it) and ``/metrics`` sums them
+across processes, so a scrape sees the whole server whichever worker answers it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from advisor.telemetry.logs import route_of
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+RANKING_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+
+
+class Telemetry:
+    """The app's metrics and the registry ``/metrics`` exposes."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess = bool(os.environ.get(MULTIPROC_ENV))  # noqa: TID251 (prometheus_client's switch)
+        r = self.registry
+        self.http_duration = Histogram(
+            "advisor_http_request_duration_seconds",
+            "Time from request start to the end of the response, per route template.",
+            ("method", "route", "status"),
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "advisor_http_requests_in_flight",
+            "HTTP requests being served.",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.ranking_duration = Histogram(
+            "advisor_ranking_duration_seconds",
+            "In-process ranking time of one recommendations request (state, retrieval, eligibility).",
+            buckets=RANKING_BUCKETS,
+            registry=r,
+        )
+        self.recommendations = Counter(
+            "advisor_recommendations",
+            "Recommendation requests served, by outcome (suggested or escalated).",
+            ("outcome",),
+            registry=r,
+        )
+        self.feedback = Counter(
+            "advisor_feedback_events",
+            "Feedback events stored (resends not counted), by action.",
+            ("action",),
+            registry=r,
+        )
+        self.library_reloads = Counter(
+            "advisor_library_reloads",
+            "Rankers rebuilt because a tenant's approved library changed (or was first used).",
+            registry=r,
+        )
+
+    def render(self) -> bytes:
+        """Return the exposition text: this process's samples, or every worker's when several serve."""
+        if self.multiprocess:
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
+        return generate_latest(self.registry)
+
+    def observe_ranking(self, seconds: float, escalated: bool) -> None:
+        """Count one recommendations request and its ranking time."""
+        self.ranking_duration.observe(seconds)
+        self.recommendations.labels("escalated" if escalated else "suggested").inc()
+
+
+class HttpMetricsMiddleware:
+    """Observe each HTTP request's latency under its route template and status class."""
+
+    def __init__(self, app: ASGIApp, telemetry: Telemetry) -> None:
+        self.app = app
+        self.telemetry = telemetry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request and record how long it took."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        self.telemetry.in_flight.inc()
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            self.telemetry.in_flight.dec()
+            self.telemetry.http_duration.labels(
+                scope.get("method", ""), route_of(scope), f"{status // 100}xx"
+            ).observe(time.perf_counter() - started)
