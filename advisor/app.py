@@ -23,6 +23,7 @@ from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
 from advisor.web.app import mount_web
 from advisor.webhooks.dispatcher import WebhookDispatcher
+from advisor.webhooks.targets import TargetPolicy, guarded_client
 
 logger = logging.getLogger("advisor")
 
@@ -49,8 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             learn=settings.ranking.learn_from_decisions,
             decisions_refresh_s=settings.ranking.decisions_refresh_s,
         )
-        async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
-            dispatcher = WebhookDispatcher(factory, http, settings.retry, settings.webhooks)
+        timeout = httpx.Timeout(5.0, connect=2.0)
+        targets = TargetPolicy(settings.webhooks.allow_targets)
+        async with httpx.AsyncClient(timeout=timeout) as http, guarded_client(targets, timeout) as hooks:
+            dispatcher = WebhookDispatcher(factory, hooks, settings.retry, settings.webhooks)
             tasks = []
             if settings.webhooks.enabled:
                 tasks.append(asyncio.create_task(dispatcher.run()))

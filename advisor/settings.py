@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -54,6 +55,11 @@ class WebhookSettings(BaseModel):
     backoff_max_s: float = Field(default=3600.0, ge=0.0)
     lease_s: float = Field(default=60.0, gt=0.0)
     retention_days: float = Field(default=7.0, gt=0.0, description="Finished deliveries are kept this long.")
+    allow_targets: list[Annotated[str, StringConstraints(min_length=1, max_length=253)]] = Field(
+        default=[],
+        max_length=100,
+        description="CIDRs and host names of internal receivers exempt from the SSRF guard.",
+    )
 
 
 class LlmSettings(BaseModel):
