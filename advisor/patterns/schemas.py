@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from advisor.patterns.lint import Finding
-from advisor.patterns.models import Eligibility, FlowStep, PatternId, PatternSpec, RiskLevel, Status
+from advisor.patterns.models import (
+    Eligibility,
+    FlowStep,
+    PatternId,
+    PatternSpec,
+    RiskLevel,
+    Status,
+    one_step_per_flow,
+)
 from advisor.tenancy.audit import AuditRecord
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
@@ -57,6 +65,11 @@ class PatternContent(Locked):
     risk: RiskLevel = RiskLevel.low
     requires_review: bool = False
     change_note: Note
+
+    @field_validator("flows")
+    @classmethod
+    def _one_step_per_flow(cls, v: list[FlowStep]) -> list[FlowStep]:
+        return one_step_per_flow(v)
 
 
 class PatternCreate(PatternContent):
