@@ -21,6 +21,7 @@ from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
+from advisor.tenancy.ratelimit import KeyRateLimiter
 from advisor.web.app import mount_web
 from advisor.webhooks.dispatcher import WebhookDispatcher
 from advisor.webhooks.targets import TargetPolicy, guarded_client
@@ -35,6 +36,7 @@ class State(TypedDict):
     sessionmaker: sessionmaker[Session]
     library: LibraryCache
     http: httpx.AsyncClient
+    limiter: KeyRateLimiter | None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,7 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 tasks.append(asyncio.create_task(refresher))
             try:
-                yield State(settings=settings, sessionmaker=factory, library=library, http=http)
+                limiter = KeyRateLimiter(settings.rate_limits) if settings.rate_limits.enabled else None
+                yield State(
+                    settings=settings, sessionmaker=factory, library=library, http=http, limiter=limiter
+                )
             finally:
                 for task in tasks:
                     task.cancel()

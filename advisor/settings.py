@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, Field, SecretStr, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -62,6 +62,22 @@ class WebhookSettings(BaseModel):
     )
 
 
+class RateLimitSettings(BaseModel):
+    """Per-API-key request limits: 429 with Retry-After once a key is over (off by default)."""
+
+    enabled: bool = False
+    per_key: str = Field(default="600/minute", description="A `limits` rate string, e.g. 100/second.")
+    storage_url: str = Field(default="memory://", description="memory:// (per process) or redis://host:6379")
+
+    @field_validator("per_key")
+    @classmethod
+    def _parses(cls, v: str) -> str:
+        from limits import parse
+
+        parse(v)  # raises ValueError on a malformed rate
+        return v
+
+
 class LlmSettings(BaseModel):
     """Optional LLM steps; off unless an API key is configured."""
 
@@ -107,3 +123,4 @@ class Settings(BaseSettings):
     embed_origins: list[str] = []
     """Origins that may frame /widget and postMessage it (CSP frame-ancestors); empty: same origin."""
     webhooks: WebhookSettings = WebhookSettings()
+    rate_limits: RateLimitSettings = RateLimitSettings()

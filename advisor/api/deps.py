@@ -21,6 +21,7 @@ from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
 from advisor.store.tenancy import TenancyRepository
 from advisor.tenancy.models import ApiRole, Principal
+from advisor.tenancy.ratelimit import KeyRateLimiter
 from advisor.tenancy.service import authenticate
 
 
@@ -47,10 +48,16 @@ async def get_library(request: Request) -> LibraryCache:
 
 
 def get_principal(request: Request, session: SessionDep) -> Principal:
-    """Authenticate the bearer key of the request."""
+    """Authenticate the bearer key of the request and count it against the key's rate limit."""
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
-    return authenticate(secret.strip() if scheme.lower() == "bearer" else None, TenancyRepository(session))
+    principal = authenticate(
+        secret.strip() if scheme.lower() == "bearer" else None, TenancyRepository(session)
+    )
+    limiter: KeyRateLimiter | None = request.state.limiter
+    if limiter is not None:
+        limiter.check(principal.key_id)
+    return principal
 
 
 LibraryDep = Annotated[LibraryCache, Depends(get_library)]

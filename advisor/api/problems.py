@@ -18,7 +18,13 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 def problem(
-    status: int, slug: str, title: str, detail: str, instance: str | None = None, **extra: Any
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     """Build a problem+json response."""
     body: dict[str, Any] = {
@@ -30,7 +36,7 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -41,7 +47,9 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _advisor_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AdvisorError)  # noqa: S101  (registered for AdvisorError only)
-    return problem(exc.status, exc.type_slug, exc.title, exc.detail, request.url.path, **exc.extra)
+    return problem(
+        exc.status, exc.type_slug, exc.title, exc.detail, request.url.path, exc.headers(), **exc.extra
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
