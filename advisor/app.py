@@ -17,6 +17,7 @@ from advisor.api import api_router
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
 from advisor.metrics.refresher import run_refresher
+from advisor.privacy.service import scrub_expired
 from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
@@ -39,6 +40,18 @@ class State(TypedDict):
     limiter: KeyRateLimiter | None
 
 
+async def run_retention(factory: sessionmaker[Session], settings: Settings) -> None:
+    """Scrub conversation text past the retention period, now and then every ``retention_check_s``."""
+    days = settings.privacy.retention_days
+    assert days is not None  # noqa: S101  (started only when set)
+    while True:
+        try:
+            await asyncio.to_thread(scrub_expired, factory, days)
+        except Exception:
+            logger.exception("retention round failed")  # the store may be briefly unavailable
+        await asyncio.sleep(settings.privacy.retention_check_s)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the advisor ASGI app; nothing is constructed until the lifespan starts."""
     settings = settings or Settings()
@@ -59,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tasks = []
             if settings.webhooks.enabled:
                 tasks.append(asyncio.create_task(dispatcher.run()))
+            if settings.privacy.retention_days is not None:
+                tasks.append(asyncio.create_task(run_retention(factory, settings)))
             if settings.metrics.refresh_interval_s > 0:
                 refresher = run_refresher(
                     factory,

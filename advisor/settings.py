@@ -78,6 +78,19 @@ class RateLimitSettings(BaseModel):
         return v
 
 
+class PrivacySettings(BaseModel):
+    """What the store keeps of conversations, and for how long."""
+
+    redact_stored_text: bool = Field(
+        default=True,
+        description="Mask e-mails, card and phone numbers, IBANs and long digit runs in stored text.",
+    )
+    retention_days: float | None = Field(
+        default=None, ge=1.0, description="Remove conversation text older than this (None: keep)."
+    )
+    retention_check_s: float = Field(default=3600.0, gt=0.0)
+
+
 class LlmSettings(BaseModel):
     """Optional LLM steps; off unless an API key is configured."""
 
@@ -124,3 +137,4 @@ class Settings(BaseSettings):
     """Origins that may frame /widget and postMessage it (CSP frame-ancestors); empty: same origin."""
     webhooks: WebhookSettings = WebhookSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
+    privacy: PrivacySettings = PrivacySettings()

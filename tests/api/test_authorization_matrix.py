@@ -97,10 +97,12 @@ class World:
         self.transition(target, pid, 2, "approve", self.admins[tenant])
         return pid
 
-    def recommendation(self, target: str) -> str:
+    def recommendation(self, target: str, interaction: str | None = None) -> str:
         tenant, team = self.tenant(target), TEAM[target]
-        agent = f"agent-{team}"
-        body = make_context(agent_id=agent, team_id=team, interaction_id=self.fresh("i", target))
+        agent = "agent-1" if (tenant, team) == ("acme", "team-a") else f"agent-{team}"
+        body = make_context(
+            agent_id=agent, team_id=team, interaction_id=interaction or self.fresh("i", target)
+        )
         recs = self.ok("POST", "/v1/recommendations", self.agents[f"{tenant}/{team}"], body)
         return str(recs["recommendations"][0]["recommendation_id"])
 
@@ -227,6 +229,12 @@ def new_version_call(w: World, role: str, target: str) -> Call:
     return Call("POST", f"/v1/patterns/{pid}/versions", body)
 
 
+def erasure_call(w: World, role: str, target: str) -> Call:
+    interaction = w.fresh("i", target)
+    w.recommendation(target, interaction)
+    return Call("POST", "/v1/erasures", {"interaction_ids": [interaction], "note": "matrix"})
+
+
 BUILDERS: dict[str, Callable[[World, str, str], Call]] = {
     "GET /healthz": lambda w, r, t: Call("GET", "/healthz"),
     "GET /readyz": lambda w, r, t: Call("GET", "/readyz"),
@@ -291,6 +299,7 @@ BUILDERS: dict[str, Callable[[World, str, str], Call]] = {
     "PUT /v1/teams/{team_id}": lambda w, r, t: Call(
         "PUT", f"/v1/teams/{TEAM[t]}", {"name": f"Renamed {TEAM[t]}"}
     ),
+    "POST /v1/erasures": erasure_call,
     "GET /v1/learned-examples": lambda w, r, t: Call("GET", "/v1/learned-examples"),
     "POST /v1/learned-examples/review": lambda w, r, t: Call(
         "POST", "/v1/learned-examples/review", {"approve": [w.candidate(t)], "note": "matrix"}
