@@ -19,14 +19,17 @@ from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
 from advisor.metrics.refresher import run_refresher
 from advisor.plugins import Registry, load_registry
+from advisor.privacy.service import scrub_expired
 from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
 from advisor.telemetry.logs import RequestIdMiddleware, configure_logging
 from advisor.telemetry.prometheus import HttpMetricsMiddleware, Telemetry
+from advisor.tenancy.ratelimit import KeyRateLimiter
 from advisor.web.app import mount_web
 from advisor.webhooks.dispatcher import WebhookDispatcher
+from advisor.webhooks.targets import TargetPolicy, guarded_client
 
 logger = logging.getLogger("advisor")
 
@@ -39,6 +42,19 @@ class State(TypedDict):
     library: LibraryCache
     http: httpx.AsyncClient
     connectors: Registry
+    limiter: KeyRateLimiter | None
+
+
+async def run_retention(factory: sessionmaker[Session], settings: Settings) -> None:
+    """Scrub conversation text past the retention period, now and then every ``retention_check_s``."""
+    days = settings.privacy.retention_days
+    assert days is not None  # noqa: S101  (started only when set)
+    while True:
+        try:
+            await asyncio.to_thread(scrub_expired, factory, days)
+        except Exception:
+            logger.exception("retention round failed")  # the store may be briefly unavailable
+        await asyncio.sleep(settings.privacy.retention_check_s)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,11 +73,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             decisions_refresh_s=settings.ranking.decisions_refresh_s,
             on_reload=telemetry.library_reloads.inc,
         )
-        async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
-            dispatcher = WebhookDispatcher(factory, http, settings.retry, settings.webhooks)
+        timeout = httpx.Timeout(5.0, connect=2.0)
+        targets = TargetPolicy(settings.webhooks.allow_targets)
+        async with httpx.AsyncClient(timeout=timeout) as http, guarded_client(targets, timeout) as hooks:
+            dispatcher = WebhookDispatcher(factory, hooks, settings.retry, settings.webhooks)
             tasks = []
             if settings.webhooks.enabled:
                 tasks.append(asyncio.create_task(dispatcher.run()))
+            if settings.privacy.retention_days is not None:
+                tasks.append(asyncio.create_task(run_retention(factory, settings)))
             if settings.metrics.refresh_interval_s > 0:
                 refresher = run_refresher(
                     factory,
@@ -70,8 +90,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 tasks.append(asyncio.create_task(refresher))
             try:
+                limiter = KeyRateLimiter(settings.rate_limits) if settings.rate_limits.enabled else None
                 yield State(
-                    settings=settings, sessionmaker=factory, library=library, http=http, connectors=connectors
+                    settings=settings,
+                    sessionmaker=factory,
+                    library=library,
+                    http=http,
+                    connectors=connectors,
+                    limiter=limiter,
                 )
             finally:
                 for task in tasks:

@@ -17,6 +17,7 @@ from advisor.store import Session, sessionmaker
 from advisor.store.engine import Engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.patterns import PatternRepository
+from advisor.store.privacy import REDACT_INFO_KEY, install_redaction
 from advisor.store.tenancy import TenancyRepository
 from advisor.tenancy.service import DemoKeys, bootstrap_demo
 
@@ -25,6 +26,8 @@ def prepare_store(engine: Engine, settings: Settings) -> sessionmaker[Session]:
     """Migrate the store and, when enabled and empty, create the demo tenant."""
     upgrade(engine)
     factory = make_sessionmaker(engine)
+    install_redaction()
+    factory.configure(info={REDACT_INFO_KEY: settings.privacy.redact_stored_text})
     if settings.seed_demo:
         seed_demo(factory, settings)
     return factory

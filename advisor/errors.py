@@ -7,6 +7,7 @@ AdvisorError
 ├── Forbidden             403  role lacks the right (inside the caller's own tenant)
 ├── NotFound              404  unknown id, or another tenant's
 ├── Conflict              409  stale version, illegal transition, duplicate
+├── RateLimited           429  the key is over its rate limit (Retry-After)
 ├── PatternFileError      invalid pattern file (names file, pattern and field)
 └── ConnectorError        502  a connector's upstream system refused or failed the call
 """
@@ -27,6 +28,10 @@ class AdvisorError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+    def headers(self) -> dict[str, str]:
+        """Return HTTP headers the problem response carries (none by default)."""
+        return {}
 
 
 class InvalidInput(AdvisorError):
@@ -63,6 +68,16 @@ class Conflict(AdvisorError):
     """The request conflicts with the current state."""
 
     status, type_slug, title = 409, "conflict", "Conflict"
+
+
+class RateLimited(AdvisorError):
+    """The API key made too many requests; ``retry_after`` says how many seconds to wait."""
+
+    status, type_slug, title = 429, "rate-limited", "Too many requests"
+
+    def headers(self) -> dict[str, str]:
+        """Return ``Retry-After`` in whole seconds."""
+        return {"Retry-After": str(self.extra["retry_after"])}
 
 
 class PatternFileError(AdvisorError):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from advisor.context.models import MAX_TURN_CHARS, MAX_TURNS
@@ -80,6 +80,46 @@ class WebhookSettings(BaseModel):
     lease_s: float = Field(default=60.0, gt=0.0)
     """How long a leased delivery is reserved for one process, seconds."""
     retention_days: float = Field(default=7.0, gt=0.0, description="Finished deliveries are kept this long.")
+    allow_targets: list[Annotated[str, StringConstraints(min_length=1, max_length=253)]] = Field(
+        default=[],
+        max_length=100,
+        description="CIDRs and host names of internal receivers exempt from the SSRF guard.",
+    )
+
+
+class RateLimitSettings(BaseModel):
+    """Per-API-key request limits: 429 with Retry-After once a key is over (off by default)."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    enabled: bool = False
+    """Refuse a key's requests over ``per_key`` with a 429 problem and Retry-After."""
+    per_key: str = Field(default="600/minute", description="A `limits` rate string, e.g. 100/second.")
+    storage_url: str = Field(default="memory://", description="memory:// (per process) or redis://host:6379")
+
+    @field_validator("per_key")
+    @classmethod
+    def _parses(cls, v: str) -> str:
+        from limits import parse
+
+        parse(v)  # raises ValueError on a malformed rate
+        return v
+
+
+class PrivacySettings(BaseModel):
+    """What the store keeps of conversations, and for how long."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    redact_stored_text: bool = Field(
+        default=True,
+        description="Mask e-mails, card and phone numbers, IBANs and long digit runs in stored text.",
+    )
+    retention_days: float | None = Field(
+        default=None, ge=1.0, description="Remove conversation text older than this (None: keep)."
+    )
+    retention_check_s: float = Field(default=3600.0, gt=0.0)
+    """How often the retention sweep runs, seconds."""
 
 
 class LlmSettings(BaseModel):
@@ -176,3 +216,7 @@ class Settings(BaseSettings):
     """Server logs (`ADVISOR_LOG__…`)."""
     shutdown_grace_s: int = Field(default=30, ge=0)
     """On SIGTERM, in-flight requests get this long to finish before the workers stop."""
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    """Per-key rate limits (`ADVISOR_RATE_LIMITS__…`)."""
+    privacy: PrivacySettings = PrivacySettings()
+    """Stored text and retention (`ADVISOR_PRIVACY__…`)."""

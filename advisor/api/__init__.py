@@ -8,6 +8,7 @@ from advisor.api import keys as keys_api
 from advisor.api import learned_examples as learned_api
 from advisor.api import patterns as patterns_api
 from advisor.api import policy as policy_api
+from advisor.api import privacy as privacy_api
 from advisor.api import teams as teams_api
 from advisor.api.deps import storable_params
 
@@ -24,5 +25,6 @@ api_router.include_router(policy_api.router)
 api_router.include_router(audit_api.router)
 api_router.include_router(teams_api.router)
 api_router.include_router(learned_api.router)
+api_router.include_router(privacy_api.router)
 
 __all__ = ["api_router"]

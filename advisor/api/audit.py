@@ -36,7 +36,9 @@ async def audit_filter(
     ] = None,
     since: Annotated[IsoDateTime | None, Query(description="Inclusive, ISO 8601")] = None,
     until: Annotated[IsoDateTime | None, Query(description="Exclusive, ISO 8601")] = None,
-    after_id: Annotated[int | None, Query(ge=0, description="Page on: entries after this id")] = None,
+    after_id: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="Page on: entries after this id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditFilter:
     """Parse the audit filters from the query string."""

@@ -25,6 +25,7 @@ from advisor.store.patterns import PatternRepository
 from advisor.store.tenancy import TenancyRepository
 from advisor.telemetry.prometheus import Telemetry
 from advisor.tenancy.models import ApiRole, Principal
+from advisor.tenancy.ratelimit import KeyRateLimiter
 from advisor.tenancy.service import authenticate
 
 
@@ -76,10 +77,18 @@ bearer_key = HTTPBearer(
 
 
 def get_principal(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)], session: SessionDep
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)],
+    session: SessionDep,
 ) -> Principal:
-    """Authenticate the bearer key of the request."""
-    return authenticate(credentials.credentials.strip() if credentials else None, TenancyRepository(session))
+    """Authenticate the bearer key of the request and count it against the key's rate limit."""
+    principal = authenticate(
+        credentials.credentials.strip() if credentials else None, TenancyRepository(session)
+    )
+    limiter: KeyRateLimiter | None = request.state.limiter
+    if limiter is not None:
+        limiter.check(principal.key_id)
+    return principal
 
 
 async def get_telemetry(request: Request) -> Telemetry:

@@ -59,7 +59,9 @@ def list_learned_examples(
     pattern_id: Annotated[
         str | None, Query(min_length=1, max_length=128, description="Only this pattern's")
     ] = None,
-    after_id: Annotated[int | None, Query(ge=0, description="Page on: candidates after this id")] = None,
+    after_id: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="Page on: candidates after this id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[LearnedExampleOut]:
     """List candidate examples gathered from agents' decisions, oldest first (page with `after_id`).

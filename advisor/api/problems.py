@@ -50,7 +50,9 @@ def _field(loc: tuple[Any, ...], ctx: dict[str, Any] | None = None) -> str:
 
 async def _advisor_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AdvisorError)  # noqa: S101  (registered for AdvisorError only)
-    return problem(exc.status, exc.type_slug, exc.title, exc.detail, request.url.path, **exc.extra)
+    return problem(
+        exc.status, exc.type_slug, exc.title, exc.detail, request.url.path, exc.headers(), **exc.extra
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from advisor.api.deps import SessionDep, require
+from advisor.api.deps import SessionDep, SettingsDep, require
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import ApiRole, Principal
 from advisor.webhooks.models import WebhookCreate, WebhookCreated, WebhookList
 from advisor.webhooks.service import create_subscription, delete_subscription, list_subscriptions
+from advisor.webhooks.targets import TargetPolicy
 
 router = APIRouter(tags=["webhooks"])
 
@@ -58,15 +59,20 @@ SUBSCRIPTION_EXAMPLE = {
         }
     },
 )
-def create_webhook(body: WebhookCreate, principal: AdminDep, repo: WebhookRepoDep) -> WebhookCreated:
+def create_webhook(
+    body: WebhookCreate, principal: AdminDep, repo: WebhookRepoDep, settings: SettingsDep
+) -> WebhookCreated:
     """Subscribe a URL to events (admins only).
 
     Every delivery is a JSON POST signed with the returned `secret` (shown only now):
     `Advisor-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, with the event's id in
     `Advisor-Event-Id`. Deliveries are retried with exponential backoff until a 2xx, so deduplicate
     on the event id. See docs/integrate.md.
+
+    Targets on loopback, private, link-local or multicast addresses, or cloud metadata host names,
+    are refused (422) unless the operator allow-listed them (`ADVISOR_WEBHOOKS__ALLOW_TARGETS`).
     """
-    return create_subscription(body, principal, repo)
+    return create_subscription(body, principal, repo, TargetPolicy(settings.webhooks.allow_targets))
 
 
 @router.get(

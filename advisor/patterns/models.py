@@ -187,6 +187,16 @@ class FlowStep(BaseModel):
     step: int = Field(ge=1, le=MAX_FLOW_STEP)
 
 
+def one_step_per_flow(flows: list[FlowStep]) -> list[FlowStep]:
+    """Return ``flows`` unchanged, or raise ``ValueError`` when one flow is listed twice."""
+    seen: set[str] = set()
+    for place in flows:
+        if place.name in seen:
+            raise ValueError(f"flow '{place.name}' is listed twice; a pattern has one step per flow")
+        seen.add(place.name)
+    return flows
+
+
 class PatternSpec(BaseModel):
     """One version of a pattern as written in a pattern file or stored."""
 
@@ -226,12 +236,7 @@ class PatternSpec(BaseModel):
     @field_validator("flows")
     @classmethod
     def _one_step_per_flow(cls, v: list[FlowStep]) -> list[FlowStep]:
-        seen: set[str] = set()
-        for place in v:
-            if place.name in seen:
-                raise ValueError(f"flow '{place.name}' is listed twice; a pattern has one step per flow")
-            seen.add(place.name)
-        return v
+        return one_step_per_flow(v)
 
     @property
     def slots(self) -> list[str]:

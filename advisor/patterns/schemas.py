@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from advisor.patterns.lint import Finding
-from advisor.patterns.models import Eligibility, FlowStep, PatternId, PatternSpec, RiskLevel, Status
+from advisor.patterns.models import (
+    Eligibility,
+    FlowStep,
+    PatternId,
+    PatternSpec,
+    RiskLevel,
+    Status,
+    one_step_per_flow,
+)
 from advisor.schemas import Strict
 from advisor.tenancy.audit import AuditRecord
 
@@ -38,6 +46,11 @@ class PatternContent(Locked):
     risk: RiskLevel = RiskLevel.low
     requires_review: bool = False
     change_note: Note
+
+    @field_validator("flows")
+    @classmethod
+    def _one_step_per_flow(cls, v: list[FlowStep]) -> list[FlowStep]:
+        return one_step_per_flow(v)
 
 
 class PatternCreate(PatternContent):

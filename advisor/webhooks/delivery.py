@@ -10,12 +10,25 @@ from advisor.retrying import RetryableStatus, async_retrying, raise_for_retry
 from advisor.settings import RetryPolicy
 from advisor.webhooks.models import WebhookEvent
 from advisor.webhooks.signing import EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, sign
+from advisor.webhooks.targets import TargetRefused
 
 USER_AGENT = "advisor-webhooks/1"
 
 
 class DeliveryError(Exception):
-    """The subscriber did not accept the event (after the retries of one round)."""
+    """The subscriber did not accept the event (after the retries of one round).
+
+    The message is what admins see as ``last_error``, so it is coarse on purpose: a refused
+    connection, a timeout and a TLS failure read the same, so that webhooks cannot map a network.
+    """
+
+
+NO_ANSWER = "delivery failed: no HTTP answer from the receiver"
+REFUSED = "delivery refused: the target resolves to an address that is not allowed"
+
+
+def _answered(status: int) -> str:
+    return f"delivery failed: the receiver answered {status // 100}xx"
 
 
 def encode(event: WebhookEvent) -> bytes:
@@ -51,15 +64,19 @@ class WebhookSink:
                     response = await self.http.post(self.url, content=body, headers=headers)
                     raise_for_retry(response)
         except RetryableStatus as exc:
-            raise DeliveryError(f"HTTP {exc.response.status_code}") from exc
+            raise DeliveryError(_answered(exc.response.status_code)) from exc
+        except TargetRefused as exc:
+            raise DeliveryError(REFUSED) from exc
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+            raise DeliveryError(NO_ANSWER) from exc
         if not response.is_success:
-            raise DeliveryError(f"HTTP {response.status_code}")
+            raise DeliveryError(_answered(response.status_code))
 
     async def check(self) -> None:
         """Raise when the URL does not answer at all (any HTTP status counts as reachable)."""
         try:
             await self.http.head(self.url)
+        except TargetRefused as exc:
+            raise DeliveryError(REFUSED) from exc
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+            raise DeliveryError(NO_ANSWER) from exc

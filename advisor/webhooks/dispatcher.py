@@ -81,11 +81,13 @@ class WebhookDispatcher:
                 await sink.send(WebhookEvent.model_validate(delivery.payload))
             except DeliveryError as exc:
                 error = str(exc)
+                # The cause (connection refused, timeout, HTTP status) is for operators' logs only.
                 logger.warning(
-                    "webhook delivery %s to subscription %s failed: %s",
+                    "webhook delivery %s to subscription %s failed: %s (%r)",
                     delivery.event_id,
                     delivery.subscription_id,
                     error,
+                    exc.__cause__,
                 )
             await asyncio.to_thread(self._record, delivery, error, deliveries[i + 1 :] if error else [])
             if error is not None:

@@ -6,7 +6,7 @@ import secrets
 import uuid
 from typing import Any
 
-from advisor.errors import NotFound
+from advisor.errors import InvalidInput, NotFound
 from advisor.store.tables import FeedbackEvent, WebhookSubscription, utcnow
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import Principal
@@ -18,6 +18,7 @@ from advisor.webhooks.models import (
     WebhookList,
     WebhookPublic,
 )
+from advisor.webhooks.targets import TargetPolicy, TargetRefused
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a prefix, not a secret)
 
@@ -37,8 +38,21 @@ def _public(row: WebhookSubscription, pending: int) -> WebhookPublic:
     )
 
 
-def create_subscription(body: WebhookCreate, principal: Principal, repo: WebhookRepository) -> WebhookCreated:
-    """Subscribe a URL; the returned secret signs every delivery and is shown only now."""
+def create_subscription(
+    body: WebhookCreate, principal: Principal, repo: WebhookRepository, targets: TargetPolicy
+) -> WebhookCreated:
+    """Subscribe a URL; the returned secret signs every delivery and is shown only now.
+
+    An internal target (loopback, private, metadata…) is refused unless allow-listed; delivery checks
+    again what the host name resolves to.
+    """
+    try:
+        targets.check_url(str(body.url))
+    except TargetRefused as exc:
+        raise InvalidInput(
+            f"field 'url': {exc}",
+            errors=[{"field": "url", "message": str(exc), "type": "webhook_target"}],
+        ) from exc
     row = repo.add_subscription(
         WebhookSubscription(
             id=str(uuid.uuid4()),

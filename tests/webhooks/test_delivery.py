@@ -127,7 +127,11 @@ class TestDelivery:
             assert await dispatcher.drain_once() == 0
         assert len(seen) == 1
         [item] = client.get("/v1/webhooks", headers=auth(keys.acme_admin)).json()["items"]
-        assert (item["pending"], item["consecutive_failures"], item["last_error"]) == (1, 1, "HTTP 400")
+        assert (item["pending"], item["consecutive_failures"], item["last_error"]) == (
+            1,
+            1,
+            "delivery failed: the receiver answered 4xx",
+        )
 
     async def test_dead_endpoint_does_not_hold_back_healthy_one(
         self, client: TestClient, keys: Keys, dispatcher: WebhookDispatcher, factory: sessionmaker[Session]

@@ -1,0 +1,1 @@
+"""Privacy: erasure of one customer's interactions and the retention of conversation text."""

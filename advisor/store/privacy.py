@@ -1,0 +1,161 @@
+"""Customer text in the store: redacted on write, scrubbed after the retention period, erased on request.
+
+Conversation text reaches the store in three columns: the rendered suggestion
+(``recommendations.text``), what the agent sent or wrote (``feedback_events.final_text``,
+``comment``) and the masked customer turn kept for learning (``recommendation_requests.topic_text``).
+Metrics never need that text once it is rolled up (similarity is stored in ``metric_outcomes``), so
+scrubbing it keeps every aggregate exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper, Session, object_session
+
+from advisor.context.redaction import redact
+from advisor.learned.capture import text_key
+from advisor.store.tables import (
+    FeedbackEvent,
+    LearnedExample,
+    LearnedExampleAgent,
+    MetricInteraction,
+    Recommendation,
+    RecommendationRequest,
+    WebhookDelivery,
+)
+
+REDACT_INFO_KEY = "redact_text"
+SCRUBBED = "[removed after the retention period]"
+TEXT_COLUMNS: dict[type[Any], tuple[str, ...]] = {
+    Recommendation: ("text",),
+    FeedbackEvent: ("final_text", "comment"),
+    RecommendationRequest: ("topic_text",),
+}
+
+
+def _redact_on_insert(_mapper: Mapper[Any], _connection: Connection, target: Any) -> None:
+    session = object_session(target)
+    if session is None or not session.info.get(REDACT_INFO_KEY, False):
+        return
+    for column in TEXT_COLUMNS[type(target)]:
+        value = getattr(target, column)
+        if value:
+            setattr(target, column, redact(value))
+
+
+def install_redaction() -> None:
+    """Redact conversation text on every insert made by a session whose ``info`` asks for it."""
+    for table in TEXT_COLUMNS:
+        if not event.contains(table, "before_insert", _redact_on_insert):
+            event.listen(table, "before_insert", _redact_on_insert)
+
+
+def pseudonym(interaction_id: str) -> str:
+    """Return the stand-in an erased interaction keeps in the metric roll-ups."""
+    return "erased-" + hashlib.sha256(interaction_id.encode()).hexdigest()[:24]
+
+
+class PrivacyRepository:
+    """Scrub old conversation text and erase one customer's interactions."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def scrub_before(self, cutoff: datetime) -> int:
+        """Remove conversation text stored before ``cutoff``; return how many rows changed."""
+        changed = 0
+        statements = [
+            update(Recommendation)
+            .where(Recommendation.created_at < cutoff, Recommendation.text != SCRUBBED)
+            .values(text=SCRUBBED),
+            update(FeedbackEvent)
+            .where(
+                FeedbackEvent.received_at < cutoff,
+                (FeedbackEvent.final_text.is_not(None)) | (FeedbackEvent.comment.is_not(None)),
+            )
+            .values(final_text=None, comment=None),
+            update(RecommendationRequest)
+            .where(RecommendationRequest.created_at < cutoff, RecommendationRequest.topic_text.is_not(None))
+            .values(topic_text=None),
+        ]
+        for statement in statements:
+            changed += int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        return changed
+
+    def erase(self, tenant_id: str, interaction_ids: Sequence[str]) -> dict[str, int]:
+        """Delete everything stored about the interactions; roll-ups keep counts under a pseudonym."""
+        ids = list(dict.fromkeys(interaction_ids))
+        topics = self.session.scalars(
+            select(RecommendationRequest.topic_text).where(
+                RecommendationRequest.tenant_id == tenant_id,
+                RecommendationRequest.interaction_id.in_(ids),
+                RecommendationRequest.topic_text.is_not(None),
+            )
+        ).all()
+        keys = {text_key(t) for t in topics if t}
+        example_ids = (
+            self.session.scalars(
+                select(LearnedExample.id).where(
+                    LearnedExample.tenant_id == tenant_id, LearnedExample.text_key.in_(keys)
+                )
+            ).all()
+            if keys
+            else []
+        )
+        counts: dict[str, int] = {}
+        if example_ids:
+            self.session.execute(
+                delete(LearnedExampleAgent).where(LearnedExampleAgent.example_id.in_(example_ids))
+            )
+        counts["learned_examples"] = self._delete(
+            delete(LearnedExample).where(LearnedExample.id.in_(example_ids or [-1]))
+        )
+        counts["feedback_events"] = self._delete(
+            delete(FeedbackEvent).where(
+                FeedbackEvent.tenant_id == tenant_id, FeedbackEvent.interaction_id.in_(ids)
+            )
+        )
+        counts["recommendations"] = self._delete(
+            delete(Recommendation).where(
+                Recommendation.tenant_id == tenant_id, Recommendation.interaction_id.in_(ids)
+            )
+        )
+        counts["requests"] = self._delete(
+            delete(RecommendationRequest).where(
+                RecommendationRequest.tenant_id == tenant_id, RecommendationRequest.interaction_id.in_(ids)
+            )
+        )
+        counts["webhook_deliveries"] = self._erase_deliveries(tenant_id, set(ids))
+        for interaction_id in ids:
+            self.session.execute(
+                update(MetricInteraction)
+                .where(
+                    MetricInteraction.tenant_id == tenant_id,
+                    MetricInteraction.interaction_id == interaction_id,
+                )
+                .values(interaction_id=pseudonym(interaction_id))
+            )
+        self.session.flush()
+        return counts
+
+    def _delete(self, statement: Any) -> int:
+        return int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+    def _erase_deliveries(self, tenant_id: str, ids: set[str]) -> int:
+        rows = self.session.execute(
+            select(WebhookDelivery.id, WebhookDelivery.payload).where(
+                WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.event_type == "feedback.recorded"
+            )
+        ).all()
+        doomed = [
+            row_id for row_id, payload in rows if (payload.get("data") or {}).get("interaction_id") in ids
+        ]
+        if not doomed:
+            return 0
+        return self._delete(delete(WebhookDelivery).where(WebhookDelivery.id.in_(doomed)))
