@@ -76,11 +76,20 @@ def make_context(
     return body
 
 
-def add_key(url: str, tenant: str, role: str, team_id: str | None = None, agent_id: str | None = None) -> str:
+def add_key(
+    url: str,
+    tenant: str,
+    role: str,
+    team_id: str | None = None,
+    agent_id: str | None = None,
+    owner: str | None = None,
+) -> str:
     """Create one more API key in an existing tenant and return its secret."""
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session, session.begin():
-        _, secret = TenancyRepository(session).create_key(tenant, role, team_id=team_id, agent_id=agent_id)
+        _, secret = TenancyRepository(session).create_key(
+            tenant, role, team_id=team_id, agent_id=agent_id, owner=owner
+        )
     engine.dispose()
     return secret
 

@@ -10,7 +10,7 @@ lead of team-a, and an admin. Targets:
 
 A cell is a status for ``(agent, lead, admin)``, or ``None`` where the target does not apply to the
 operation (it names no team and no object). ``XFAIL`` lists the cells whose expected status is the
-documented right but which the code does not enforce yet, with the branch that fixes them.
+documented right but which the code does not enforce yet, with why.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ NA: Cell = None
 MATRIX: dict[str, tuple[Cell, Cell, Cell]] = {
     "GET /healthz": ((200, 200, 200), NA, NA),
     "GET /readyz": ((200, 200, 200), NA, NA),
+    "GET /metrics": ((200, 200, 200), NA, NA),  # Prometheus: no key needed, no tenant data
     "GET /demo/config": ((404, 404, 404), NA, NA),  # the demo tenant is off in tests
     # Agents' live path: "as themselves" for every role (docs/governance.md).
     "POST /v1/recommendations": ((200, 200, 200), (403, 403, 200), NA),
-    "POST /v1/feedback": ((201, 201, 201), (403, 403, 201), (404, 404, 404)),
+    "POST /v1/feedback": ((201, 201, 201), (403, 403, 403), (404, 404, 404)),
     # Metrics: leads read their own team, admins the tenant; a filter naming another team is refused.
     "GET /v1/metrics/rates": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
     "GET /v1/metrics/consistency/text": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
@@ -85,10 +86,5 @@ MATRIX: dict[str, tuple[Cell, Cell, Cell]] = {
     "POST /v1/erasures": ((403, 403, 200), NA, (403, 403, 200)),
 }
 
-WIP_13A = "defect 4/5, fixed on branch wip-13a"
-# (op, role, target) → why the cell fails today.
-XFAIL: dict[tuple[str, str, str], str] = {
-    ("POST /v1/recommendations", "agent", "other_team"): WIP_13A,
-    ("POST /v1/recommendations", "lead", "other_team"): WIP_13A,
-    ("POST /v1/feedback", "lead", "other_team"): WIP_13A,
-}
+# (op, role, target) → why the cell fails today (none do: defects 4 and 5 are fixed).
+XFAIL: dict[tuple[str, str, str], str] = {}

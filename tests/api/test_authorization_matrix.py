@@ -238,6 +238,7 @@ def erasure_call(w: World, role: str, target: str) -> Call:
 BUILDERS: dict[str, Callable[[World, str, str], Call]] = {
     "GET /healthz": lambda w, r, t: Call("GET", "/healthz"),
     "GET /readyz": lambda w, r, t: Call("GET", "/readyz"),
+    "GET /metrics": lambda w, r, t: Call("GET", "/metrics"),
     "GET /demo/config": lambda w, r, t: Call("GET", "/demo/config"),
     "POST /v1/recommendations": recommendation_call,
     "POST /v1/feedback": feedback_call,
@@ -329,7 +330,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             callers={
                 "agent": keys.acme_agent,
                 "lead": add_key(url, "acme", "lead", team_id="team-a", agent_id="lead-a"),
-                "admin": keys.acme_admin,
+                "admin": add_key(url, "acme", "admin", owner="admin-desk"),
             },
             admins=admins,
             authors=authors,
