@@ -137,10 +137,12 @@ def subscribe_in_store(url: str, tenant: str, events: list[str]) -> None:
     from advisor.tenancy.models import ApiRole, Principal
     from advisor.webhooks.models import WebhookCreate
     from advisor.webhooks.service import create_subscription
+    from advisor.webhooks.targets import TargetPolicy
 
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session, session.begin():
         TenancyRepository(session).ensure_tenant(tenant)
         body = WebhookCreate.model_validate({"url": "https://crm.example.com/hooks", "events": events})
-        create_subscription(body, Principal(tenant, ApiRole.admin, key_id="k"), WebhookRepository(session))
+        admin = Principal(tenant, ApiRole.admin, key_id="k")
+        create_subscription(body, admin, WebhookRepository(session), TargetPolicy())
     engine.dispose()
