@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import TypedDict
 
+import anyio.to_thread
 import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from advisor import __version__
 from advisor.api import api_router
+from advisor.api.admission import AdmissionMiddleware
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
 from advisor.metrics.refresher import run_refresher
@@ -21,10 +23,17 @@ from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
+from advisor.store.health import StoreCheck
+from advisor.store.stamps import StoreStamps
+from advisor.tenancy.keycache import KeyCache
 from advisor.web.app import mount_web
 from advisor.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger("advisor")
+
+# Connections and pool threads kept beyond the admission limit for background work (webhooks, roll-ups,
+# the store check) and for the odd request that opens a second session.
+RESERVE = 8
 
 
 class State(TypedDict):
@@ -33,6 +42,9 @@ class State(TypedDict):
     settings: Settings
     sessionmaker: sessionmaker[Session]
     library: LibraryCache
+    stamps: StoreStamps
+    keys: KeyCache
+    store_check: StoreCheck
     http: httpx.AsyncClient
 
 
@@ -42,8 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
-        engine = make_engine(settings.database_url)
+        server = settings.server
+        # Both pools hold more than admission lets in: an admitted request never waits for either.
+        engine = make_engine(settings.database_url, connections=server.max_in_flight + RESERVE)
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, server.max_in_flight + RESERVE)
         factory = prepare_store(engine, settings)
+        stamps = StoreStamps(factory, server.stamp_poll_s)
+        store_check = StoreCheck(factory, server.readiness_poll_s)
+        store_check.check()
         library = LibraryCache(
             build_ranker_factory(settings),
             learn=settings.ranking.learn_from_decisions,
@@ -51,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
             dispatcher = WebhookDispatcher(factory, http, settings.retry, settings.webhooks)
-            tasks = []
+            tasks = [asyncio.create_task(store_check.run())]
             if settings.webhooks.enabled:
                 tasks.append(asyncio.create_task(dispatcher.run()))
             if settings.metrics.refresh_interval_s > 0:
@@ -62,12 +81,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 tasks.append(asyncio.create_task(refresher))
             try:
-                yield State(settings=settings, sessionmaker=factory, library=library, http=http)
+                yield State(
+                    settings=settings,
+                    sessionmaker=factory,
+                    library=library,
+                    stamps=stamps,
+                    keys=KeyCache(factory, stamps),
+                    store_check=store_check,
+                    http=http,
+                )
             finally:
                 for task in tasks:
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task
+        stamps.close(factory)
         engine.dispose()
 
     app = FastAPI(
@@ -87,4 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(
+        AdmissionMiddleware,
+        limit=settings.server.max_in_flight,
+        wait_s=settings.server.admission_wait_s,
+        retry_after_s=settings.server.retry_after_s,
+    )
     return app

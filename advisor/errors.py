@@ -8,7 +8,8 @@ AdvisorError
 ├── NotFound              404  unknown id, or another tenant's
 ├── Conflict              409  stale version, illegal transition, duplicate
 ├── PatternFileError      invalid pattern file (names file, pattern and field)
-└── ConnectorError        502  a connector's upstream system refused or failed the call
+├── ConnectorError        502  a connector's upstream system refused or failed the call
+└── Overloaded            503  more requests at once than the process admits (with Retry-After)
 """
 
 from __future__ import annotations
@@ -75,3 +76,9 @@ class ConnectorError(AdvisorError):
     """A connector's upstream system (CRM, helpdesk) refused or failed the call; ``detail`` says which."""
 
     status, type_slug, title = 502, "connector-error", "Connector error"
+
+
+class Overloaded(AdvisorError):
+    """The process is serving as many requests as it admits; the client should retry shortly."""
+
+    status, type_slug, title = 503, "overloaded", "Overloaded"

@@ -26,6 +26,24 @@ class RankingSettings(BaseModel):
     """How often a process folds new decisions in (a decision counts within this many seconds)."""
 
 
+class ServerSettings(BaseModel):
+    """How a process admits requests and how fresh its in-memory copies of the store stay."""
+
+    max_in_flight: int = Field(default=16, ge=1, le=1000)
+    """Requests served at once; the thread pool and the connection pool are sized above it (app.py)."""
+    admission_wait_s: float = Field(default=0.5, ge=0.0, le=30.0)
+    """How long a request over ``max_in_flight`` may wait for a slot before a 503."""
+    retry_after_s: int = Field(default=1, ge=1, le=3600)
+    """The ``Retry-After`` of a 503 for overload."""
+    stamp_poll_s: float = Field(default=0.5, ge=0.0, le=60.0)
+    """How often a process re-reads the library stamps and key revocations (changes made by another
+    process reach this one within this delay plus one request; this process's own changes at once)."""
+    readiness_poll_s: float = Field(default=1.0, gt=0.0, le=60.0)
+    """How often the background check behind /readyz pings the store."""
+    embedding_cache: int = Field(default=4096, ge=0, le=1_000_000)
+    """Turn texts whose embeddings each process keeps (LRU), so a conversation's turns are embedded once."""
+
+
 class Limits(BaseModel):
     """Bounds on request sizes; larger input is a 413 or a 422, never a crash."""
 
@@ -96,7 +114,7 @@ class Settings(BaseSettings):
     retry: RetryPolicy = RetryPolicy()
     llm: LlmSettings = LlmSettings()
     metrics: MetricsSettings = MetricsSettings()
-    library_poll_s: float = Field(default=2.0, ge=0.0)
+    server: ServerSettings = ServerSettings()
     cors_origins: list[str] = []
     embed_origins: list[str] = []
     """Origins that may frame /widget and postMessage it (CSP frame-ancestors); empty: same origin."""

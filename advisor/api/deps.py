@@ -2,15 +2,19 @@
 
 Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in its thread pool,
 and each such hop costs more than the work (the request path had eight). Those that touch the store stay
-``def``: the session's queries and commit block.
+``def``: the session's queries and commit block. The principal comes from memory (``KeyCache``) and asks
+the store only on a miss, in one thread call of its own. The hot routes (recommendations, feedback) do all
+their store work in one thread call too (``in_transaction``): the connection is taken and given back inside
+that thread, never held while the request waits for another one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from advisor.errors import Forbidden
 from advisor.recommendations.library import LibraryCache
@@ -19,9 +23,10 @@ from advisor.store import Session
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
-from advisor.store.tenancy import TenancyRepository
+from advisor.tenancy.keycache import KeyCache
 from advisor.tenancy.models import ApiRole, Principal
-from advisor.tenancy.service import authenticate
+
+T = TypeVar("T")
 
 
 async def get_settings(request: Request) -> Settings:
@@ -36,6 +41,17 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one pool thread and one transaction (committed on success, rolled back on error)."""
+    factory = request.state.sessionmaker
+
+    def call() -> T:
+        with factory() as session, session.begin():
+            return work(session)
+
+    return await run_in_threadpool(call)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -46,11 +62,14 @@ async def get_library(request: Request) -> LibraryCache:
     return library
 
 
-def get_principal(request: Request, session: SessionDep) -> Principal:
-    """Authenticate the bearer key of the request."""
+async def get_principal(request: Request) -> Principal:
+    """Authenticate the bearer key of the request (from memory when this process has seen the key)."""
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
-    return authenticate(secret.strip() if scheme.lower() == "bearer" else None, TenancyRepository(session))
+    key = secret.strip() if scheme.lower() == "bearer" else None
+    keys: KeyCache = request.state.keys
+    cached = keys.cached(key) if key else None
+    return cached if cached is not None else await run_in_threadpool(keys.load, key)
 
 
 LibraryDep = Annotated[LibraryCache, Depends(get_library)]

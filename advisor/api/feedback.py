@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from advisor.api.deps import DecisionLogDep, LearnedRepoDep, PrincipalDep
-from advisor.api.webhooks import WebhookRepoDep
+from advisor.api.deps import PrincipalDep, in_transaction
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
+from advisor.store import Session
+from advisor.store.decisions import DecisionLog
+from advisor.store.learned import LearnedExampleRepository
+from advisor.store.webhooks import WebhookRepository
 from advisor.webhooks.service import publish_feedback
 
 router = APIRouter(tags=["feedback"])
@@ -34,13 +37,8 @@ router = APIRouter(tags=["feedback"])
         }
     },
 )
-def create_feedback(
-    body: FeedbackIn,
-    principal: PrincipalDep,
-    log: DecisionLogDep,
-    learned: LearnedRepoDep,
-    webhooks: WebhookRepoDep,
-    response: Response,
+async def create_feedback(
+    body: FeedbackIn, principal: PrincipalDep, request: Request, response: Response
 ) -> FeedbackAck:
     """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
 
@@ -48,9 +46,14 @@ def create_feedback(
     not stored twice. An unknown `recommendation_id` is a 404. An acceptance or a light edit makes the
     customer's (masked) words a candidate example of the pattern for a team lead to review.
     """
-    ack = record(body, principal, log, learned)
+
+    def store(session: Session) -> FeedbackAck:
+        ack = record(body, principal, DecisionLog(session), LearnedExampleRepository(session))
+        if not ack.duplicate:  # webhook outbox, same transaction
+            publish_feedback(WebhookRepository(session), principal.tenant_id, ack.event_id)
+        return ack
+
+    ack = await in_transaction(request, store)
     if ack.duplicate:
         response.status_code = 200
-    else:
-        publish_feedback(webhooks, principal.tenant_id, ack.event_id)  # webhook outbox, same transaction
     return ack

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from advisor.api.deps import DecisionLogDep, LibraryDep, PatternRepoDep, PrincipalDep
+from advisor.api.deps import PrincipalDep, in_transaction
+from advisor.recommendations.library import LibraryCache
 from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
 from advisor.recommendations.service import recommend
+from advisor.store import Session
+from advisor.store.decisions import DecisionLog
+from advisor.store.patterns import PatternRepository
+from advisor.store.stamps import StoreStamps
 
 router = APIRouter(tags=["recommendations"])
 
@@ -36,12 +41,8 @@ EXAMPLE = {
     response_model=RecommendationsResponse,
     openapi_extra={"requestBody": {"content": {"application/json": {"example": EXAMPLE}}}},
 )
-def create_recommendations(
-    body: RecommendationRequest,
-    principal: PrincipalDep,
-    library: LibraryDep,
-    patterns: PatternRepoDep,
-    log: DecisionLogDep,
+async def create_recommendations(
+    body: RecommendationRequest, principal: PrincipalDep, request: Request
 ) -> RecommendationsResponse:
     """Rank the approved patterns for a live conversation.
 
@@ -49,6 +50,14 @@ def create_recommendations(
     with a calibrated confidence and a one-line rationale. When no approved, eligible pattern is
     confident enough, the list is empty and `escalate` is true with the reason: advisor never guesses.
     """
-    ranker, stamp = library.ranker(principal.tenant_id, patterns)
-    acceptance = library.acceptance(principal.tenant_id, log)
-    return recommend(body, principal, ranker, stamp, log, acceptance)
+    library: LibraryCache = request.state.library
+    stamps: StoreStamps = request.state.stamps
+
+    def serve(session: Session) -> RecommendationsResponse:
+        stamps.refresh(session)
+        tenant = principal.tenant_id
+        ranker, stamp = library.ranker(tenant, PatternRepository(session), stamps.library(tenant))
+        log = DecisionLog(session)
+        return recommend(body, principal, ranker, stamp, log, library.acceptance(tenant, log))
+
+    return await in_transaction(request, serve)

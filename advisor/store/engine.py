@@ -12,8 +12,13 @@ __all__ = ["Engine", "make_engine", "make_sessionmaker"]
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` with the pragmas advisor relies on."""
+def make_engine(url: str, connections: int | None = None, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with the pragmas advisor relies on.
+
+    ``connections``: the pool's size (a server sizes it above its admission limit); default 10 + 10 overflow.
+    """
+    if connections is not None and ":memory:" not in url:
+        kwargs = {"pool_size": connections, "max_overflow": 0, **kwargs}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
@@ -29,7 +34,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    kwargs = {"pool_size": 10, "max_overflow": 10, **kwargs}
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
