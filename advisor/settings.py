@@ -24,6 +24,8 @@ class RankingSettings(BaseModel):
     """Agents' accept/edit/reject decisions update confidences and order (ranking/acceptance.py)."""
     decisions_refresh_s: float = Field(default=2.0, ge=0.0, le=3600.0)
     """How often a process folds new decisions in (a decision counts within this many seconds)."""
+    embedding_cache: int = Field(default=4096, ge=0, le=1_000_000)
+    """Turn texts whose embeddings each process keeps (LRU), so a conversation's turns are embedded once."""
 
 
 class ServerSettings(BaseModel):
@@ -40,8 +42,6 @@ class ServerSettings(BaseModel):
     process reach this one within this delay plus one request; this process's own changes at once)."""
     readiness_poll_s: float = Field(default=1.0, gt=0.0, le=60.0)
     """How often the background check behind /readyz pings the store."""
-    embedding_cache: int = Field(default=4096, ge=0, le=1_000_000)
-    """Turn texts whose embeddings each process keeps (LRU), so a conversation's turns are embedded once."""
 
 
 class Limits(BaseModel):

@@ -60,7 +60,7 @@ class StoreStamps:
                 return
             started = time.monotonic()
             rows = session.execute(select(LibraryStamp.tenant_id, LibraryStamp.stamp))
-            library = {tenant_id: stamp for tenant_id, stamp in rows}
+            library = {row.tenant_id: row.stamp for row in rows}
             total, revoked = session.execute(
                 select(func.count(ApiKey.id), func.count(ApiKey.revoked_at))
             ).one()
