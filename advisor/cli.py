@@ -29,7 +29,10 @@ app.add_typer(demo_app, name="demo")
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (one per core).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes; default one per core on PostgreSQL, one on SQLite.", min=1),
+    ] = None,
 ) -> None:
     """Run the HTTP service (migrates the store; seeds the demo tenant on first start)."""
     import uvicorn
@@ -44,10 +47,12 @@ def serve(
     engine = make_engine(settings.database_url)
     prepare_store(engine, settings)  # migrate and seed once, before workers start
     engine.dispose()
+    from advisor.serving import choose_workers, http_stack, run_workers
+
+    workers, why = choose_workers(settings.database_url, workers)
+    print(f"advisor: {workers} worker(s) ({why}), {http_stack()}", flush=True)
     print(f"advisor listening on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)
     if workers > 1:
-        from advisor.serving import run_workers
-
         run_workers(host, port, workers)
     else:
         from advisor.app import create_app
