@@ -25,6 +25,7 @@ from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
 from advisor.store.health import StoreCheck
 from advisor.store.stamps import StoreStamps
+from advisor.store.writer import DecisionWriter
 from advisor.tenancy.keycache import KeyCache
 from advisor.web.app import mount_web
 from advisor.webhooks.dispatcher import WebhookDispatcher
@@ -45,6 +46,7 @@ class State(TypedDict):
     stamps: StoreStamps
     keys: KeyCache
     store_check: StoreCheck
+    writer: DecisionWriter
     http: httpx.AsyncClient
 
 
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stamps = StoreStamps(factory, server.stamp_poll_s)
         store_check = StoreCheck(factory, server.readiness_poll_s)
         store_check.check()
+        writer = DecisionWriter(factory, server.decision_flush_s)
         library = LibraryCache(
             build_ranker_factory(settings),
             learn=settings.ranking.learn_from_decisions,
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     stamps=stamps,
                     keys=KeyCache(factory, stamps),
                     store_check=store_check,
+                    writer=writer,
                     http=http,
                 )
             finally:
@@ -95,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task
+        writer.close()  # the served requests still queued are written before the engine goes
         stamps.close(factory)
         engine.dispose()
 

@@ -40,6 +40,8 @@ class ServerSettings(BaseModel):
     stamp_poll_s: float = Field(default=0.5, ge=0.0, le=60.0)
     """How often a process re-reads the library stamps and key revocations (changes made by another
     process reach this one within this delay plus one request; this process's own changes at once)."""
+    decision_flush_s: float = Field(default=0.05, ge=0.0, le=5.0)
+    """How long served requests gather before one transaction writes them (store/writer.py)."""
     readiness_poll_s: float = Field(default=1.0, gt=0.0, le=60.0)
     """How often the background check behind /readyz pings the store."""
 

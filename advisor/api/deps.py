@@ -36,7 +36,12 @@ async def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Open one transaction per request: committed on success, rolled back on any error."""
+    """Open one transaction per request: committed on success, rolled back on any error.
+
+    Served requests still in the decision writer's batch are written first, so a request reads what this
+    process served before it.
+    """
+    request.state.writer.drain()
     with request.state.sessionmaker() as session, session.begin():
         yield session
 

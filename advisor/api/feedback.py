@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from fastapi import APIRouter, Request, Response
 
 from advisor.api.deps import PrincipalDep, in_transaction
+from advisor.errors import NotFound
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
 from advisor.store import Session
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.webhooks import WebhookRepository
+from advisor.store.writer import DecisionWriter
 from advisor.webhooks.service import publish_feedback
 
 router = APIRouter(tags=["feedback"])
+# Beyond two batch windows, how long a suggestion not found yet may still be in another process's batch.
+LOOK_AGAIN_S = 2.0
 
 
 @router.post(
@@ -53,7 +60,20 @@ async def create_feedback(
             publish_feedback(WebhookRepository(session), principal.tenant_id, ack.event_id)
         return ack
 
-    ack = await in_transaction(request, store)
+    writer: DecisionWriter = request.state.writer
+    # A suggestion served moments ago may still be in the decision writer's batch: here (wait for it),
+    # or in another process's (look again until that batch must have been written).
+    deadline = time.monotonic() + 2 * writer.flush_s + LOOK_AGAIN_S
+    while True:
+        while writer.pending(body.recommendation_id) and time.monotonic() < deadline:
+            await asyncio.sleep(min(writer.flush_s, 0.01) or 0.001)
+        try:
+            ack = await in_transaction(request, store)
+            break
+        except NotFound as exc:
+            if exc.extra.get("field") != "recommendation_id" or time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(max(writer.flush_s, 0.01))
     if ack.duplicate:
         response.status_code = 200
     return ack

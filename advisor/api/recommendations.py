@@ -12,6 +12,7 @@ from advisor.store import Session
 from advisor.store.decisions import DecisionLog
 from advisor.store.patterns import PatternRepository
 from advisor.store.stamps import StoreStamps
+from advisor.store.writer import DecisionWriter
 
 router = APIRouter(tags=["recommendations"])
 
@@ -49,15 +50,18 @@ async def create_recommendations(
     Returns up to `k` suggestions, best first, each rendered with the CRM values of the request,
     with a calibrated confidence and a one-line rationale. When no approved, eligible pattern is
     confident enough, the list is empty and `escalate` is true with the reason: advisor never guesses.
+    The request and its suggestions reach the decision log in batches within a few tens of
+    milliseconds; feedback on a suggestion may be sent at once.
     """
     library: LibraryCache = request.state.library
     stamps: StoreStamps = request.state.stamps
+    writer: DecisionWriter = request.state.writer
 
     def serve(session: Session) -> RecommendationsResponse:
         stamps.refresh(session)
         tenant = principal.tenant_id
         ranker, stamp = library.ranker(tenant, PatternRepository(session), stamps.library(tenant))
-        log = DecisionLog(session)
-        return recommend(body, principal, ranker, stamp, log, library.acceptance(tenant, log))
+        acceptance = library.acceptance(tenant, DecisionLog(session))
+        return recommend(body, principal, ranker, stamp, writer, acceptance)
 
     return await in_transaction(request, serve)

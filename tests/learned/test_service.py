@@ -149,12 +149,9 @@ class TestCapture:
 def test_concurrent_decisions_all_count(client: TestClient, keys: Keys, settings: Settings) -> None:
     """Agents confirming the same new text at the same moment make one candidate that counts them all."""
     agents = [f"agent-{n}" for n in range(6)]
-    recs = {
-        agent: serve(client, keys.acme_admin, TEACH, agent_id=agent)["recommendations"][0][
-            "recommendation_id"
-        ]
-        for agent in agents
-    }
+    served = {agent: serve(client, keys.acme_admin, TEACH, agent_id=agent) for agent in agents}
+    recs = {agent: response["recommendations"][0]["recommendation_id"] for agent, response in served.items()}
+    stored_request(settings.database_url, served[agents[-1]]["request_id"])  # batches are written in order
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine)
     queue = list(agents)
