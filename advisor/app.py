@@ -15,7 +15,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from advisor import __version__
 from advisor.api import api_router
-from advisor.api.admission import AdmissionMiddleware
+from advisor.api.admission import AdmissionMiddleware, Gate
+from advisor.api.observability import Metrics, MetricsMiddleware
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
 from advisor.metrics.refresher import run_refresher
@@ -47,12 +48,15 @@ class State(TypedDict):
     keys: KeyCache
     store_check: StoreCheck
     writer: DecisionWriter
+    metrics: Metrics
     http: httpx.AsyncClient
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the advisor ASGI app; nothing is constructed until the lifespan starts."""
     settings = settings or Settings()
+    gate = Gate(settings.server.max_in_flight)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
@@ -71,6 +75,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             learn=settings.ranking.learn_from_decisions,
             decisions_refresh_s=settings.ranking.decisions_refresh_s,
         )
+        metrics.live = lambda: {
+            "advisor_requests_in_flight": gate.in_flight,
+            "advisor_requests_shed": gate.shed,
+            "advisor_decision_queue_depth": writer.queue_depth(),
+            "advisor_decision_batches": writer.batches,
+            "advisor_decision_flush_seconds": writer.flush_seconds,
+            "advisor_library_builds": library.builds,
+        }
         async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
             dispatcher = WebhookDispatcher(factory, http, settings.retry, settings.webhooks)
             tasks = [asyncio.create_task(store_check.run())]
@@ -92,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     keys=KeyCache(factory, stamps),
                     store_check=store_check,
                     writer=writer,
+                    metrics=metrics,
                     http=http,
                 )
             finally:
@@ -122,8 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(
         AdmissionMiddleware,
-        limit=settings.server.max_in_flight,
+        gate=gate,
         wait_s=settings.server.admission_wait_s,
         retry_after_s=settings.server.retry_after_s,
     )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -3,7 +3,8 @@
 A request served by advisor uses a pool thread and a database connection. The app sizes both pools above
 the admission limit (``app.py``), so an admitted request never waits for one of them while it holds the
 other, and overload turns into prompt 503s with ``Retry-After`` instead of a lock-up. Waiting happens here,
-on the event loop, before any thread or connection is taken. ``/healthz`` and ``/readyz`` are never queued.
+on the event loop, before any thread or connection is taken. ``/healthz``, ``/readyz`` and ``/metrics``
+are never queued.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from advisor.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
 from advisor.errors import Overloaded
 
-EXEMPT = frozenset({"/healthz", "/readyz"})
+EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class Gate:
@@ -26,6 +27,7 @@ class Gate:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.in_flight = 0
+        self.shed = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def enter(self, wait_s: float) -> bool:
@@ -60,11 +62,11 @@ class Gate:
 
 
 class AdmissionMiddleware:
-    """Admit at most ``limit`` HTTP requests at once; answer the rest 503 problem+json after ``wait_s``."""
+    """Admit at most ``gate.limit`` requests at once; answer the rest 503 problem+json after ``wait_s``."""
 
-    def __init__(self, app: ASGIApp, limit: int, wait_s: float, retry_after_s: int) -> None:
+    def __init__(self, app: ASGIApp, gate: Gate, wait_s: float, retry_after_s: int) -> None:
         self.app = app
-        self.gate = Gate(limit)
+        self.gate = gate
         self.wait_s = wait_s
         self.retry_after_s = retry_after_s
 
@@ -81,6 +83,7 @@ class AdmissionMiddleware:
             self.gate.leave()
 
     async def _reject(self, scope: Scope, send: Send) -> None:
+        self.gate.shed += 1
         body = json.dumps(
             {
                 "type": PROBLEM_TYPE_BASE + Overloaded.type_slug,

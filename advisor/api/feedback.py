@@ -8,6 +8,7 @@ import time
 from fastapi import APIRouter, Request, Response
 
 from advisor.api.deps import PrincipalDep, in_transaction
+from advisor.api.observability import Metrics
 from advisor.errors import NotFound
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
@@ -76,4 +77,7 @@ async def create_feedback(
             await asyncio.sleep(max(writer.flush_s, 0.01))
     if ack.duplicate:
         response.status_code = 200
+    else:
+        metrics: Metrics = request.state.metrics
+        metrics.feedback.labels(ack.action.value).inc()
     return ack

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from advisor.api.deps import PrincipalDep, in_transaction
+from advisor.api.observability import Metrics
 from advisor.recommendations.library import LibraryCache
 from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
 from advisor.recommendations.service import recommend
@@ -64,4 +65,7 @@ async def create_recommendations(
         acceptance = library.acceptance(tenant, DecisionLog(session))
         return recommend(body, principal, ranker, stamp, writer, acceptance)
 
-    return await in_transaction(request, serve)
+    response = await in_transaction(request, serve)
+    metrics: Metrics = request.state.metrics
+    metrics.recommendations.labels(str(response.escalate).lower()).inc()
+    return response

@@ -28,6 +28,7 @@ class LibraryCache:
         self._rankers: dict[str, tuple[int, HybridRanker]] = {}
         self._books: dict[str, AcceptanceBook] = {}
         self._lock = threading.Lock()
+        self.builds = 0
 
     def acceptance(self, tenant_id: str, log: DecisionLog) -> AcceptanceBook | None:
         """Return the tenant's acceptance book, brought up to date with the decision log (None when
@@ -56,4 +57,5 @@ class LibraryCache:
             policy = repo.stage_policy(tenant_id)
             ranker = self._factory(repo.serving(tenant_id), f"{tenant_id}@{stamp}", policy)
             self._rankers[tenant_id] = (stamp, ranker)
+            self.builds += 1
             return ranker, stamp

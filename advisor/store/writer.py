@@ -38,6 +38,8 @@ class DecisionWriter:
         self._submitted = 0
         self._written = 0
         self._closing = False
+        self.batches = 0
+        self.flush_seconds = 0.0
         self._thread = threading.Thread(target=self._run, name="advisor-decision-writer", daemon=True)
         self._thread.start()
 
@@ -51,6 +53,10 @@ class DecisionWriter:
             self._pending.add(request.id)
             self._submitted += 1
             self._cond.notify_all()
+
+    def queue_depth(self) -> int:
+        """Return how many served requests wait to be written."""
+        return len(self._queue)
 
     def pending(self, row_id: str) -> bool:
         """Return whether a request or suggestion id served here is not in the store yet."""
@@ -79,7 +85,10 @@ class DecisionWriter:
                 self._cond.wait_for(lambda: self._closing, timeout=self.flush_s)
                 batch, self._queue = self._queue, []
                 target = self._submitted
+            started = time.perf_counter()
             self._write(batch)
+            self.flush_seconds += time.perf_counter() - started
+            self.batches += 1
             with self._cond:
                 for request, rows in batch:
                     self._pending.discard(request.id)
