@@ -51,8 +51,10 @@ async def create_feedback(
     """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
 
     Idempotent on `client_event_id`: a resend is acknowledged with `duplicate: true` (HTTP 200) and is
-    not stored twice. An unknown `recommendation_id` is a 404. An acceptance or a light edit makes the
-    customer's (masked) words a candidate example of the pattern for a team lead to review.
+    not stored twice. An unknown `recommendation_id` is a 404, after up to about two seconds in which
+    advisor makes sure it is not a suggestion served moments ago by another process. An acceptance or
+    a light edit makes the customer's (masked) words a candidate example of the pattern for a team lead
+    to review.
     """
 
     def store(session: Session) -> FeedbackAck:
