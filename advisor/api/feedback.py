@@ -22,6 +22,8 @@ from advisor.webhooks.service import publish_feedback
 router = APIRouter(tags=["feedback"])
 # Beyond two batch windows, how long a suggestion not found yet may still be in another process's batch.
 LOOK_AGAIN_S = 2.0
+# How long feedback waits for this process's own writer to write a suggestion it served (the store is slow).
+PENDING_WAIT_S = 30.0
 
 
 @router.post(
@@ -64,12 +66,14 @@ async def create_feedback(
         return ack
 
     writer: DecisionWriter = request.state.writer
-    # A suggestion served moments ago may still be in the decision writer's batch: here (wait for it),
-    # or in another process's (look again until that batch must have been written).
+    # A suggestion served moments ago may still be in the decision writer's batch: here (wait until it
+    # is written, however slow the machine), or in another process's (look again until that batch must
+    # have been written).
+    waited = time.monotonic() + PENDING_WAIT_S
+    while writer.pending(body.recommendation_id) and time.monotonic() < waited:
+        await asyncio.sleep(min(writer.flush_s, 0.01) or 0.001)
     deadline = time.monotonic() + 2 * writer.flush_s + LOOK_AGAIN_S
     while True:
-        while writer.pending(body.recommendation_id) and time.monotonic() < deadline:
-            await asyncio.sleep(min(writer.flush_s, 0.01) or 0.001)
         try:
             ack = await in_transaction(request, store)
             break
