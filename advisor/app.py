@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import TypedDict
 
+import anyio.to_thread
 import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,6 +16,7 @@ from fastapi_offline import FastAPIOffline
 
 from advisor import __version__
 from advisor.api import api_router
+from advisor.api.admission import AdmissionMiddleware, Gate
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
 from advisor.metrics.refresher import run_refresher
@@ -24,14 +26,22 @@ from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
 from advisor.store.engine import make_engine
+from advisor.store.health import StoreCheck
+from advisor.store.stamps import StoreStamps
+from advisor.store.writer import DecisionWriter
 from advisor.telemetry.logs import RequestIdMiddleware, configure_logging
 from advisor.telemetry.prometheus import HttpMetricsMiddleware, Telemetry
+from advisor.tenancy.keycache import KeyCache
 from advisor.tenancy.ratelimit import KeyRateLimiter
 from advisor.web.app import mount_web
 from advisor.webhooks.dispatcher import WebhookDispatcher
 from advisor.webhooks.targets import TargetPolicy, guarded_client
 
 logger = logging.getLogger("advisor")
+
+# Connections and pool threads kept beyond the admission limit for background work (webhooks, roll-ups,
+# the store check) and for the odd request that opens a second session.
+RESERVE = 8
 
 
 class State(TypedDict):
@@ -40,6 +50,10 @@ class State(TypedDict):
     settings: Settings
     sessionmaker: sessionmaker[Session]
     library: LibraryCache
+    stamps: StoreStamps
+    keys: KeyCache
+    store_check: StoreCheck
+    writer: DecisionWriter
     http: httpx.AsyncClient
     connectors: Registry
     limiter: KeyRateLimiter | None
@@ -60,24 +74,39 @@ async def run_retention(factory: sessionmaker[Session], settings: Settings) -> N
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the advisor ASGI app; nothing is constructed until the lifespan starts."""
     settings = settings or Settings()
+    gate = Gate(settings.server.max_in_flight)
     telemetry = Telemetry()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
         connectors = load_registry()  # a broken connector plugin stops the start, never silently skipped
-        engine = make_engine(settings.database_url)
+        server = settings.server
+        # Both pools hold more than admission lets in: an admitted request never waits for either.
+        engine = make_engine(settings.database_url, connections=server.max_in_flight + RESERVE)
+        threads = anyio.to_thread.current_default_thread_limiter()
+        threads.total_tokens = max(threads.total_tokens, server.max_in_flight + RESERVE)
         factory = prepare_store(engine, settings)
+        stamps = StoreStamps(factory, server.stamp_poll_s)
+        store_check = StoreCheck(factory, server.readiness_poll_s)
+        store_check.check()
+        writer = DecisionWriter(factory, server.decision_flush_s)
         library = LibraryCache(
             build_ranker_factory(settings),
             learn=settings.ranking.learn_from_decisions,
             decisions_refresh_s=settings.ranking.decisions_refresh_s,
             on_reload=telemetry.library_reloads.inc,
         )
+        telemetry.live = lambda: {
+            "advisor_requests_shed": gate.shed,
+            "advisor_decision_queue_depth": writer.queue_depth(),
+            "advisor_decision_batches": writer.batches,
+            "advisor_decision_flush_seconds": writer.flush_seconds,
+        }
         timeout = httpx.Timeout(5.0, connect=2.0)
         targets = TargetPolicy(settings.webhooks.allow_targets)
         async with httpx.AsyncClient(timeout=timeout) as http, guarded_client(targets, timeout) as hooks:
             dispatcher = WebhookDispatcher(factory, hooks, settings.retry, settings.webhooks)
-            tasks = []
+            tasks = [asyncio.create_task(store_check.run())]
             if settings.webhooks.enabled:
                 tasks.append(asyncio.create_task(dispatcher.run()))
             if settings.privacy.retention_days is not None:
@@ -95,6 +124,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     settings=settings,
                     sessionmaker=factory,
                     library=library,
+                    stamps=stamps,
+                    keys=KeyCache(factory, stamps),
+                    store_check=store_check,
+                    writer=writer,
                     http=http,
                     connectors=connectors,
                     limiter=limiter,
@@ -104,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task
+        writer.close()  # the served requests still queued are written before the engine goes
+        stamps.close(factory)
         engine.dispose()
 
     # /docs and /redoc load Swagger UI and ReDoc from files shipped by fastapi-offline, not a CDN.
@@ -127,6 +162,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(
+        AdmissionMiddleware,
+        gate=gate,
+        wait_s=settings.server.admission_wait_s,
+        retry_after_s=settings.server.retry_after_s,
+    )
     app.add_middleware(HttpMetricsMiddleware, telemetry=telemetry)
     app.add_middleware(RequestIdMiddleware, access_log=settings.log.access)
     return app

@@ -9,7 +9,7 @@ from typing import Any
 from advisor.patterns.models import PatternSpec
 from advisor.patterns.transfer import load_servable
 from advisor.ranking.eligibility import StagePolicy
-from advisor.ranking.embedding import limit_blas_threads, make_embedder
+from advisor.ranking.embedding import CachedEmbedder, limit_blas_threads, make_embedder
 from advisor.ranking.rank import HybridRanker
 from advisor.recommendations.library import RankerFactory
 from advisor.settings import Settings
@@ -93,7 +93,7 @@ def listening_banner(host: str, port: int) -> str:
 def build_ranker_factory(settings: Settings) -> RankerFactory:
     """Return a factory that builds a tenant's ranker from its serving patterns."""
     limit_blas_threads()
-    embedder = make_embedder(settings.ranking.embedder)
+    embedder = CachedEmbedder(make_embedder(settings.ranking.embedder), settings.ranking.embedding_cache)
 
     def factory(specs: list[PatternSpec], stamp: str, policy: StagePolicy) -> HybridRanker:
         return HybridRanker(

@@ -30,7 +30,10 @@ app.add_typer(demo_app, name="demo")
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: ADVISOR_PORT, 8000).")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (one per core).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes; default one per core on PostgreSQL, one on SQLite.", min=1),
+    ] = None,
 ) -> None:
     """Run the HTTP service (migrates the store; seeds the demo tenant on first start)."""
     import uvicorn
@@ -46,14 +49,14 @@ def serve(
     prepare_store(engine, settings)  # migrate and seed once, before workers start
     engine.dispose()
     from advisor.bootstrap import listening_banner
-
-    print(listening_banner(host, port), flush=True)
+    from advisor.serving import choose_workers, http_stack, run_workers
     from advisor.telemetry.logs import configure_logging
 
+    workers, why = choose_workers(settings.database_url, workers)
+    print(f"advisor: {workers} worker(s) ({why}), {http_stack()}", flush=True)
+    print(listening_banner(host, port), flush=True)
     configure_logging(settings.log.format, settings.log.level)
     if workers > 1:
-        from advisor.serving import run_workers
-
         run_workers(host, port, workers, settings.shutdown_grace_s)
     else:
         from advisor.app import create_app

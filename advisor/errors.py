@@ -9,7 +9,8 @@ AdvisorError
 ├── Conflict              409  stale version, illegal transition, duplicate
 ├── RateLimited           429  the key is over its rate limit (Retry-After)
 ├── PatternFileError      invalid pattern file (names file, pattern and field)
-└── ConnectorError        502  a connector's upstream system refused or failed the call
+├── ConnectorError        502  a connector's upstream system refused or failed the call
+└── Overloaded            503  more requests at once than the process admits (with Retry-After)
 """
 
 from __future__ import annotations
@@ -90,3 +91,9 @@ class ConnectorError(AdvisorError):
     """A connector's upstream system (CRM, helpdesk) refused or failed the call; ``detail`` says which."""
 
     status, type_slug, title = 502, "connector-error", "Connector error"
+
+
+class Overloaded(AdvisorError):
+    """The process is serving as many requests as it admits; the client should retry shortly."""
+
+    status, type_slug, title = 503, "overloaded", "Overloaded"

@@ -1,4 +1,4 @@
-"""Run several uvicorn worker processes on one listening socket that keeps TCP_NODELAY.
+"""Choose how many worker processes to run, and run them on one listening socket that keeps TCP_NODELAY.
 
 uvicorn binds the shared socket with ``proto`` 0, so asyncio never sets TCP_NODELAY on the accepted
 connections and every keep-alive response after the first waits ~40 ms for the client's delayed ACK
@@ -8,6 +8,7 @@ workers. Re-wrapping the bound socket as IPPROTO_TCP restores TCP_NODELAY.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import tempfile
@@ -16,6 +17,23 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from advisor.telemetry.prometheus import MULTIPROC_ENV
+
+
+def choose_workers(database_url: str, requested: int | None) -> tuple[int, str]:
+    """Return the worker count and why: as asked, else one per core on PostgreSQL and one on SQLite."""
+    if requested is not None:
+        return requested, "as asked"
+    if database_url.startswith("sqlite"):
+        return 1, "SQLite admits one writer at a time; use PostgreSQL for one worker per core"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores, f"one per core ({cores}) on PostgreSQL"
+
+
+def http_stack() -> str:
+    """Name the event loop and HTTP parser uvicorn picks here (uvloop and httptools when installed)."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} + {parser}"
 
 
 def tcp_listener(config: uvicorn.Config) -> socket.socket:

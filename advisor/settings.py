@@ -31,6 +31,26 @@ class RankingSettings(BaseModel):
     """Agents' accept/edit/reject decisions update confidences and order (ranking/acceptance.py)."""
     decisions_refresh_s: float = Field(default=2.0, ge=0.0, le=3600.0)
     """How often a process folds new decisions in (a decision counts within this many seconds)."""
+    embedding_cache: int = Field(default=4096, ge=0, le=1_000_000)
+    """Turn texts whose embeddings each process keeps (LRU), so a conversation's turns are embedded once."""
+
+
+class ServerSettings(BaseModel):
+    """How a process admits requests and how fresh its in-memory copies of the store stay."""
+
+    max_in_flight: int = Field(default=16, ge=1, le=1000)
+    """Requests served at once; the thread pool and the connection pool are sized above it (app.py)."""
+    admission_wait_s: float = Field(default=0.5, ge=0.0, le=30.0)
+    """How long a request over ``max_in_flight`` may wait for a slot before a 503."""
+    retry_after_s: int = Field(default=1, ge=1, le=3600)
+    """The ``Retry-After`` of a 503 for overload."""
+    stamp_poll_s: float = Field(default=0.5, ge=0.0, le=60.0)
+    """How often a process re-reads the library stamps and key revocations (changes made by another
+    process reach this one within this delay plus one request; this process's own changes at once)."""
+    decision_flush_s: float = Field(default=0.05, ge=0.0, le=5.0)
+    """How long served requests gather before one transaction writes them (store/writer.py)."""
+    readiness_poll_s: float = Field(default=1.0, gt=0.0, le=60.0)
+    """How often the background check behind /readyz pings the store."""
 
 
 class Limits(BaseModel):
@@ -206,6 +226,8 @@ class Settings(BaseSettings):
     """Optional LLM steps (`ADVISOR_LLM__…`)."""
     metrics: MetricsSettings = MetricsSettings()
     """Metric report defaults (`ADVISOR_METRICS__…`)."""
+    server: ServerSettings = ServerSettings()
+    """Request admission, stamps and the decision writer (`ADVISOR_SERVER__…`)."""
     cors_origins: list[str] = []
     """Origins allowed to call the API from a browser (CORS); empty: none."""
     embed_origins: list[str] = []

@@ -1,13 +1,25 @@
-"""Several workers share one listening socket whose connections still send without Nagle delays."""
+"""Worker count chosen by store, and several workers share one listening socket whose connections still
+send without Nagle delays."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 
 import uvicorn
 
-from advisor.serving import tcp_listener
+from advisor.serving import choose_workers, http_stack, tcp_listener
+
+
+def test_one_worker_on_sqlite_and_one_per_core_on_postgresql() -> None:
+    assert choose_workers("sqlite:///advisor.db", None)[0] == 1
+    assert choose_workers("postgresql://db/advisor", None)[0] == len(os.sched_getaffinity(0))
+    assert choose_workers("sqlite:///advisor.db", 3) == (3, "as asked")
+
+
+def test_uvloop_and_httptools_are_installed() -> None:
+    assert http_stack() == "uvloop + httptools"  # uvicorn[standard]: uvicorn picks both by itself
 
 
 def test_connections_accepted_on_the_shared_socket_have_tcp_nodelay() -> None:

@@ -2,17 +2,21 @@
 
 Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in its thread pool,
 and each such hop costs more than the work (the request path had eight). Those that touch the store stay
-``def``: the session's queries and commit block.
+``def``: the session's queries and commit block. The principal comes from memory (``KeyCache``) and asks
+the store only on a miss, in one thread call of its own. The hot routes (recommendations, feedback) do all
+their store work in one thread call too (``in_transaction``): the connection is taken and given back inside
+that thread, never held while the request waits for another one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from advisor.errors import Forbidden
 from advisor.recommendations.library import LibraryCache
@@ -22,11 +26,12 @@ from advisor.store import Session
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
-from advisor.store.tenancy import TenancyRepository
 from advisor.telemetry.prometheus import Telemetry
+from advisor.tenancy.keycache import KeyCache
 from advisor.tenancy.models import ApiRole, Principal
 from advisor.tenancy.ratelimit import KeyRateLimiter
-from advisor.tenancy.service import authenticate
+
+T = TypeVar("T")
 
 
 async def get_settings(request: Request) -> Settings:
@@ -36,7 +41,12 @@ async def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Open one transaction per request: committed on success, rolled back on any error."""
+    """Open one transaction per request: committed on success, rolled back on any error.
+
+    Served requests still in the decision writer's batch are written first, so a request reads what this
+    process served before it.
+    """
+    request.state.writer.drain()
     with request.state.sessionmaker() as session, session.begin():
         yield session
 
@@ -59,6 +69,17 @@ async def storable_params(request: Request) -> None:
         raise RequestValidationError(errors)
 
 
+async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one pool thread and one transaction (committed on success, rolled back on error)."""
+    factory = request.state.sessionmaker
+
+    def call() -> T:
+        with factory() as session, session.begin():
+            return work(session)
+
+    return await run_in_threadpool(call)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -76,15 +97,15 @@ bearer_key = HTTPBearer(
 )
 
 
-def get_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)],
-    session: SessionDep,
+async def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)]
 ) -> Principal:
-    """Authenticate the bearer key of the request and count it against the key's rate limit."""
-    principal = authenticate(
-        credentials.credentials.strip() if credentials else None, TenancyRepository(session)
-    )
+    """Authenticate the bearer key (from memory when this process has seen it) and count it against the
+    key's rate limit."""
+    key = credentials.credentials.strip() if credentials else None
+    keys: KeyCache = request.state.keys
+    cached = keys.cached(key) if key else None
+    principal = cached if cached is not None else await run_in_threadpool(keys.load, key)
     limiter: KeyRateLimiter | None = request.state.limiter
     if limiter is not None:
         limiter.check(principal.key_id)

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import asyncio
+import time
 
-from advisor.api.deps import DecisionLogDep, LearnedRepoDep, PrincipalDep, TelemetryDep
-from advisor.api.webhooks import WebhookRepoDep
+from fastapi import APIRouter, Request, Response
+
+from advisor.api.deps import PrincipalDep, TelemetryDep, in_transaction
+from advisor.errors import NotFound
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import record
+from advisor.store import Session
+from advisor.store.decisions import DecisionLog
+from advisor.store.learned import LearnedExampleRepository
+from advisor.store.webhooks import WebhookRepository
+from advisor.store.writer import DecisionWriter
 
 router = APIRouter(tags=["feedback"])
+# Beyond two batch windows, how long a suggestion not found yet may still be in another process's batch.
+LOOK_AGAIN_S = 2.0
+# How long feedback waits for this process's own writer to write a suggestion it served (the store is slow).
+PENDING_WAIT_S = 30.0
 
 
 @router.post(
@@ -33,22 +45,39 @@ router = APIRouter(tags=["feedback"])
         }
     },
 )
-def create_feedback(
-    body: FeedbackIn,
-    principal: PrincipalDep,
-    log: DecisionLogDep,
-    learned: LearnedRepoDep,
-    webhooks: WebhookRepoDep,
-    response: Response,
-    telemetry: TelemetryDep,
+async def create_feedback(
+    body: FeedbackIn, principal: PrincipalDep, request: Request, response: Response, telemetry: TelemetryDep
 ) -> FeedbackAck:
     """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
 
     Idempotent on `client_event_id`: a resend is acknowledged with `duplicate: true` (HTTP 200) and is
-    not stored twice. An unknown `recommendation_id` is a 404. An acceptance or a light edit makes the
-    customer's (masked) words a candidate example of the pattern for a team lead to review.
+    not stored twice. An unknown `recommendation_id` is a 404, after up to about two seconds in which
+    advisor makes sure it is not a suggestion served moments ago by another process. An acceptance or
+    a light edit makes the customer's (masked) words a candidate example of the pattern for a team lead
+    to review.
     """
-    ack = record(body, principal, log, learned, webhooks)
+
+    def store(session: Session) -> FeedbackAck:
+        # webhook outbox and learned-example counts in the same transaction
+        learned, webhooks = LearnedExampleRepository(session), WebhookRepository(session)
+        return record(body, principal, DecisionLog(session), learned, webhooks)
+
+    writer: DecisionWriter = request.state.writer
+    # A suggestion served moments ago may still be in the decision writer's batch: here (wait until it
+    # is written, however slow the machine), or in another process's (look again until that batch must
+    # have been written).
+    waited = time.monotonic() + PENDING_WAIT_S
+    while writer.pending(body.recommendation_id) and time.monotonic() < waited:
+        await asyncio.sleep(min(writer.flush_s, 0.01) or 0.001)
+    deadline = time.monotonic() + 2 * writer.flush_s + LOOK_AGAIN_S
+    while True:
+        try:
+            ack = await in_transaction(request, store)
+            break
+        except NotFound as exc:
+            if exc.extra.get("field") != "recommendation_id" or time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(max(writer.flush_s, 0.01))
     if ack.duplicate:
         response.status_code = 200
     else:

@@ -1,23 +1,39 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and Prometheus metrics; none takes a pool thread or a database connection, nor
+waits for admission."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 
-from advisor.api.deps import SessionDep
-from advisor.store.health import ping
+from advisor.api.observability import CONTENT_TYPE, Metrics
+from advisor.api.problems import problem
+from advisor.store.health import StoreCheck
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """Return 200 while the process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
-def readyz(session: SessionDep) -> dict[str, str]:
-    """Return 200 when the store answers."""
-    ping(session)
+@router.get(
+    "/readyz",
+    response_model=None,
+    responses={503: {"description": "The store did not answer the last background check (problem+json)."}},
+)
+async def readyz(request: Request) -> JSONResponse | dict[str, str]:
+    """Return 200 when the store answered the last background check (made every second or so)."""
+    store: StoreCheck = request.state.store_check
+    if not store.ready():
+        return problem(503, "store-unavailable", "Store unavailable", "the store did not answer", "/readyz")
     return {"status": "ready", "store": "ok"}
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
+async def prometheus_metrics(request: Request) -> Response:
+    """Return this process's metrics in Prometheus' text format (no customer text, no keys)."""
+    metrics: Metrics = request.state.metrics
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE)

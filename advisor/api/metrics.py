@@ -39,6 +39,7 @@ Name = Annotated[str | None, Query(min_length=1, max_length=128)]
 def _reports(request: Request, *, coverage: bool) -> Iterator[ReportsRepository]:
     settings: Settings = request.state.settings
     factory = request.state.sessionmaker
+    request.state.writer.drain()  # what this process served counts in its reports
     refresh_rollups(factory, lag_s=settings.metrics.refresh_lag_s, coverage=coverage)
     with factory() as session, session.begin():
         yield ReportsRepository(session)

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from advisor.api.deps import (
-    DecisionLogDep,
-    LibraryDep,
-    PatternRepoDep,
-    PrincipalDep,
-    SettingsDep,
-    TelemetryDep,
-)
+from advisor.api.deps import PrincipalDep, SettingsDep, TelemetryDep, in_transaction
 from advisor.context.models import within_limits
+from advisor.recommendations.library import LibraryCache
 from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
 from advisor.recommendations.service import recommend
+from advisor.store import Session
+from advisor.store.decisions import DecisionLog
+from advisor.store.patterns import PatternRepository
+from advisor.store.stamps import StoreStamps
+from advisor.store.writer import DecisionWriter
 
 router = APIRouter(tags=["recommendations"])
 
@@ -46,12 +45,10 @@ EXAMPLE = {
     response_model=RecommendationsResponse,
     openapi_extra={"requestBody": {"content": {"application/json": {"example": EXAMPLE}}}},
 )
-def create_recommendations(
+async def create_recommendations(
     body: RecommendationRequest,
     principal: PrincipalDep,
-    library: LibraryDep,
-    patterns: PatternRepoDep,
-    log: DecisionLogDep,
+    request: Request,
     settings: SettingsDep,
     telemetry: TelemetryDep,
 ) -> RecommendationsResponse:
@@ -60,11 +57,22 @@ def create_recommendations(
     Returns up to `k` suggestions, best first, each rendered with the CRM values of the request,
     with a calibrated confidence and a one-line rationale. When no approved, eligible pattern is
     confident enough, the list is empty and `escalate` is true with the reason: advisor never guesses.
+    The request and its suggestions reach the decision log in batches within a few tens of
+    milliseconds; feedback on a suggestion may be sent at once.
     """
     within_limits(body, settings.limits.max_turns, settings.limits.max_turn_chars)
-    ranker, stamp = library.ranker(principal.tenant_id, patterns)
-    acceptance = library.acceptance(principal.tenant_id, log)
-    started = time.perf_counter()
-    served = recommend(body, principal, ranker, stamp, log, acceptance)
-    telemetry.observe_ranking(time.perf_counter() - started, served.escalate)
-    return served
+    library: LibraryCache = request.state.library
+    stamps: StoreStamps = request.state.stamps
+    writer: DecisionWriter = request.state.writer
+
+    def serve(session: Session) -> RecommendationsResponse:
+        stamps.refresh(session)
+        tenant = principal.tenant_id
+        ranker, stamp = library.ranker(tenant, PatternRepository(session), stamps.library(tenant))
+        acceptance = library.acceptance(tenant, DecisionLog(session))
+        started = time.perf_counter()
+        served = recommend(body, principal, ranker, stamp, writer, acceptance)
+        telemetry.observe_ranking(time.perf_counter() - started, served.escalate)
+        return served
+
+    return await in_transaction(request, serve)

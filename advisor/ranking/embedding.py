@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,6 +51,43 @@ class StaticEmbedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         unit: Vectors = (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
         return unit
+
+
+class CachedEmbedder:
+    """Keeps the vectors of the last ``size`` texts embedded in small batches, keyed by a hash of the text.
+
+    A live conversation sends its earlier turns again with every request; each is embedded once per process.
+    Large batches (an index build) pass straight through, so a library does not flush the cache.
+    """
+
+    SMALL_BATCH = 64
+
+    def __init__(self, inner: Embedder, size: int) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._size = size
+        self._vectors: OrderedDict[bytes, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Embed ``texts`` into unit-length float32 rows, embedding only those not seen lately."""
+        if self._size == 0 or not texts or len(texts) > self.SMALL_BATCH:
+            return self._inner.encode(texts)
+        keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
+        with self._lock:
+            found = {k: self._vectors[k] for k in keys if k in self._vectors}
+            for k in found:
+                self._vectors.move_to_end(k)
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+        if missing:
+            fresh = self._inner.encode(list(missing.values()))
+            with self._lock:
+                for k, row in zip(missing, fresh, strict=True):
+                    found[k] = self._vectors[k] = row
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+        stacked: Vectors = np.stack([found[k] for k in keys])
+        return stacked
 
 
 def make_embedder(name: str) -> Embedder:

@@ -17,7 +17,7 @@ RankerFactory = Callable[[list[PatternSpec], str, StagePolicy], HybridRanker]
 
 
 class LibraryCache:
-    """Holds one ranker per tenant; a cheap stamp read per request keeps every process current."""
+    """Holds one ranker per tenant, rebuilt when the tenant's library stamp moves."""
 
     def __init__(
         self,
@@ -46,9 +46,12 @@ class LibraryCache:
         book.refresh(tenant_id, log)
         return book
 
-    def ranker(self, tenant_id: str, repo: PatternRepository) -> tuple[HybridRanker, int]:
-        """Return the tenant's ranker for the library as the store has it now, and that library's stamp."""
-        stamp = repo.stamp(tenant_id)
+    def ranker(
+        self, tenant_id: str, repo: PatternRepository, stamp: int | None = None
+    ) -> tuple[HybridRanker, int]:
+        """Return the tenant's ranker for the library at ``stamp`` (default: read from the store now)."""
+        if stamp is None:
+            stamp = repo.stamp(tenant_id)
         cached = self._rankers.get(tenant_id)
         if cached is not None and cached[0] == stamp:
             return cached[1], stamp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Protocol
 
 from advisor.learned.capture import learning_text
 from advisor.patterns.rendering import render
@@ -17,11 +18,18 @@ from advisor.recommendations.models import (
     RecommendationsResponse,
     Signals,
 )
-from advisor.store.decisions import DecisionLog
 from advisor.store.tables import Recommendation
 from advisor.store.tables import RecommendationRequest as RequestRow
 from advisor.tenancy.models import Principal
 from advisor.tenancy.rights import acting_as
+
+
+class ServedLog(Protocol):
+    """Where a served request goes: the decision log itself, or the batching writer in front of it."""
+
+    def add_request(self, request: RequestRow, recommendations: list[Recommendation]) -> None:
+        """Record a served request with its suggestions."""
+        ...
 
 
 def recommend(
@@ -29,7 +37,7 @@ def recommend(
     principal: Principal,
     ranker: HybridRanker,
     stamp: int,
-    log: DecisionLog,
+    log: ServedLog,
     acceptance: Acceptance | None = None,
 ) -> RecommendationsResponse:
     """Rank the tenant's approved library for the context and record what was shown.

@@ -14,9 +14,14 @@ __all__ = ["Engine", "make_engine", "make_sessionmaker"]
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` with advisor's pragmas; SQL parameters never reach errors or logs."""
+def make_engine(url: str, connections: int | None = None, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with advisor's pragmas; SQL parameters never reach errors or logs.
+
+    ``connections``: the pool's size (a server sizes it above its admission limit); default 10 + 10 overflow.
+    """
     kwargs.setdefault("hide_parameters", True)  # parameters carry customer text (invariant 5)
+    if connections is not None and ":memory:" not in url:
+        kwargs = {"pool_size": connections, "max_overflow": 0, **kwargs}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
@@ -35,7 +40,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    kwargs = {"pool_size": 10, "max_overflow": 10, **kwargs}
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -14,6 +14,7 @@ from advisor.patterns.models import Eligibility, FlowStep, PatternSpec, Status
 from advisor.ranking.eligibility import StagePolicy
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.policy import PolicyRepository
+from advisor.store.stamps import mark_changed
 from advisor.store.tables import LibraryStamp, PatternHead, PatternVersion, utcnow
 from advisor.store.tenancy import TenancyRepository
 
@@ -134,6 +135,7 @@ class PatternRepository:
 
     def bump_stamp(self, tenant_id: str) -> int:
         """Record that what may be served changed; every process rebuilds on its next request."""
+        mark_changed(self.session)
         row = self.session.get(LibraryStamp, tenant_id)
         if row is None:
             self.session.add(LibraryStamp(tenant_id=tenant_id, stamp=1, changed_at=utcnow()))

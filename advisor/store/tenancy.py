@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from advisor.store.stamps import mark_changed
 from advisor.store.tables import ApiKey, Team, Tenant, utcnow
 
 KEY_PREFIX = "adv_"
@@ -89,7 +90,8 @@ class TenancyRepository:
         )
 
     def revoke(self, row: ApiKey) -> None:
-        """Revoke a key now."""
+        """Revoke a key now (every process refuses it within the stamp poll interval)."""
+        mark_changed(self.session)
         row.revoked_at = utcnow()
         self.session.flush()
 

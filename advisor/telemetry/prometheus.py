@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -19,7 +20,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor.telemetry.logs import route_of
@@ -74,12 +77,17 @@ class Telemetry:
             "Rankers rebuilt because a tenant's approved library changed (or was first used).",
             registry=r,
         )
+        self.live: Callable[[], dict[str, float]] = dict
+        """Values read at scrape time from this process (admission, decision writer); set by the lifespan."""
+        self._live = _Live(self)
+        r.register(self._live)
 
     def render(self) -> bytes:
         """Return the exposition text: this process's samples, or every worker's when several serve."""
         if self.multiprocess:
             merged = CollectorRegistry()
             MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            merged.register(self._live)  # the answering worker's own queue and shed counts, labelled pid
             return generate_latest(merged)
         return generate_latest(self.registry)
 
@@ -87,6 +95,34 @@ class Telemetry:
         """Count one recommendations request and its ranking time."""
         self.ranking_duration.observe(seconds)
         self.recommendations.labels("escalated" if escalated else "suggested").inc()
+
+
+LIVE: dict[str, tuple[str, str]] = {
+    "advisor_requests_shed": ("counter", "Requests answered 503 because the process was full."),
+    "advisor_decision_queue_depth": ("gauge", "Served requests waiting for the decision writer."),
+    "advisor_decision_batches": ("counter", "Batches the decision writer has written."),
+    "advisor_decision_flush_seconds": ("counter", "Time the decision writer spent writing batches."),
+}
+
+
+class _Live(Collector):
+    """This process's scrape-time values; with several workers each is labelled with its ``pid``."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield one family per live value."""
+        pid = str(os.getpid())
+        for name, value in self._telemetry.live().items():
+            kind, text = LIVE[name]
+            family = GaugeMetricFamily if kind == "gauge" else CounterMetricFamily
+            if self._telemetry.multiprocess:
+                labelled = family(name, text, labels=["pid"])
+                labelled.add_metric([pid], value)
+                yield labelled
+            else:
+                yield family(name, text, value=value)
 
 
 class HttpMetricsMiddleware:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,16 @@ from tests.conftest import make_settings
 URL = "/v1/recommendations"
 
 
-def stored_requests(settings: Settings) -> list[RecommendationRequest]:
+def stored_requests(settings: Settings, expect: int = 0) -> list[RecommendationRequest]:
+    """The served requests in the store, once ``expect`` of them are (the decision writer batches them)."""
     engine = create_engine(settings.database_url)
-    with Session(engine) as session:
-        rows = list(session.scalars(select(RecommendationRequest)))
+    deadline = time.monotonic() + 10
+    while True:
+        with Session(engine) as session:
+            rows = list(session.scalars(select(RecommendationRequest)))
+        if len(rows) >= expect or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     engine.dispose()
     return rows
 
@@ -62,7 +69,7 @@ class TestRecommendations:
             assert turn[span["start"] : span["end"]] == span["text"]
         confidences = [r["confidence"] for r in body["recommendations"]]
         assert confidences == sorted(confidences, reverse=True)
-        rows = stored_requests(settings)
+        rows = stored_requests(settings, expect=1)
         assert len(rows) == 1
         assert rows[0].context_hash
         assert len(rows[0].context_hash) == 64
@@ -120,6 +127,7 @@ class TestRecommendations:
         response = client.post(URL, json=make_context(), headers=auth(keys.globex_agent))
         assert response.status_code == 200
         rec_id = response.json()["recommendations"][0]["recommendation_id"]
+        stored_requests(settings, expect=1)
         engine = create_engine(settings.database_url)
         with Session(engine) as session:
             assert session.get(Recommendation, rec_id).tenant_id == "globex"  # type: ignore[union-attr]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -82,10 +83,15 @@ def stored_examples(url: str) -> list[LearnedExample]:
 
 
 def stored_request(url: str, request_id: str) -> RecommendationRequest:
-    """Return one served request as stored."""
+    """Return one served request as stored (the decision writer stores it within its batch window)."""
     engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        row = session.get(RecommendationRequest, request_id)
+    deadline = time.monotonic() + 10
+    while True:
+        with make_sessionmaker(engine)() as session:
+            row = session.get(RecommendationRequest, request_id)
+        if row is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     engine.dispose()
     assert row is not None
     return row

@@ -152,10 +152,9 @@ def test_concurrent_decisions_all_count(client: TestClient, keys: Keys, settings
     agents = [f"agent-{n}" for n in range(6)]
     url = settings.database_url
     secrets = {a: add_key(url, "acme", "agent", team_id="team-a", agent_id=a) for a in agents}
-    recs = {
-        agent: serve(client, secrets[agent], TEACH, agent_id=agent)["recommendations"][0]["recommendation_id"]
-        for agent in agents
-    }
+    served = {agent: serve(client, secrets[agent], TEACH, agent_id=agent) for agent in agents}
+    recs = {agent: response["recommendations"][0]["recommendation_id"] for agent, response in served.items()}
+    stored_request(settings.database_url, served[agents[-1]]["request_id"])  # batches are written in order
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine)
     queue = list(agents)

@@ -1,0 +1,107 @@
+"""Admission control: at most ``limit`` requests are served at once; the others wait briefly, then get a 503.
+
+A request served by advisor uses a pool thread and a database connection. The app sizes both pools above
+the admission limit (``app.py``), so an admitted request never waits for one of them while it holds the
+other, and overload turns into prompt 503s with ``Retry-After`` instead of a lock-up. Waiting happens here,
+on the event loop, before any thread or connection is taken. ``/healthz``, ``/readyz`` and ``/metrics``
+are never queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from advisor.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from advisor.errors import Overloaded
+
+EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class Gate:
+    """A FIFO counting gate whose waits are bounded; the event loop's only, so it needs no lock."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+        self.shed = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self, wait_s: float) -> bool:
+        """Take a slot, waiting at most ``wait_s``; return False when none came free in time."""
+        if self.in_flight < self.limit and not self._waiters:
+            self.in_flight += 1
+            return True
+        if wait_s <= 0:
+            return False
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(wait_s):
+                await waiter
+            return True
+        except TimeoutError:
+            # The slot may have been handed over in the same loop turn as the timeout fired.
+            return waiter.done() and not waiter.cancelled()
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.leave()
+            raise
+
+    def leave(self) -> None:
+        """Free a slot, handing it straight to the longest waiter still waiting."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.in_flight -= 1
+
+
+class AdmissionMiddleware:
+    """Admit at most ``gate.limit`` requests at once; answer the rest 503 problem+json after ``wait_s``."""
+
+    def __init__(self, app: ASGIApp, gate: Gate, wait_s: float, retry_after_s: int) -> None:
+        self.app = app
+        self.gate = gate
+        self.wait_s = wait_s
+        self.retry_after_s = retry_after_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        if not await self.gate.enter(self.wait_s):
+            await self._reject(scope, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.gate.leave()
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        self.gate.shed += 1
+        body = json.dumps(
+            {
+                "type": PROBLEM_TYPE_BASE + Overloaded.type_slug,
+                "title": Overloaded.title,
+                "status": Overloaded.status,
+                "detail": f"advisor is serving {self.gate.limit} requests already; retry shortly",
+                "instance": scope.get("path"),
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": Overloaded.status,
+                "headers": [
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(self.retry_after_s).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
