@@ -1,12 +1,10 @@
-"""Liveness, readiness and Prometheus metrics; none takes a pool thread or a database connection, nor
-waits for admission."""
+"""Liveness and readiness; neither takes a pool thread or a database connection, nor waits for admission."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
-from advisor.api.observability import CONTENT_TYPE, Metrics
 from advisor.api.problems import problem
 from advisor.store.health import StoreCheck
 
@@ -30,10 +28,3 @@ async def readyz(request: Request) -> JSONResponse | dict[str, str]:
     if not store.ready():
         return problem(503, "store-unavailable", "Store unavailable", "the store did not answer", "/readyz")
     return {"status": "ready", "store": "ok"}
-
-
-@router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
-async def prometheus_metrics(request: Request) -> Response:
-    """Return this process's metrics in Prometheus' text format (no customer text, no keys)."""
-    metrics: Metrics = request.state.metrics
-    return Response(metrics.exposition(), media_type=CONTENT_TYPE)
