@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -17,10 +18,16 @@ RECOMMEND = "/v1/recommendations"
 FEEDBACK = "/v1/feedback"
 
 
-def _rows(settings: Settings, table: Any) -> list[Any]:
+def _rows(settings: Settings, table: Any, expect: int = 0) -> list[Any]:
+    """The table's rows, once at least ``expect`` are there (the decision writer batches suggestions)."""
     engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine)() as session:
-        rows = list(session.scalars(select(table)))
+    deadline = time.monotonic() + 10
+    while True:
+        with make_sessionmaker(engine)() as session:
+            rows = list(session.scalars(select(table)))
+        if len(rows) >= expect or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     engine.dispose()
     return rows
 
@@ -48,7 +55,7 @@ def admin_alice(client: TestClient, keys: Keys, settings: Settings) -> str:
 class TestAgent:
     def test_as_itself(self, client: TestClient, keys: Keys, settings: Settings) -> None:
         assert _serve(client, keys.acme_agent).status_code == 200
-        assert {r.team_id for r in _rows(settings, Recommendation)} == {"team-a"}
+        assert {r.team_id for r in _rows(settings, Recommendation, expect=1)} == {"team-a"}
 
     def test_as_another_agent(self, client: TestClient, keys: Keys, settings: Settings) -> None:
         response = _serve(client, keys.acme_agent, agent_id="agent-2")
@@ -67,13 +74,13 @@ class TestAgent:
         self, client: TestClient, keys: Keys, settings: Settings
     ) -> None:
         assert _serve(client, keys.acme_agent, team_id=None).status_code == 200
-        assert {r.team_id for r in _rows(settings, Recommendation)} == {"team-a"}
+        assert {r.team_id for r in _rows(settings, Recommendation, expect=1)} == {"team-a"}
 
 
 class TestLead:
     def test_as_itself(self, client: TestClient, lead_sam: str, settings: Settings) -> None:
         assert _serve(client, lead_sam, agent_id="sam").status_code == 200
-        assert {r.agent_id for r in _rows(settings, Recommendation)} == {"sam"}
+        assert {r.agent_id for r in _rows(settings, Recommendation, expect=1)} == {"sam"}
 
     def test_as_an_agent_of_another_team(self, client: TestClient, lead_sam: str) -> None:
         response = _serve(client, lead_sam, agent_id="agent-billing", team_id="team-billing")
@@ -100,7 +107,9 @@ class TestLead:
 class TestAdmin:
     def test_as_itself(self, client: TestClient, admin_alice: str, settings: Settings) -> None:
         assert _serve(client, admin_alice, agent_id="alice", team_id="team-a").status_code == 200
-        assert {(r.agent_id, r.team_id) for r in _rows(settings, Recommendation)} == {("alice", "team-a")}
+        assert {(r.agent_id, r.team_id) for r in _rows(settings, Recommendation, expect=1)} == {
+            ("alice", "team-a")
+        }
 
     def test_as_an_agent(self, client: TestClient, admin_alice: str) -> None:
         assert _serve(client, admin_alice).status_code == 403
