@@ -29,8 +29,9 @@ from advisor.store.engine import make_engine
 from advisor.store.health import StoreCheck
 from advisor.store.stamps import StoreStamps
 from advisor.store.writer import DecisionWriter
-from advisor.telemetry.logs import RequestIdMiddleware, configure_logging
-from advisor.telemetry.prometheus import HttpMetricsMiddleware, Telemetry
+from advisor.telemetry.logs import configure_logging
+from advisor.telemetry.middleware import TelemetryMiddleware
+from advisor.telemetry.prometheus import Telemetry
 from advisor.tenancy.keycache import KeyCache
 from advisor.tenancy.ratelimit import KeyRateLimiter
 from advisor.web.app import mount_web
@@ -168,8 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         wait_s=settings.server.admission_wait_s,
         retry_after_s=settings.server.retry_after_s,
     )
-    app.add_middleware(HttpMetricsMiddleware, telemetry=telemetry)
-    app.add_middleware(RequestIdMiddleware, access_log=settings.log.access)
+    app.add_middleware(TelemetryMiddleware, telemetry=telemetry, access_log=settings.log.access)
     return app
 
 

@@ -13,15 +13,14 @@ import re
 import sys
 import time
 import traceback
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("advisor_request_id", default=None)
 REQUEST_ID_HEADER = "x-request-id"
-_INCOMING_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+INCOMING_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 EXTRA_FIELDS = ("method", "route", "status", "duration_ms", "event", "tenant_id", "count", "worker")
 """Record attributes copied into the JSON object when a call passes them as ``extra``."""
 
@@ -76,49 +75,3 @@ def route_of(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"
-
-
-class RequestIdMiddleware:
-    """Give each HTTP request an id (the caller's ``X-Request-ID`` when well-formed), return it in the
-    response header, and log one access line when the response has started."""
-
-    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
-        self.app = app
-        self.access_log = access_log
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request with its id in the logging context."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = next(
-            (v.decode("latin-1") for k, v in scope.get("headers", []) if k == REQUEST_ID_HEADER.encode()),
-            "",
-        )
-        request_id = incoming if _INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex
-        token = REQUEST_ID.set(request_id)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            if self.access_log:
-                access_logger.info(
-                    "request",
-                    extra={
-                        "method": scope.get("method", ""),
-                        "route": route_of(scope),
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
-                )
-            REQUEST_ID.reset(token)

@@ -9,7 +9,6 @@ across processes, so a scrape sees the whole server whichever worker answers it.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator
 
 from prometheus_client import (
@@ -23,9 +22,6 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from advisor.telemetry.logs import route_of
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -123,34 +119,3 @@ class _Live(Collector):
                 yield labelled
             else:
                 yield family(name, text, value=value)
-
-
-class HttpMetricsMiddleware:
-    """Observe each HTTP request's latency under its route template and status class."""
-
-    def __init__(self, app: ASGIApp, telemetry: Telemetry) -> None:
-        self.app = app
-        self.telemetry = telemetry
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request and record how long it took."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        self.telemetry.in_flight.inc()
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            self.telemetry.in_flight.dec()
-            self.telemetry.http_duration.labels(
-                scope.get("method", ""), route_of(scope), f"{status // 100}xx"
-            ).observe(time.perf_counter() - started)
