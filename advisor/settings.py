@@ -14,10 +14,14 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEMO_PACK_DIR = PACKAGE_DIR / "packs" / "demo"
 
 
-class RankingSettings(BaseModel):
-    """How candidates are retrieved, fused and cut off."""
+class Group(BaseModel):
+    """A group of settings; each field's docstring is its documented meaning (docs/settings.md)."""
 
     model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+class RankingSettings(Group):
+    """How candidates are retrieved, fused and cut off."""
 
     candidates: int = Field(default=20, ge=1, le=200)
     """Patterns considered per request before the confidence cut (eligibility, ordering)."""
@@ -35,7 +39,7 @@ class RankingSettings(BaseModel):
     """Turn texts whose embeddings each process keeps (LRU), so a conversation's turns are embedded once."""
 
 
-class ServerSettings(BaseModel):
+class ServerSettings(Group):
     """How a process admits requests and how fresh its in-memory copies of the store stay."""
 
     max_in_flight: int = Field(default=16, ge=1, le=1000)
@@ -53,10 +57,8 @@ class ServerSettings(BaseModel):
     """How often the background check behind /readyz pings the store."""
 
 
-class Limits(BaseModel):
+class Limits(Group):
     """Bounds on request sizes; larger input is a 413 or a 422, never a crash."""
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
 
     max_body_bytes: int = 256_000
     """Largest request body accepted; larger is a 413 problem."""
@@ -66,10 +68,8 @@ class Limits(BaseModel):
     """Characters one turn may hold (at most the schema's ceiling); more is a 422."""
 
 
-class RetryPolicy(BaseModel):
+class RetryPolicy(Group):
     """Retry policy for outbound HTTP (turned into tenacity settings)."""
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
 
     attempts: int = 3
     """Attempts per outbound HTTP call (CRM connectors, LLM, webhooks within a round)."""
@@ -81,10 +81,8 @@ class RetryPolicy(BaseModel):
     """Longest Retry-After from a remote service that is honoured, seconds."""
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(Group):
     """Outbox draining: how often, how many at once, and how long a failing endpoint is retried."""
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
 
     enabled: bool = True
     """Deliver webhooks from the outbox in the background."""
@@ -107,10 +105,8 @@ class WebhookSettings(BaseModel):
     )
 
 
-class RateLimitSettings(BaseModel):
+class RateLimitSettings(Group):
     """Per-API-key request limits: 429 with Retry-After once a key is over (off by default)."""
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
 
     enabled: bool = False
     """Refuse a key's requests over ``per_key`` with a 429 problem and Retry-After."""
@@ -126,10 +122,8 @@ class RateLimitSettings(BaseModel):
         return v
 
 
-class PrivacySettings(BaseModel):
+class PrivacySettings(Group):
     """What the store keeps of conversations, and for how long."""
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
 
     redact_stored_text: bool = Field(
         default=True,
@@ -142,13 +136,11 @@ class PrivacySettings(BaseModel):
     """How often the retention sweep runs, seconds."""
 
 
-class LlmSettings(BaseModel):
+class LlmSettings(Group):
     """Optional LLM steps; off unless an API key is configured.
 
     No LLM step exists yet: these are kept for the LLM rerank/rationale issue, which reads them.
     """
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
 
     api_key: SecretStr | None = None
     """OpenAI-compatible API key for the optional LLM steps (unset: no LLM is used)."""
@@ -160,10 +152,8 @@ class LlmSettings(BaseModel):
     """Timeout of one LLM call, seconds."""
 
 
-class MetricsSettings(BaseModel):
+class MetricsSettings(Group):
     """Defaults of the metric reports (each can be overridden per request with a query parameter)."""
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
 
     ready_min_decisions: int = Field(default=50, ge=1)
     """Decisions a pattern needs before it can be called ready to trust more."""
@@ -186,10 +176,8 @@ class MetricsSettings(BaseModel):
     )
 
 
-class LogSettings(BaseModel):
+class LogSettings(Group):
     """What the server logs, and how (``advisor serve``; see advisor/telemetry/logs.py)."""
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
 
     format: Literal["json", "text"] = "json"
     """json: one JSON object per line (request id, route, status); text: plain lines."""
