@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,7 +53,11 @@ def advisor_process(url: str, logs: Path, *args: str) -> Iterator[Served]:
     }
     with logs.open("wb") as err:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-            [sys.executable, "-m", "advisor", "serve", *args], env=env, stdout=subprocess.DEVNULL, stderr=err
+            [sys.executable, "-m", "advisor", "serve", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,  # its own process group: worker processes go with it
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -67,6 +73,6 @@ def advisor_process(url: str, logs: Path, *args: str) -> Iterator[Served]:
             time.sleep(0.2)
         yield Served(process, base, logs)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -67,7 +67,7 @@ def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         "ADVISOR_WEBHOOKS__ENABLED": "false",  # keep the outbox as written
         "ADVISOR_METRICS__REFRESH_INTERVAL_S": "0",
     }
-    command = [sys.executable, "-m", "advisor", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "advisor", "serve", "--port", str(port), "--workers", "1"]
     return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)  # noqa: S603
 
 
