@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from advisor.web.app import templates
+from advisor.web.jinja import render_page
 
 router = APIRouter(tags=["dashboard"])
 
@@ -18,9 +18,6 @@ PAGE_CSP = (
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(request: Request) -> HTMLResponse:
     """Serve the dashboard shell; the numbers are fetched by the page with the key the lead pastes."""
-    response = templates.TemplateResponse(request, "dashboard.html", {})
-    response.headers["Content-Security-Policy"] = PAGE_CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = render_page(request, "dashboard.html", {}, PAGE_CSP)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -14,7 +14,7 @@ from advisor.demo import demo_available, desk_config
 from advisor.errors import NotFound
 from advisor.store.demo import DemoSecretRepository
 from advisor.store.tenancy import TenancyRepository
-from advisor.web.app import templates
+from advisor.web.jinja import render_page
 
 router = APIRouter(tags=["demo"])
 
@@ -52,11 +52,7 @@ def is_local(request: Request) -> bool:
 
 
 def _page(request: Request, name: str, context: dict[str, object], ancestors: str) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, context)
-    response.headers["Content-Security-Policy"] = PAGE_CSP.format(ancestors=ancestors)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return render_page(request, name, context, PAGE_CSP.format(ancestors=ancestors))
 
 
 @router.get("/demo", response_class=HTMLResponse, include_in_schema=False)
