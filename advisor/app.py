@@ -19,6 +19,7 @@ from advisor.api import api_router
 from advisor.api.admission import AdmissionMiddleware, Gate
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
+from advisor.demo import page as demo_page
 from advisor.metrics.refresher import run_refresher
 from advisor.plugins import Registry, load_registry
 from advisor.privacy.service import scrub_expired
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(api_router)
     mount_web(app)
+    app.include_router(demo_page.router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

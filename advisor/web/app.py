@@ -1,4 +1,4 @@
-"""Browser-facing routes (dashboard, demo desk) and static assets; no business logic here."""
+"""Browser-facing routes (dashboard, widget host) and static assets; no business logic here."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from advisor.web import dashboard, demo
+from advisor.web import dashboard, widget
 from advisor.web.jinja import STATIC_DIR
 
 
 def web_routers() -> list[APIRouter]:
     """Return the routers of the browser pages (each page module contributes one)."""
-    routers: list[APIRouter] = [demo.router, dashboard.router]
+    routers: list[APIRouter] = [widget.router, dashboard.router]
     return routers
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advisor.store.demo import DemoSecretRepository
+from advisor.demo.repository import DemoSecretRepository
 from advisor.store.tenancy import TenancyRepository
 from advisor.tenancy.models import ApiRole
 from advisor.tenancy.service import DEMO_AGENT, DEMO_TEAM, DEMO_TENANT
