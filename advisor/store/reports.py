@@ -14,12 +14,8 @@ from advisor.metrics.delay import BUCKET_COLUMNS
 from advisor.metrics.models import Dimension, Filters
 from advisor.store.coverage import CoverageStore
 from advisor.store.rollups import CHUNK, CUBE_COLUMNS, CUBE_TABLES, MO
-from advisor.store.tables import (
-    FeedbackEvent,
-    MetricDailyCoverage,
-    MetricInteraction,
-    Recommendation,
-)
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow
+from advisor.store.tables.metrics import MetricDailyCoverageRow, MetricInteractionRow
 
 DECIDED = ("accepted", "edited", "rejected")  # lets the delay query read the decision index only
 __all__ = ["CUBE_COLUMNS", "CUBE_TABLES", "ReportsRepository", "group_columns"]
@@ -215,7 +211,7 @@ class ReportsRepository(CoverageStore):
 
     def edit_pairs(self, filters: Filters, per_version: int) -> list[dict[str, Any]]:
         """Return the latest edits per pattern version: the suggested text and the text sent."""
-        F, R = FeedbackEvent, Recommendation
+        F, R = FeedbackEventRow, RecommendationRow
         edited = self.session.execute(
             select(
                 MO.pattern_id, MO.pattern_version, MO.decided_at, MO.decision_event_id, MO.recommendation_id
@@ -263,24 +259,24 @@ class ReportsRepository(CoverageStore):
         fall on whole UTC days; then from the interaction rows.
         """
         names = [d.value for d in dims]
-        source: Any = MetricDailyCoverage
+        source: Any = MetricDailyCoverageRow
         if filters.agent is None and whole_days(filters.start, filters.end):
             clauses = self._cube_where(
-                MetricDailyCoverage, replace(filters, pattern=None, pattern_version=None)
+                MetricDailyCoverageRow, replace(filters, pattern=None, pattern_version=None)
             )
-            measure: Any = func.sum(MetricDailyCoverage.n)
+            measure: Any = func.sum(MetricDailyCoverageRow.n)
         else:
-            source = MetricInteraction
-            clauses = [MetricInteraction.tenant_id == filters.tenant_id]
+            source = MetricInteractionRow
+            clauses = [MetricInteractionRow.tenant_id == filters.tenant_id]
             if filters.start is not None:
-                clauses.append(MetricInteraction.first_at >= filters.start.astimezone(UTC))
+                clauses.append(MetricInteractionRow.first_at >= filters.start.astimezone(UTC))
             if filters.end is not None:
-                clauses.append(MetricInteraction.first_at < filters.end.astimezone(UTC))
+                clauses.append(MetricInteractionRow.first_at < filters.end.astimezone(UTC))
             for value, column in (
-                (filters.team, MetricInteraction.team_id),
-                (filters.agent, MetricInteraction.agent_id),
-                (filters.channel, MetricInteraction.channel),
-                (filters.intent, MetricInteraction.intent),
+                (filters.team, MetricInteractionRow.team_id),
+                (filters.agent, MetricInteractionRow.agent_id),
+                (filters.channel, MetricInteractionRow.channel),
+                (filters.intent, MetricInteractionRow.intent),
             ):
                 if value is not None:
                     clauses.append(column == value)

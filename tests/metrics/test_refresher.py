@@ -15,7 +15,7 @@ from advisor.metrics.rollup import recount
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.reports import ReportsRepository
-from advisor.store.tables import MetricDailyCoverage, MetricOutcome
+from advisor.store.tables.metrics import MetricDailyCoverageRow, MetricOutcomeRow
 from tests.builders import seed_tenants
 from tests.conftest import Database, make_settings
 from tests.metrics.factory import EventFactory
@@ -27,9 +27,9 @@ def _counts(url: str) -> tuple[Counter[str], int, int]:
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
         decisions = Counter(dict(session.execute(
-            select(MetricOutcome.decision, func.count()).group_by(MetricOutcome.decision)
+            select(MetricOutcomeRow.decision, func.count()).group_by(MetricOutcomeRow.decision)
         ).all()))  # fmt: skip
-        cube = int(session.scalar(select(func.coalesce(func.sum(MetricDailyCoverage.n), 0))) or 0)
+        cube = int(session.scalar(select(func.coalesce(func.sum(MetricDailyCoverageRow.n), 0))) or 0)
         requests = ReportsRepository(session).requests_page(None, None, 1_000_000)
     engine.dispose()
     return decisions, cube, len(recount_coverage(requests))

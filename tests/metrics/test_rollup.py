@@ -15,7 +15,7 @@ from advisor.metrics.rollup import recount, refresh
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.reports import CUBE_COLUMNS, CUBE_TABLES, ReportsRepository
-from advisor.store.tables import FeedbackEvent
+from advisor.store.tables.decisions import FeedbackEventRow
 from tests.builders import run_together, seed_tenants
 from tests.conftest import Database
 from tests.metrics.factory import T0, TEXT, EventFactory
@@ -46,9 +46,9 @@ def _state(url: str, tenant: str) -> tuple[list[dict[str, object]], list[dict[st
         texts = repo.rendered_texts({e.recommendation_id for e in events})
         raw = dict(
             session.execute(
-                select(FeedbackEvent.action, func.count(func.distinct(FeedbackEvent.recommendation_id)))
-                .where(FeedbackEvent.tenant_id == tenant, FeedbackEvent.action != "shown")
-                .group_by(FeedbackEvent.action)
+                select(FeedbackEventRow.action, func.count(func.distinct(FeedbackEventRow.recommendation_id)))
+                .where(FeedbackEventRow.tenant_id == tenant, FeedbackEventRow.action != "shown")
+                .group_by(FeedbackEventRow.action)
             ).all()
         )
     engine.dispose()
