@@ -7,18 +7,14 @@ from dataclasses import replace
 from typing import Any
 
 from advisor.metrics.consistency import choice_rows, outlier_rows
+from advisor.metrics.cubes import labels
 from advisor.metrics.delay import percentile
 from advisor.metrics.edits import top_edits
 from advisor.metrics.models import Dimension, Filters, Table, Thresholds
 from advisor.metrics.rates import rate_rows, similarity_rows
 from advisor.metrics.readiness import assess, compare
 from advisor.metrics.stats import wilson
-from advisor.store.reports import ReportsRepository, group_columns
-
-
-def labels(dims: list[Dimension]) -> list[str]:
-    """Return the column names a grouping produces (pattern_version brings pattern along)."""
-    return [c.name for c in group_columns(dims)]
+from advisor.store.reports import ReportsRepository
 
 
 def _table(

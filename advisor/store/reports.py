@@ -9,37 +9,20 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from advisor.metrics.cubes import pick_cube, whole_days
+from advisor.metrics.cubes import column, coverage_cube_fits, filtered, labels, pick_cube
 from advisor.metrics.delay import BUCKET_COLUMNS
 from advisor.metrics.models import Dimension, Filters
 from advisor.store.coverage import CoverageStore
-from advisor.store.rollups import CHUNK, CUBE_COLUMNS, CUBE_TABLES, MO
+from advisor.store.rollups import CHUNK, CUBE_TABLES, MO
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow
 from advisor.store.tables.metrics import MetricDailyCoverageRow, MetricInteractionRow
 
 DECIDED = ("accepted", "edited", "rejected")  # lets the delay query read the decision index only
-__all__ = ["CUBE_COLUMNS", "CUBE_TABLES", "ReportsRepository", "group_columns"]
-
-_COLUMNS: dict[Dimension, list[tuple[str, Any]]] = {
-    Dimension.team: [("team", MO.team_id)],
-    Dimension.agent: [("agent", MO.agent_id)],
-    Dimension.pattern: [("pattern", MO.pattern_id)],
-    Dimension.pattern_version: [("pattern", MO.pattern_id), ("pattern_version", MO.pattern_version)],
-    Dimension.intent: [("intent", MO.intent)],
-    Dimension.channel: [("channel", MO.channel)],
-    Dimension.day: [("day", MO.day)],
-    Dimension.week: [("week", MO.week)],
-}
-_FILTER_FIELDS = ("team", "agent", "pattern", "pattern_version", "intent", "channel")
 
 
 def group_columns(dims: Sequence[Dimension]) -> list[Any]:
-    """Return the labelled columns for the grouping dimensions (each column once)."""
-    seen: dict[str, Any] = {}
-    for dim in dims:
-        for label, column in _COLUMNS[dim]:
-            seen.setdefault(label, column.label(label))
-    return list(seen.values())
+    """Return the outcome rows' labelled columns for the grouping dimensions (each column once)."""
+    return [getattr(MO, column(label)).label(label) for label in labels(dims)]
 
 
 def _where(filters: Filters) -> list[ColumnElement[bool]]:
@@ -48,16 +31,7 @@ def _where(filters: Filters) -> list[ColumnElement[bool]]:
         clauses.append(MO.shown_at >= filters.start.astimezone(UTC))
     if filters.end is not None:
         clauses.append(MO.shown_at < filters.end.astimezone(UTC))
-    for value, column in (
-        (filters.team, MO.team_id),
-        (filters.agent, MO.agent_id),
-        (filters.pattern, MO.pattern_id),
-        (filters.pattern_version, MO.pattern_version),
-        (filters.intent, MO.intent),
-        (filters.channel, MO.channel),
-    ):
-        if value is not None:
-            clauses.append(column == value)
+    clauses.extend(getattr(MO, column(label)) == value for label, value in filtered(filters))
     return clauses
 
 
@@ -75,14 +49,9 @@ class ReportsRepository(CoverageStore):
     ) -> list[dict[str, Any]]:
         """Count outcomes per group and per ``by`` column, with the sum and count of similarities."""
         groups = group_columns(dims)
-        wanted = (
-            {g.name for g in groups}
-            | set(by)
-            | {f for f in _FILTER_FIELDS if getattr(filters, f) is not None}
-        )
-        cube = pick_cube(wanted, filters.start, filters.end)
+        cube = pick_cube(filters, [*labels(dims), *by])
         if cube is not None:
-            return self._cube_counts(cube, filters, [g.name for g in groups], by)
+            return self._cube_counts(cube, filters, labels(dims), by)
         extra = [getattr(MO, name).label(name) for name in by]
         stmt = (
             select(
@@ -103,21 +72,14 @@ class ReportsRepository(CoverageStore):
             clauses.append(table.day >= filters.start.astimezone(UTC).date().isoformat())
         if filters.end is not None:
             clauses.append(table.day < filters.end.astimezone(UTC).date().isoformat())
-        for name in _FILTER_FIELDS:
-            value = getattr(filters, name)
-            if value is not None:
-                clauses.append(getattr(table, CUBE_COLUMNS.get(name, name)) == value)
+        clauses.extend(getattr(table, column(label)) == value for label, value in filtered(filters))
         return clauses
 
     def _cube_counts(
-        self, cube: str, filters: Filters, labels: list[str], by: Sequence[str]
+        self, cube: str, filters: Filters, names: list[str], by: Sequence[str]
     ) -> list[dict[str, Any]]:
         table = CUBE_TABLES[cube]
-
-        def col(label: str) -> Any:
-            return getattr(table, CUBE_COLUMNS.get(label, label))
-
-        columns = [col(label).label(label) for label in [*labels, *by]]
+        columns = [getattr(table, column(label)).label(label) for label in [*names, *by]]
         clauses = self._cube_where(table, filters)
         stmt = (
             select(
@@ -142,12 +104,11 @@ class ReportsRepository(CoverageStore):
     def delays(self, filters: Filters, dims: Sequence[Dimension]) -> list[dict[str, Any]]:
         """Return per group the number of timed decisions, their total time and their delay histogram."""
         groups = group_columns(dims)
-        labels = [g.name for g in groups]
-        wanted = set(labels) | {f for f in _FILTER_FIELDS if getattr(filters, f) is not None}
-        cube = pick_cube(wanted, filters.start, filters.end)
+        names = labels(dims)
+        cube = pick_cube(filters, names)
         if cube is not None:
             table = CUBE_TABLES[cube]
-            columns = [getattr(table, CUBE_COLUMNS.get(label, label)).label(label) for label in labels]
+            columns = [getattr(table, column(label)).label(label) for label in names]
             stmt = (
                 select(
                     *columns,
@@ -177,9 +138,9 @@ class ReportsRepository(CoverageStore):
         )
         merged: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in _rows(self.session.execute(stmt)):
-            key = tuple(row[label] for label in labels)
+            key = tuple(row[label] for label in names)
             empty = {"ttd_n": 0, "ttd_sum": 0.0, "hist": [0] * len(BUCKET_COLUMNS)}
-            entry = merged.setdefault(key, {**{label: row[label] for label in labels}, **empty})
+            entry = merged.setdefault(key, {**{label: row[label] for label in names}, **empty})
             entry["ttd_n"] += int(row["n"])
             entry["ttd_sum"] += float(row["total"] or 0)
             entry["hist"][int(row["bucket"] or 0)] += int(row["n"])
@@ -258,12 +219,11 @@ class ReportsRepository(CoverageStore):
         Served from the daily coverage cube unless the report filters on an agent or its period does not
         fall on whole UTC days; then from the interaction rows.
         """
-        names = [d.value for d in dims]
+        names = labels(dims)
+        interactions = replace(filters, pattern=None, pattern_version=None)  # coverage is per interaction
         source: Any = MetricDailyCoverageRow
-        if filters.agent is None and whole_days(filters.start, filters.end):
-            clauses = self._cube_where(
-                MetricDailyCoverageRow, replace(filters, pattern=None, pattern_version=None)
-            )
+        if coverage_cube_fits(filters):
+            clauses = self._cube_where(MetricDailyCoverageRow, interactions)
             measure: Any = func.sum(MetricDailyCoverageRow.n)
         else:
             source = MetricInteractionRow
@@ -272,14 +232,10 @@ class ReportsRepository(CoverageStore):
                 clauses.append(MetricInteractionRow.first_at >= filters.start.astimezone(UTC))
             if filters.end is not None:
                 clauses.append(MetricInteractionRow.first_at < filters.end.astimezone(UTC))
-            for value, column in (
-                (filters.team, MetricInteractionRow.team_id),
-                (filters.agent, MetricInteractionRow.agent_id),
-                (filters.channel, MetricInteractionRow.channel),
-                (filters.intent, MetricInteractionRow.intent),
-            ):
-                if value is not None:
-                    clauses.append(column == value)
+            clauses.extend(
+                getattr(MetricInteractionRow, column(label)) == value
+                for label, value in filtered(interactions)
+            )
             measure = func.count()
         columns = [getattr(source, name).label(name) for name in [*names, "covered"]]
         stmt = select(*columns, measure.label("n")).where(*clauses).group_by(*columns).having(measure > 0)

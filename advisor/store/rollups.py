@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from advisor.metrics.cubes import CUBES, MEASURES, week_of
+from advisor.metrics.cubes import CUBES, MEASURES, column, week_of
 from advisor.metrics.models import EventRecord, Outcome
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
 from advisor.store.tables.metrics import (
@@ -27,7 +27,6 @@ CHUNK = 500
 MO = MetricOutcomeRow
 OUTCOME_FIELDS = [f.name for f in fields(Outcome)]
 CUBE_TABLES: dict[str, Any] = {"agent": MetricDailyAgentRow, "pattern": MetricDailyPatternRow}
-CUBE_COLUMNS = {"team": "team_id", "agent": "agent_id", "pattern": "pattern_id"}
 
 
 class RollupStore:
@@ -72,7 +71,7 @@ class RollupStore:
         """Add the changes to the daily cubes (insert new cells, increment existing ones)."""
         for cube, cells in deltas.items():
             table = CUBE_TABLES[cube]
-            names = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[cube])]
+            names = ["tenant_id", *(column(c) for c in CUBES[cube])]
             rows = []
             for key, values in cells.items():
                 if all(abs(v) < 1e-12 for v in values):

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from advisor.metrics.cubes import CUBES, MEASURES, add_delta, new_deltas
+from advisor.metrics.cubes import CUBES, MEASURES, add_delta, column, new_deltas
 from advisor.metrics.models import Filters, Outcome
 from advisor.metrics.rollup import recount, refresh
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
-from advisor.store.reports import CUBE_COLUMNS, CUBE_TABLES, ReportsRepository
+from advisor.store.reports import CUBE_TABLES, ReportsRepository
 from advisor.store.tables.decisions import FeedbackEventRow
 from tests.builders import run_together, seed_tenants
 from tests.conftest import Database
@@ -79,7 +79,7 @@ def _cubes(url: str) -> Cells:
     out: Cells = {}
     with make_sessionmaker(engine)() as session:
         for name, table in CUBE_TABLES.items():
-            keys = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[name])]
+            keys = ["tenant_id", *(column(c) for c in CUBES[name])]
             out[name] = {
                 tuple(getattr(row, k) for k in keys): tuple(
                     round(float(getattr(row, m)), 6) for m in MEASURES
