@@ -107,6 +107,62 @@ class Outcome:
     ttd_bucket: int | None = None
 
 
+Group = dict[str, str | int | None]
+"""A report group: the value of each grouping column label (``advisor.metrics.cubes.labels``)."""
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    """Outcomes of one group with one decision (and reason, when asked for), with their text similarity."""
+
+    group: Group
+    decision: str
+    n: int
+    similarity_sum: float | None
+    similarity_n: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DelayCount:
+    """Timed decisions of one group: how many, their total time and their delay histogram."""
+
+    group: Group
+    ttd_n: int
+    ttd_sum: float
+    hist: list[int]
+
+
+@dataclass(frozen=True)
+class ChoiceCount:
+    """Suggestions used (accepted or edited) by one agent for one intent and pattern."""
+
+    team: str | None
+    agent: str
+    intent: str
+    pattern: str
+    n: int
+
+
+@dataclass(frozen=True)
+class EditPair:
+    """One edit of a pattern version: the suggested text and the text sent."""
+
+    pattern: str
+    pattern_version: int
+    suggested: str
+    sent: str
+
+
+@dataclass(frozen=True)
+class CoverageCount:
+    """Interactions of one group that were covered (got a suggestion) or not."""
+
+    group: Group
+    covered: bool
+    n: int
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """When a pattern version counts as Run-ready or weak."""

@@ -14,7 +14,8 @@ from advisor.metrics.models import Filters, Outcome
 from advisor.metrics.rollup import recount, refresh
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
-from advisor.store.reports import CUBE_TABLES, ReportsRepository
+from advisor.store.reports import ReportsRepository
+from advisor.store.rollups import CUBE_TABLES
 from advisor.store.tables.decisions import FeedbackEventRow
 from tests.builders import run_together, seed_tenants
 from tests.conftest import Database
@@ -146,7 +147,7 @@ def test_recent_events_are_reread_until_old_enough(database: Database) -> None:
     engine.dispose()
     assert (first.advanced, first.events, second.events) == (False, 2, 2)  # re-read, not double counted
     assert third.advanced
-    assert [(r["decision"], r["n"]) for r in counts] == [("accepted", 1)]
+    assert [(r.decision, r.n) for r in counts] == [("accepted", 1)]
 
 
 @pytest.mark.parametrize("ttd", [None, 2500])
