@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Dimension(StrEnum):
@@ -60,11 +61,10 @@ class Filters:
         }
 
 
-@dataclass(frozen=True)
-class EventRecord:
-    """One feedback event as the roll-up reads it."""
+@dataclass
+class Shown:
+    """Where a suggestion was shown: the dimensions its feedback events and its outcome row carry."""
 
-    id: int
     tenant_id: str
     recommendation_id: str
     agent_id: str
@@ -73,6 +73,17 @@ class EventRecord:
     pattern_id: str
     pattern_version: int
     intent: str
+
+    def shown(self) -> dict[str, Any]:
+        """Return these dimensions by field name (to build another record shown in the same place)."""
+        return {f.name: getattr(self, f.name) for f in fields(Shown)}
+
+
+@dataclass
+class EventRecord(Shown):
+    """One feedback event as the roll-up reads it."""
+
+    id: int
     action: str
     final_text: str | None
     reason: str | None
@@ -82,17 +93,9 @@ class EventRecord:
 
 
 @dataclass
-class Outcome:
+class Outcome(Shown):
     """One suggestion's roll-up row: where it was shown and what the agent finally did with it."""
 
-    tenant_id: str
-    recommendation_id: str
-    agent_id: str
-    team_id: str | None
-    channel: str
-    pattern_id: str
-    pattern_version: int
-    intent: str
     shown_at: datetime
     shown_event_at: datetime | None = None
     day: str = ""

@@ -125,7 +125,7 @@ class RollupStore:
             .order_by(F.id)
             .limit(limit)
         )
-        return [EventRecord(*row) for row in result]  # type: ignore[call-arg]
+        return [EventRecord(**row._mapping) for row in result]
 
     def outcomes(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
         """Return the stored outcomes for (tenant, recommendation) keys."""
