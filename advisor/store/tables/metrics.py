@@ -71,7 +71,18 @@ class MetricCursorRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class MetricDailyAgentRow(Base):
+class CubeMeasures:
+    """The measures of a daily outcome cube, after its key columns (the delay histogram follows them)."""
+
+    week: Mapped[str] = mapped_column(String(10))
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    similarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    similarity_n: Mapped[int] = mapped_column(Integer, default=0)
+    ttd_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    ttd_n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricDailyAgentRow(CubeMeasures, Base):
     """Roll-up cube: outcomes per day, team, agent, channel, decision and reason (team/reason '' = none)."""
 
     __tablename__ = "metric_daily_agent"
@@ -82,15 +93,9 @@ class MetricDailyAgentRow(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     decision: Mapped[str] = mapped_column(String(16), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32), primary_key=True)
-    week: Mapped[str] = mapped_column(String(10))
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    similarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    similarity_n: Mapped[int] = mapped_column(Integer, default=0)
-    ttd_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    ttd_n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class MetricDailyPatternRow(Base):
+class MetricDailyPatternRow(CubeMeasures, Base):
     """Roll-up cube: outcomes per day, team, pattern version, intent, decision and reason."""
 
     __tablename__ = "metric_daily_pattern"
@@ -102,12 +107,6 @@ class MetricDailyPatternRow(Base):
     intent: Mapped[str] = mapped_column(String(128), primary_key=True)
     decision: Mapped[str] = mapped_column(String(16), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32), primary_key=True)
-    week: Mapped[str] = mapped_column(String(10))
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    similarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    similarity_n: Mapped[int] = mapped_column(Integer, default=0)
-    ttd_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    ttd_n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class MetricInteractionRow(Base):
