@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel
 
 from advisor.api.deps import SessionDep
-from advisor.demo.desk import demo_available, desk_config
+from advisor.demo.desk import DemoConfig, demo_available, desk_config
 from advisor.demo.repository import DemoSecretRepository
 from advisor.errors import NotFound
 from advisor.store.tenancy import TenancyRepository
@@ -19,15 +18,6 @@ router = APIRouter(tags=["demo"])
 
 LOOPBACK_PEERS = {"127.0.0.1", "::1"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-
-class DemoConfig(BaseModel):
-    """What the demo desk needs to call the API as the demo agent."""
-
-    tenant_id: str
-    agent_id: str
-    team_id: str
-    api_key: str
 
 
 def demo_repo(session: SessionDep) -> DemoSecretRepository:
@@ -81,7 +71,4 @@ def demo_config(request: Request, session: SessionDep, demo: DemoRepoDep) -> JSO
         raise NotFound(
             "the store has no demo tenant: start advisor on an empty store with ADVISOR_SEED_DEMO=true"
         )
-    body = DemoConfig(
-        tenant_id=config.tenant_id, agent_id=config.agent_id, team_id=config.team_id, api_key=config.api_key
-    )
-    return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
+    return JSONResponse(config.model_dump(), headers={"Cache-Control": "no-store"})
