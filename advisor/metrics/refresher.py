@@ -1,10 +1,10 @@
 """Keep the metric roll-ups current: fold new feedback and requests in bounded, separately committed steps.
 
-Reports are read through ``ReportReader``, which folds before it reads, and the service runs ``run_refresher``
-in the background,
-so that a report rarely finds more than a few seconds of backlog. A large backlog (after an import or an
-outage) is folded ``step`` events at a time, each step in its own transaction: memory stays bounded, the
-write lock is released between steps, and progress survives an interrupted request.
+Reports are read through ``ReportReader``, which folds before it reads, and the service runs
+``run_refresher`` in the background, so that a report rarely finds more than a few seconds of backlog. A
+large backlog (after an import or an outage) is folded ``step`` events at a time, each step in its own
+transaction: memory stays bounded, the write lock is released between steps, and progress survives an
+interrupted request.
 """
 
 from __future__ import annotations
