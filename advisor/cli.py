@@ -100,7 +100,7 @@ def eval_run(
     embedder: Annotated[
         str | None,
         typer.Option(
-            help="Embedding model: minilm-static (default), a model2vec directory, "
+            help="Embedding model: minilm-static-cs (default), a model2vec directory, "
             "or onnx-paraphrase-minilm-l3 (extra onnx)."
         ),
     ] = None,

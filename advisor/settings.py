@@ -27,8 +27,9 @@ class RankingSettings(Group):
     """Patterns considered per request before the confidence cut (eligibility, ordering)."""
     escalate_below: float = Field(default=0.4, ge=0.0, le=1.0)
     """Calibrated confidence below which a suggestion is withheld (escalate instead of guess)."""
-    embedder: str = "minilm-static"
-    """Sentence embedder: minilm-static (shipped), onnx-paraphrase-minilm-l3 (extra onnx), a model2vec dir."""
+    embedder: str = "minilm-static-cs"
+    """Sentence embedder: minilm-static-cs (shipped), onnx-paraphrase-minilm-l3 (extra onnx), or a
+    model2vec directory."""
     library_head: bool = False
     """Fit a scorer on each library's examples (ranking/head.py); off by default, see docs/benchmarks.md."""
     learn_from_decisions: bool = True

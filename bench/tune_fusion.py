@@ -21,7 +21,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("dirs", nargs="+", type=Path, help="dirs holding patterns/ and cases.jsonl")
     parser.add_argument("--max-cases", type=int, default=1500)
-    parser.add_argument("--embedder", default="minilm-static")
+    parser.add_argument("--embedder", default="minilm-static-cs")
     args = parser.parse_args()
     embedder = StaticEmbedder(args.embedder)
     sets = []

@@ -281,9 +281,12 @@ def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
     # The library head reads the turn as written (its n-grams include function words: "how do I"),
     # relative to its favourite (0 for the favourite); a detail turn is no evidence here either.
     learnt = zeros if turn.novel.empty or turn.raw.learnt is None else turn.raw.learnt - turn.raw.learnt.max()
+    # The agent's preceding turn says what is being talked about when the customer answers it in
+    # words ("would you like to book a table?" → "yes, for two"), not when the customer only hands
+    # over data: "may I have your username?" → "jo123" asks for a detail that every flow needs.
     agent = (
         zeros
-        if turn.agent is None or turn.agent.empty
+        if turn.agent is None or turn.agent.empty or (turn.supplied and turn.novel.empty)
         else (turn.agent.intents - turn.agent.strength) * turn.agent.strength
     )
     log_previous = np.log(previous + PREVIOUS_FLOOR)

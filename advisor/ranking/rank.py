@@ -38,6 +38,8 @@ TOPIC_BELIEF = 0.5
 """An escalation names the conversation's topic only when the state holds it at least this likely."""
 AGREE_MARGIN = 0.05
 """The latest turn agrees with an intent when it is its clear best match (a noise-level text has none)."""
+AGREE_FLOOR = 0.25
+"""...and when it matches that intent at least this well: a small library always has a best match."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,11 @@ class HybridRanker:
         scores = latest.intents
         leader = int(np.argmax(scores)) if len(scores) else -1
         runner_up = float(np.partition(scores, -2)[-2]) if len(scores) > 1 else 0.0
-        clear = not latest.empty and latest.strength - runner_up >= AGREE_MARGIN
+        clear = (
+            not latest.empty
+            and latest.strength >= AGREE_FLOOR
+            and latest.strength - runner_up >= AGREE_MARGIN
+        )
         continuing = float(state.continuing)
         strength = 0.0 if latest.empty else latest.strength
         # How far the latest turn's best match stands out from its matches with everything else

@@ -39,7 +39,7 @@ turn_text = st.text(min_size=1, max_size=300).filter(lambda t: t.strip() != "")
 
 @pytest.fixture(scope="module")
 def ranker() -> HybridRanker:
-    return HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static"))
+    return HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static-cs"))
 
 
 @BOUNDED

@@ -34,7 +34,7 @@ ASK_ORDER = "Sorry to hear that. Can I have your order number?"
 
 @pytest.fixture(scope="module")
 def ranker() -> HybridRanker:
-    return HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static"))
+    return HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static-cs"))
 
 
 def customer(text: str) -> dict[str, str]:
@@ -132,7 +132,7 @@ def test_same_answer_from_a_fresh_process(ranker: HybridRanker) -> None:
     for n in range(1, len(conversation) + 1, 2):
         ranker.rank(ctx(*conversation[:n]), k=3)  # warm the cache turn by turn, as a live desk does
     warm = ranker.rank(ctx(*conversation), k=3)
-    fresh = HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static")).rank(
+    fresh = HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static-cs")).rank(
         ctx(*conversation), k=3
     )
     assert [(c.spec.id, round(c.confidence, 6)) for c in warm.considered] == [

@@ -15,7 +15,7 @@ class Counting:
     """The real bundled embedder, counting the texts it is asked to embed."""
 
     def __init__(self) -> None:
-        self.inner = make_embedder("minilm-static")
+        self.inner = make_embedder("minilm-static-cs")
         self.name = self.inner.name
         self.seen: list[str] = []
 

@@ -23,7 +23,7 @@ def specs() -> dict[str, PatternSpec]:
 
 @pytest.fixture(scope="module")
 def embedder() -> StaticEmbedder:
-    return StaticEmbedder("minilm-static")
+    return StaticEmbedder("minilm-static-cs")
 
 
 def conversation(*turns: tuple[str, str], **crm: Any) -> InteractionContext:

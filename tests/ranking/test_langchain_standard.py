@@ -23,7 +23,7 @@ class TestPatternRetrieverStandard(RetrieversIntegrationTests):
     def retriever_constructor_params(self) -> dict[str, Any]:
         # The standard suite expects exactly k documents, so it runs with the threshold off.
         return {
-            "ranker": HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static")),
+            "ranker": HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static-cs")),
             "confident_only": False,
             "crm": {"customer": {"segment": "gold"}, "order": {"id": "A1"}},
         }

@@ -27,7 +27,7 @@ def embedder() -> OnnxEmbedder:
 
 def test_factory_picks_the_model_by_name() -> None:
     assert isinstance(make_embedder(ONNX_MODEL_NAME), OnnxEmbedder)
-    assert isinstance(make_embedder("minilm-static"), StaticEmbedder)
+    assert isinstance(make_embedder("minilm-static-cs"), StaticEmbedder)
 
 
 def test_encodes_unit_float32_rows_in_input_order(embedder: OnnxEmbedder) -> None:

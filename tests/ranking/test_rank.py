@@ -20,7 +20,7 @@ from tests.builders import TEST_PACK, make_context
 
 @pytest.fixture(scope="module")
 def ranker() -> HybridRanker:
-    return HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static"))
+    return HybridRanker(load_patterns(TEST_PACK), StaticEmbedder("minilm-static-cs"))
 
 
 def ctx(text: str = "my parcel never arrived", **overrides: Any) -> InteractionContext:
@@ -67,7 +67,7 @@ def test_escalates_with_reason_when_unsure(ranker: HybridRanker) -> None:
 
 
 def test_empty_library_escalates() -> None:
-    ranked = HybridRanker([], StaticEmbedder("minilm-static")).rank(ctx(), k=3)
+    ranked = HybridRanker([], StaticEmbedder("minilm-static-cs")).rank(ctx(), k=3)
     assert ranked.escalate
     assert ranked.reason == "no approved pattern is available"
 
@@ -96,7 +96,7 @@ def test_confidence_grows_with_belief_margin_and_agreement() -> None:
 
 
 def test_baseline_votes_without_escalating() -> None:
-    baseline = NearestExampleVote(load_patterns(TEST_PACK), StaticEmbedder("minilm-static"))
+    baseline = NearestExampleVote(load_patterns(TEST_PACK), StaticEmbedder("minilm-static-cs"))
     ranked = baseline.rank(ctx("reset my password please"), k=3)
     assert ranked.candidates[0].spec.id == "password_reset"
     assert not ranked.escalate
