@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import Stemmer
 
+TERM_CACHE = 8192
+"""Texts whose terms are kept (a bounded LRU; a library build passes its documents through it too)."""
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
 # Function words plus chat filler; content words like "not", "never", "no" stay (they change intents).
 STOPWORDS = frozenset(
@@ -179,15 +181,24 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
     """Yield (stemmed term, start, end) for each content word of ``text``."""
+    yield from term_spans(text)
+
+
+@functools.lru_cache(maxsize=TERM_CACHE)
+def term_spans(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Return (stemmed term, start, end) for each content word of ``text`` (cached: a conversation's
+    turns, their detail-free forms and the CRM values are tokenised again by every request)."""
     stem = _stemmer().stemWord
+    spans = []
     for match in TOKEN_RE.finditer(text):
         word = match.group(0).lower()
         base = word.split("'")[0]
         if len(base) < 2 or word in STOPWORDS or base in STOPWORDS:
             continue
-        yield stem(base), match.start(), match.end()
+        spans.append((stem(base), match.start(), match.end()))
+    return tuple(spans)
 
 
 def terms(text: str) -> list[str]:
     """Return the stemmed content words of ``text``."""
-    return [t for t, _, _ in iter_terms(text)]
+    return [t for t, _, _ in term_spans(text)]
