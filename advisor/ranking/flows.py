@@ -189,11 +189,15 @@ def apply_flows(candidates: list[Candidate], progress: FlowProgress) -> list[Can
     """
     result = [c for c in candidates if not _already_done(c, progress)]
     flows = list(dict.fromkeys(p.name for c in result for p in c.spec.flows))
+    if not flows:
+        return result
     for flow in flows:
         wanted = progress.next_step(flow)
         if wanted is None:
             continue
-        members = [i for i, c in enumerate(result) if any(p.name == flow for p in c.spec.flows)]
+        members = [
+            i for i, c in enumerate(result) if c.spec.flows and any(p.name == flow for p in c.spec.flows)
+        ]
         pick = next(
             (i for i in members if any(p.name == flow and p.step == wanted for p in result[i].spec.flows)),
             None,
