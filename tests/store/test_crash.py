@@ -86,6 +86,49 @@ def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
     pytest.fail("advisor serve did not come up")
 
 
+def _send_feedback(
+    client: httpx.Client, body: dict[str, str], key: str, acknowledged: list[str], unexpected: list[str]
+) -> bool:
+    """Post one feedback event and note whether it was acknowledged; False once the server is gone."""
+    try:
+        response = client.post("/v1/feedback", json=body, headers=auth(key))
+    except httpx.TransportError:
+        return False
+    if response.status_code == 201:
+        acknowledged.append(body["client_event_id"])
+    else:
+        unexpected.append(response.text)
+    return True
+
+
+def _kill_mid_stream(
+    server: subprocess.Popen[bytes],
+    threads: list[threading.Thread],
+    stop: threading.Event,
+    acknowledged: list[str],
+    unexpected: list[str],
+) -> None:
+    """Run the client threads until ``ENOUGH`` events are acknowledged, SIGKILL the server, stop them."""
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 240
+    while len(acknowledged) < ENOUGH and not unexpected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.send_signal(signal.SIGKILL)  # mid-stream: requests are in flight
+    server.wait(timeout=30)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+def _shut_down(server: subprocess.Popen[bytes], stop: threading.Event) -> None:
+    """Stop the client threads and the server, whatever happened."""
+    stop.set()
+    if server.poll() is None:
+        server.kill()
+        server.wait(timeout=30)
+
+
 @pytest.mark.timeout(600)
 def test_sigkill_leaves_no_row_without_its_audit_or_outbox_row(database: Database, tmp_path: Path) -> None:
     engine = make_engine(database.url)
@@ -116,14 +159,8 @@ def test_sigkill_leaves_no_row_without_its_audit_or_outbox_row(database: Databas
                         "client_event_id": event_id,
                         "action": "shown",
                     }
-                    try:
-                        response = client.post("/v1/feedback", json=body, headers=auth(keys.acme_agent))
-                    except httpx.TransportError:
+                    if not _send_feedback(client, body, keys.acme_agent, acknowledged, unexpected):
                         return
-                    if response.status_code == 201:
-                        acknowledged.append(event_id)
-                    else:
-                        unexpected.append(response.text)
 
         def patterns(worker: int) -> None:
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -138,21 +175,9 @@ def test_sigkill_leaves_no_row_without_its_audit_or_outbox_row(database: Databas
 
         threads = [threading.Thread(target=feedback, args=(w,)) for w in range(3)]
         threads += [threading.Thread(target=patterns, args=(w,)) for w in range(2)]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 240
-        while len(acknowledged) < ENOUGH and not unexpected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        server.send_signal(signal.SIGKILL)  # mid-stream: requests are in flight
-        server.wait(timeout=30)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
+        _kill_mid_stream(server, threads, stop, acknowledged, unexpected)
     finally:
-        stop.set()
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=30)
+        _shut_down(server, stop)
 
     engine = make_engine(database.url)
     with make_sessionmaker(engine)() as session:
@@ -221,27 +246,12 @@ def test_sigkill_then_resend_stores_every_acknowledged_event_exactly_once(
                     # The newest suggestion: most likely still in the decision writer's batch.
                     body = {"recommendation_id": recs[-1], "client_event_id": event_id, "action": "shown"}
                     sent[event_id] = body
-                    try:
-                        response = client.post("/v1/feedback", json=body, headers=auth(keys.acme_agent))
-                    except httpx.TransportError:
+                    if not _send_feedback(client, body, keys.acme_agent, acknowledged, unexpected):
                         return
-                    if response.status_code == 201:
-                        acknowledged.append(event_id)
-                    else:
-                        unexpected.append(response.text)
 
         threads = [threading.Thread(target=recommend, args=(w,)) for w in range(2)]
         threads += [threading.Thread(target=feedback, args=(w,)) for w in range(3)]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 240
-        while len(acknowledged) < ENOUGH and not unexpected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        server.send_signal(signal.SIGKILL)  # mid-stream: requests are in flight, a batch is queued
-        server.wait(timeout=30)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
+        _kill_mid_stream(server, threads, stop, acknowledged, unexpected)  # a batch is queued too
 
         server = _serve(database.url, port, tmp_path / "serve-again.log")
         _wait_up(base, server)
@@ -251,10 +261,7 @@ def test_sigkill_then_resend_stores_every_acknowledged_event_exactly_once(
                 response = client.post("/v1/feedback", json=body, headers=auth(keys.acme_agent))
                 answers[event_id] = response.status_code
     finally:
-        stop.set()
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=30)
+        _shut_down(server, stop)
 
     engine = make_engine(database.url)
     with make_sessionmaker(engine)() as session:
