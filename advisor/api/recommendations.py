@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from advisor.api.deps import PrincipalDep, SettingsDep, TelemetryDep, in_transaction
 from advisor.context.models import within_limits
@@ -20,6 +21,9 @@ from advisor.store.stamps import StoreStamps
 from advisor.store.writer import DecisionWriter
 
 router = APIRouter(tags=["recommendations"])
+INLINE_PATTERNS = 2000
+"""Libraries up to this size are ranked on the event loop; a larger one in a pool thread, where its matrix
+products, which release the GIL, overlap with other requests' work (10,000 patterns: docs/benchmarks.md)."""
 
 EXAMPLE = {
     "interaction_id": "chat-20261125-0042",
@@ -74,8 +78,9 @@ async def create_recommendations(
         return ranker, stamp, library.acceptance(tenant, DecisionLog(session))
 
     # The usual request needs nothing from the store: the stamps, the ranker and agents' decisions are
-    # in memory and fresh, so it is ranked here, without a thread hop (whose hand-over of the GIL cost
-    # more than the ranking) and without a connection. A store read that is due goes to one pool thread.
+    # in memory and fresh, so it takes no connection, and a library of usual size is ranked here without
+    # a thread hop (whose hand-overs of the GIL cost more than the ranking). A store read that is due
+    # goes to one pool thread.
     stamp = stamps.library(tenant)
     cached = library.in_memory(tenant, stamp) if stamps.fresh() else None
     if cached is None:
@@ -83,6 +88,9 @@ async def create_recommendations(
     else:
         ranker, acceptance = cached
     started = time.perf_counter()
-    served = recommend(body, principal, ranker, stamp, writer, acceptance)
+    if len(ranker.index) <= INLINE_PATTERNS:
+        served = recommend(body, principal, ranker, stamp, writer, acceptance)
+    else:
+        served = await run_in_threadpool(recommend, body, principal, ranker, stamp, writer, acceptance)
     telemetry.observe_ranking(time.perf_counter() - started, served.escalate)
     return served
