@@ -19,7 +19,8 @@ from advisor.api import api_router
 from advisor.api.admission import AdmissionMiddleware, Gate
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
-from advisor.metrics.refresher import run_refresher
+from advisor.demo import page as demo_page
+from advisor.metrics.refresher import ReportReader, run_refresher
 from advisor.plugins import Registry, load_registry
 from advisor.privacy.service import scrub_expired
 from advisor.recommendations.library import LibraryCache
@@ -55,6 +56,7 @@ class State(TypedDict):
     keys: KeyCache
     store_check: StoreCheck
     writer: DecisionWriter
+    reports: ReportReader
     http: httpx.AsyncClient
     connectors: Registry
     limiter: KeyRateLimiter | None
@@ -129,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     keys=KeyCache(factory, stamps),
                     store_check=store_check,
                     writer=writer,
+                    reports=ReportReader(factory, writer, lag_s=settings.metrics.refresh_lag_s),
                     http=http,
                     connectors=connectors,
                     limiter=limiter,
@@ -155,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(api_router)
     mount_web(app)
+    app.include_router(demo_page.router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

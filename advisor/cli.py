@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from advisor.commands.demo import demo_app
 from advisor.commands.keys import keys_app
 from advisor.commands.patterns import patterns_app
+from advisor.demo.command import demo_app
 from advisor.settings import Settings
 
 app = typer.Typer(

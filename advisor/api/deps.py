@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from advisor.errors import Forbidden
+from advisor.metrics.refresher import ReportReader
 from advisor.recommendations.library import LibraryCache
 from advisor.schemas import UNSTORABLE_MESSAGE, unstorable
 from advisor.settings import Settings
@@ -112,6 +113,12 @@ async def get_principal(
     return principal
 
 
+async def get_report_reader(request: Request) -> ReportReader:
+    """Return the app's report reader (roll-ups folded up before each report)."""
+    reader: ReportReader = request.state.reports
+    return reader
+
+
 async def get_telemetry(request: Request) -> Telemetry:
     """Return the app's Prometheus metrics."""
     telemetry: Telemetry = request.app.state.telemetry
@@ -120,6 +127,7 @@ async def get_telemetry(request: Request) -> Telemetry:
 
 LibraryDep = Annotated[LibraryCache, Depends(get_library)]
 TelemetryDep = Annotated[Telemetry, Depends(get_telemetry)]
+ReportReaderDep = Annotated[ReportReader, Depends(get_report_reader)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 

@@ -6,23 +6,19 @@ CSV with ``?format=csv`` or ``Accept: text/csv``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from advisor.api.deps import require
+from advisor.api.deps import ReportReaderDep, SettingsDep, require
 from advisor.context.models import Channel
 from advisor.errors import Forbidden, InvalidInput
 from advisor.metrics import service
 from advisor.metrics.export import to_csv, to_json
 from advisor.metrics.models import Dimension, Filters, Table, Thresholds
-from advisor.metrics.refresher import refresh_rollups
 from advisor.schemas import IsoDateTime
-from advisor.settings import Settings
-from advisor.store.reports import ReportsRepository
 from advisor.tenancy.models import ApiRole, Principal
 from advisor.utc import as_utc
 
@@ -34,29 +30,6 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 Reader = Annotated[Principal, require(ApiRole.lead, ApiRole.admin)]
 Name = Annotated[str | None, Query(min_length=1, max_length=128)]
-
-
-def _reports(request: Request, *, coverage: bool) -> Iterator[ReportsRepository]:
-    settings: Settings = request.state.settings
-    factory = request.state.sessionmaker
-    request.state.writer.drain()  # what this process served counts in its reports
-    refresh_rollups(factory, lag_s=settings.metrics.refresh_lag_s, coverage=coverage)
-    with factory() as session, session.begin():
-        yield ReportsRepository(session)
-
-
-def get_reports(request: Request, _principal: Reader) -> Iterator[ReportsRepository]:
-    """Fold new feedback into the roll-up (own transactions), then open a read transaction for the report."""
-    yield from _reports(request, coverage=False)
-
-
-def get_coverage_reports(request: Request, _principal: Reader) -> Iterator[ReportsRepository]:
-    """As ``get_reports``, and fold new requests into the coverage roll-up too."""
-    yield from _reports(request, coverage=True)
-
-
-Reports = Annotated[ReportsRepository, Depends(get_reports)]
-CoverageReports = Annotated[ReportsRepository, Depends(get_coverage_reports)]
 
 
 async def get_filters(
@@ -160,90 +133,94 @@ def render(table: Table, request: Request, fmt: str | None) -> Response:
     return JSONResponse(to_json(table))
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.state.settings
-    return settings
-
-
 @router.get("/rates", responses=PROBLEMS)
 def get_rates(
-    request: Request, reports: Reports, filters: FiltersDep, dims: GroupBy, format: Format = None
+    request: Request, reports: ReportReaderDep, filters: FiltersDep, dims: GroupBy, format: Format = None
 ) -> Response:
     """Acceptance, edit, rejection and ignore rates (over shown suggestions) with 95 % Wilson intervals.
 
     Also `decided_acceptance` (accepted over decided) and the mean similarity of sent to suggested text.
     """
-    return render(service.rates(reports, filters, dims), request, format)
+    return render(reports.read(lambda repo: service.rates(repo, filters, dims)), request, format)
 
 
 @router.get("/consistency/text", responses=PROBLEMS)
 def get_text_consistency(
-    request: Request, reports: Reports, filters: FiltersDep, dims: GroupBy, format: Format = None
+    request: Request, reports: ReportReaderDep, filters: FiltersDep, dims: GroupBy, format: Format = None
 ) -> Response:
     """How close sent text stays to the suggested text (normalised edit similarity, 1 = unchanged)."""
-    return render(service.text_consistency(reports, filters, dims), request, format)
+    return render(reports.read(lambda repo: service.text_consistency(repo, filters, dims)), request, format)
 
 
 @router.get("/consistency/choices", responses=PROBLEMS)
 def get_choice_consistency(
     request: Request,
-    reports: Reports,
+    reports: ReportReaderDep,
     filters: FiltersDep,
     level: Annotated[Literal["agent", "team"], Query()] = "agent",
     format: Format = None,
 ) -> Response:
     """Per intent: how concentrated the choice of pattern is (modal share, normalised entropy)."""
-    return render(service.choice_consistency(reports, filters, level), request, format)
+    return render(
+        reports.read(lambda repo: service.choice_consistency(repo, filters, level)), request, format
+    )
 
 
 @router.get("/consistency/outliers", responses=PROBLEMS)
 def get_outliers(
-    request: Request, reports: Reports, filters: FiltersDep, alpha: Alpha = None, format: Format = None
+    request: Request,
+    reports: ReportReaderDep,
+    settings: SettingsDep,
+    filters: FiltersDep,
+    alpha: Alpha = None,
+    format: Format = None,
 ) -> Response:
     """Agents whose decisions differ from the rest of their team (z-test on acceptance, chi-square on mix)."""
-    level = alpha if alpha is not None else _settings(request).metrics.alpha
-    return render(service.outliers(reports, filters, level), request, format)
+    level = alpha if alpha is not None else settings.metrics.alpha
+    return render(reports.read(lambda repo: service.outliers(repo, filters, level)), request, format)
 
 
 @router.get("/delay", responses=PROBLEMS)
 def get_delay(
-    request: Request, reports: Reports, filters: FiltersDep, dims: GroupBy, format: Format = None
+    request: Request, reports: ReportReaderDep, filters: FiltersDep, dims: GroupBy, format: Format = None
 ) -> Response:
     """Time from shown to decision: p50 and p90 in milliseconds, per group."""
-    return render(service.delay(reports, filters, dims), request, format)
+    return render(reports.read(lambda repo: service.delay(repo, filters, dims)), request, format)
 
 
 @router.get("/rejections", responses=PROBLEMS)
 def get_rejections(
-    request: Request, reports: Reports, filters: FiltersDep, dims: GroupBy, format: Format = None
+    request: Request, reports: ReportReaderDep, filters: FiltersDep, dims: GroupBy, format: Format = None
 ) -> Response:
     """Rejection reasons per group, with each reason's share of the rejections."""
-    return render(service.rejections(reports, filters, dims), request, format)
+    return render(reports.read(lambda repo: service.rejections(repo, filters, dims)), request, format)
 
 
 @router.get("/edits", responses=PROBLEMS)
 def get_edits(
     request: Request,
-    reports: Reports,
+    reports: ReportReaderDep,
     filters: FiltersDep,
     per_version: Annotated[int, Query(ge=1, le=2_000, description="Latest edits read per version.")] = 50,
     top: Annotated[int, Query(ge=1, le=50)] = 5,
     format: Format = None,
 ) -> Response:
     """The most common changes agents make to each pattern version, as word diffs."""
-    return render(service.edits(reports, filters, per_version, top), request, format)
+    return render(reports.read(lambda repo: service.edits(repo, filters, per_version, top)), request, format)
 
 
 @router.get("/coverage", responses=PROBLEMS)
 def get_coverage(
     request: Request,
-    reports: CoverageReports,
+    reports: ReportReaderDep,
     filters: FiltersDep,
     dims: CoverageGroupBy,
     format: Format = None,
 ) -> Response:
     """Share of interactions that got a suggestion versus were escalated, by intent and/or channel."""
-    return render(service.coverage(reports, filters, dims), request, format)
+    return render(
+        reports.read(lambda repo: service.coverage(repo, filters, dims), coverage=True), request, format
+    )
 
 
 Share = Annotated[float | None, Query(ge=0.0, le=1.0)]
@@ -253,7 +230,8 @@ Count = Annotated[int | None, Query(ge=1, le=10_000_000)]
 @router.get("/readiness", responses=PROBLEMS)
 def get_readiness(
     request: Request,
-    reports: Reports,
+    reports: ReportReaderDep,
+    settings: SettingsDep,
     filters: FiltersDep,
     min_decisions: Count = None,
     min_acceptance_low: Share = None,
@@ -264,7 +242,7 @@ def get_readiness(
     format: Format = None,
 ) -> Response:
     """Per pattern version: ready for Run-stage automation, weak, or still collecting evidence, and why."""
-    d = _settings(request).metrics
+    d = settings.metrics
     thresholds = Thresholds(
         min_decisions=min_decisions or d.ready_min_decisions,
         min_acceptance_low=d.ready_min_acceptance_low if min_acceptance_low is None else min_acceptance_low,
@@ -273,13 +251,14 @@ def get_readiness(
         weak_edit_rate=d.weak_edit_rate if weak_edit_rate is None else weak_edit_rate,
         weak_rejection_rate=d.weak_rejection_rate if weak_rejection_rate is None else weak_rejection_rate,
     )
-    return render(service.readiness(reports, filters, thresholds), request, format)
+    return render(reports.read(lambda repo: service.readiness(repo, filters, thresholds)), request, format)
 
 
 @router.get("/drift", responses=PROBLEMS)
 def get_drift(
     request: Request,
-    reports: Reports,
+    reports: ReportReaderDep,
+    settings: SettingsDep,
     filters: FiltersDep,
     baseline_from: Annotated[
         IsoDateTime | None, Query(description="Default: the period before 'from'.")
@@ -297,14 +276,19 @@ def get_drift(
         raise InvalidInput("'baseline_from' must be before 'baseline_to'", field="baseline_from")
     current = Filters(**{**filters.__dict__, "start": start, "end": end})
     baseline = Filters(**{**filters.__dict__, "start": base_start, "end": base_end})
-    level = alpha if alpha is not None else _settings(request).metrics.alpha
-    return render(service.drift(reports, current, baseline, level), request, format)
+    level = alpha if alpha is not None else settings.metrics.alpha
+    return render(reports.read(lambda repo: service.drift(repo, current, baseline, level)), request, format)
 
 
 @router.get("/versions", responses=PROBLEMS)
 def get_versions(
-    request: Request, reports: Reports, filters: FiltersDep, alpha: Alpha = None, format: Format = None
+    request: Request,
+    reports: ReportReaderDep,
+    settings: SettingsDep,
+    filters: FiltersDep,
+    alpha: Alpha = None,
+    format: Format = None,
 ) -> Response:
     """Per pattern version: its rates and the change in acceptance from the previous version."""
-    level = alpha if alpha is not None else _settings(request).metrics.alpha
-    return render(service.versions(reports, filters, level), request, format)
+    level = alpha if alpha is not None else settings.metrics.alpha
+    return render(reports.read(lambda repo: service.versions(repo, filters, level)), request, format)

@@ -7,14 +7,15 @@ from advisor.feedback.models import Action, FeedbackAck, FeedbackIn
 from advisor.learned.service import capture
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
-from advisor.store.tables import FeedbackEvent, utcnow
+from advisor.store.tables.decisions import FeedbackEventRow
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import Principal
 from advisor.tenancy.rights import acting_as
+from advisor.utc import utcnow
 from advisor.webhooks.service import publish_feedback
 
 
-def _same(stored: FeedbackEvent, event: FeedbackIn) -> bool:
+def _same(stored: FeedbackEventRow, event: FeedbackIn) -> bool:
     return (stored.recommendation_id, stored.action, stored.final_text, stored.reason) == (
         event.recommendation_id,
         event.action.value,
@@ -57,7 +58,7 @@ def record(
         )
     acting_as(principal, rec.agent_id, rec.team_id)  # feedback only on suggestions made to oneself
     row, created = log.add_feedback(
-        FeedbackEvent(
+        FeedbackEventRow(
             tenant_id=principal.tenant_id,
             client_event_id=event.client_event_id,
             recommendation_id=rec.id,

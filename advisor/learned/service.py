@@ -25,7 +25,9 @@ from advisor.store.audit import AuditLog
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
-from advisor.store.tables import FeedbackEvent, LearnedExample, PatternVersion, Recommendation
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow
+from advisor.store.tables.learned import LearnedExampleRow
+from advisor.store.tables.patterns import PatternVersionRow
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole, Principal
 
@@ -62,8 +64,8 @@ class Learning:
 
 
 def capture(
-    repo: LearnedExampleRepository, log: DecisionLog, event: FeedbackEvent, rec: Recommendation
-) -> LearnedExample | None:
+    repo: LearnedExampleRepository, log: DecisionLog, event: FeedbackEventRow, rec: RecommendationRow
+) -> LearnedExampleRow | None:
     """Count a newly stored decision towards a candidate example when it confirms the suggestion.
 
     Called once per stored feedback event (never for a resend), in the event's transaction. Returns the
@@ -98,7 +100,7 @@ def _require_reviewer(principal: Principal) -> None:
         raise Forbidden(f"role '{principal.role.value}' may not review learned examples")
 
 
-def _out(row: LearnedExample, versions: dict[str, PatternVersion]) -> LearnedExampleOut:
+def _out(row: LearnedExampleRow, versions: dict[str, PatternVersionRow]) -> LearnedExampleOut:
     version = versions.get(row.pattern_id)
     return LearnedExampleOut(
         id=row.id,
@@ -117,7 +119,7 @@ def _out(row: LearnedExample, versions: dict[str, PatternVersion]) -> LearnedExa
     )
 
 
-def _state(row: LearnedExample) -> dict[str, Any]:
+def _state(row: LearnedExampleRow) -> dict[str, Any]:
     return {
         "status": row.status,
         "pattern_id": row.pattern_id,
@@ -155,7 +157,7 @@ def list_examples(
 
 def _load(
     learning: Learning, principal: Principal, ids: list[int], field: str | dict[int, str]
-) -> tuple[dict[int, LearnedExample], dict[str, PatternVersion]]:
+) -> tuple[dict[int, LearnedExampleRow], dict[str, PatternVersionRow]]:
     """Return the candidates (404 for an unknown or another tenant's id) once the caller may govern each."""
     _require_reviewer(principal)
     rows = learning.examples.get_many(principal.tenant_id, ids)
@@ -173,7 +175,7 @@ def _load(
 def _move(
     learning: Learning,
     principal: Principal,
-    row: LearnedExample,
+    row: LearnedExampleRow,
     status: LearnedStatus,
     note: str | None,
 ) -> AuditRecord:
@@ -199,7 +201,7 @@ def review(learning: Learning, principal: Principal, body: ReviewIn) -> ReviewOu
     fields = {**dict.fromkeys(body.approve, "approve"), **dict.fromkeys(body.reject, "reject")}
     rows, versions = _load(learning, principal, [*body.approve, *body.reject], fields)
     unchanged: list[int] = []
-    changed: list[LearnedExample] = []
+    changed: list[LearnedExampleRow] = []
     audit: list[AuditRecord] = []
     to_approve = [rows[i] for i in body.approve if rows[i].status != LearnedStatus.approved.value]
     unchanged += [i for i in body.approve if rows[i].status == LearnedStatus.approved.value]

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from rapidfuzz.distance import Levenshtein
 
-from advisor.metrics.models import Decision
+from advisor.metrics.models import ChoiceCount, Decision, OutcomeCount
 from advisor.metrics.stats import chi_square, concentration, two_proportion_z, wilson
 
 _SPACES = re.compile(r"\s+")
@@ -25,20 +25,15 @@ def text_similarity(suggested: str, sent: str) -> float:
     return float(Levenshtein.normalized_similarity(normalise(suggested), normalise(sent)))
 
 
-def choice_rows(counts: list[dict[str, object]], level: str) -> list[dict[str, object]]:
+def choice_rows(counts: list[ChoiceCount], level: str) -> list[dict[str, object]]:
     """Per intent and per agent or team: how concentrated the choice of pattern is.
 
-    ``counts`` rows carry ``team``, ``agent``, ``intent``, ``pattern`` and ``n`` (suggestions used,
-    i.e. accepted or edited). ``level`` is ``agent`` or ``team``.
+    ``counts`` are the suggestions used (accepted or edited); ``level`` is ``agent`` or ``team``.
     """
     grouped: dict[tuple[str, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for count in counts:
-        who = (
-            (str(count.get("team") or ""), str(count["agent"]))
-            if level == "agent"
-            else (str(count.get("team") or ""),)
-        )
-        grouped[(*who, str(count["intent"]))][str(count["pattern"])] += int(str(count["n"]))
+        who = (count.team or "", count.agent) if level == "agent" else (count.team or "",)
+        grouped[(*who, count.intent)][count.pattern] += count.n
     rows: list[dict[str, object]] = []
     for key, by_pattern in sorted(grouped.items()):
         summary = concentration(dict(by_pattern))
@@ -58,15 +53,15 @@ def choice_rows(counts: list[dict[str, object]], level: str) -> list[dict[str, o
     return rows
 
 
-def outlier_rows(counts: list[dict[str, object]], alpha: float) -> list[dict[str, object]]:
+def outlier_rows(counts: list[OutcomeCount], alpha: float) -> list[dict[str, object]]:
     """Compare each agent with the rest of their team.
 
-    ``counts`` rows carry ``team``, ``agent``, ``decision`` and ``n``. Acceptance (accepted over shown) is
-    compared with a two-proportion z-test; the whole outcome mix with a chi-square test.
+    ``counts`` are grouped by team and agent. Acceptance (accepted over shown) is compared with a
+    two-proportion z-test; the whole outcome mix with a chi-square test.
     """
     mix: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for row in counts:
-        mix[str(row.get("team") or "")][str(row["agent"])][str(row["decision"])] += int(str(row["n"]))
+        mix[str(row.group["team"] or "")][str(row.group["agent"])][row.decision] += row.n
     rows: list[dict[str, object]] = []
     for team, agents in sorted(mix.items()):
         team_totals = {o: sum(a.get(o, 0) for a in agents.values()) for o in OUTCOMES}

@@ -44,7 +44,7 @@ class RequestRecord:
 
 @dataclass
 class Interaction:
-    """One interaction's coverage row (see ``advisor.store.tables.MetricInteraction``)."""
+    """One interaction's coverage row (see ``advisor.store.tables.metrics.MetricInteractionRow``)."""
 
     tenant_id: str
     interaction_id: str

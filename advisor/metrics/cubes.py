@@ -4,31 +4,56 @@ Each cube counts outcomes (n, similarity sum and count, a delay histogram) per d
 every change of an outcome adds its new cell and subtracts its old one, so a cube always equals a recount
 of the outcomes.
 A report is served from the smallest cube that holds every column it filters or groups on, and from the
-outcome rows otherwise (or when its period does not fall on whole UTC days).
+outcome rows otherwise (or when its period does not fall on whole UTC days). This module is the one place
+that knows which columns a grouping or a filter reads and which cube holds them; the store only translates
+a column label into the same-named column of a table (``column``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from advisor.metrics.delay import BUCKETS, bucket_of
-from advisor.metrics.models import Outcome
+from advisor.metrics.models import Dimension, Filters, Outcome
 
 CUBES: dict[str, tuple[str, ...]] = {
     "agent": ("day", "team", "agent", "channel", "decision", "reason"),
     "pattern": ("day", "team", "pattern", "pattern_version", "intent", "decision", "reason"),
 }
-_ATTR = {"team": "team_id", "agent": "agent_id", "pattern": "pattern_id"}
+LABELS: dict[Dimension, tuple[str, ...]] = {
+    **{dim: (dim.value,) for dim in Dimension},
+    Dimension.pattern_version: ("pattern", "pattern_version"),
+}
+"""The column labels a grouping dimension produces (a pattern version brings its pattern along)."""
+FILTERED = ("team", "agent", "pattern", "pattern_version", "intent", "channel")
+"""The column labels a report can be filtered on (``Filters`` fields of the same names)."""
+_COLUMNS = {"team": "team_id", "agent": "agent_id", "pattern": "pattern_id"}
 MEASURES = ["n", "similarity_sum", "similarity_n", "ttd_sum", "ttd_n", *(f"d{i:02d}" for i in range(BUCKETS))]
 Cell = tuple[object, ...]
 Deltas = dict[str, dict[Cell, list[float]]]
 
 
+def column(label: str) -> str:
+    """Return the name of the column (on outcome rows, cubes and ``Outcome``) behind a column label."""
+    return _COLUMNS.get(label, label)
+
+
+def labels(dims: Iterable[Dimension]) -> list[str]:
+    """Return the column labels of a grouping, each once, in order."""
+    return list(dict.fromkeys(label for dim in dims for label in LABELS[dim]))
+
+
+def filtered(filters: Filters) -> list[tuple[str, str | int]]:
+    """Return the (label, value) of each filter that is set."""
+    return [(label, value) for label in FILTERED if (value := getattr(filters, label)) is not None]
+
+
 def cell(outcome: Outcome, cube: str) -> Cell:
     """Return the cube cell (tenant first) an outcome counts in ('' stands for no team or no reason)."""
     values = [
-        outcome.pattern_version if c == "pattern_version" else getattr(outcome, _ATTR.get(c, c)) or ""
+        outcome.pattern_version if c == "pattern_version" else getattr(outcome, column(c)) or ""
         for c in CUBES[cube]
     ]
     return (outcome.tenant_id, *values)
@@ -70,11 +95,17 @@ def whole_days(start: datetime | None, end: datetime | None) -> bool:
     return all(m is None or m.astimezone(UTC).time() == time(0) for m in (start, end))
 
 
-def pick_cube(columns: set[str], start: datetime | None, end: datetime | None) -> str | None:
-    """Return the cube that can answer a query over ``columns``, or None for the outcome rows."""
-    if not whole_days(start, end):
+def pick_cube(filters: Filters, read: Sequence[str]) -> str | None:
+    """Return the cube that holds the labels ``read`` and every filtered one, or None for the outcome rows."""
+    if not whole_days(filters.start, filters.end):
         return None
+    wanted = {*read, *(label for label, _ in filtered(filters))}
     for name, dims in CUBES.items():
-        if columns <= {*dims, "week"}:
+        if wanted <= {*dims, "week"}:
             return name
     return None
+
+
+def coverage_cube_fits(filters: Filters) -> bool:
+    """True when the daily coverage cube can answer a coverage report (no agent filter, whole UTC days)."""
+    return filters.agent is None and whole_days(filters.start, filters.end)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Dimension(StrEnum):
@@ -60,11 +61,10 @@ class Filters:
         }
 
 
-@dataclass(frozen=True)
-class EventRecord:
-    """One feedback event as the roll-up reads it."""
+@dataclass
+class Shown:
+    """Where a suggestion was shown: the dimensions its feedback events and its outcome row carry."""
 
-    id: int
     tenant_id: str
     recommendation_id: str
     agent_id: str
@@ -73,6 +73,17 @@ class EventRecord:
     pattern_id: str
     pattern_version: int
     intent: str
+
+    def shown(self) -> dict[str, Any]:
+        """Return these dimensions by field name (to build another record shown in the same place)."""
+        return {f.name: getattr(self, f.name) for f in fields(Shown)}
+
+
+@dataclass
+class EventRecord(Shown):
+    """One feedback event as the roll-up reads it."""
+
+    id: int
     action: str
     final_text: str | None
     reason: str | None
@@ -82,17 +93,9 @@ class EventRecord:
 
 
 @dataclass
-class Outcome:
+class Outcome(Shown):
     """One suggestion's roll-up row: where it was shown and what the agent finally did with it."""
 
-    tenant_id: str
-    recommendation_id: str
-    agent_id: str
-    team_id: str | None
-    channel: str
-    pattern_id: str
-    pattern_version: int
-    intent: str
     shown_at: datetime
     shown_event_at: datetime | None = None
     day: str = ""
@@ -105,6 +108,62 @@ class Outcome:
     ttd_ms: int | None = None
     similarity: float | None = None
     ttd_bucket: int | None = None
+
+
+Group = dict[str, str | int | None]
+"""A report group: the value of each grouping column label (``advisor.metrics.cubes.labels``)."""
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    """Outcomes of one group with one decision (and reason, when asked for), with their text similarity."""
+
+    group: Group
+    decision: str
+    n: int
+    similarity_sum: float | None
+    similarity_n: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DelayCount:
+    """Timed decisions of one group: how many, their total time and their delay histogram."""
+
+    group: Group
+    ttd_n: int
+    ttd_sum: float
+    hist: list[int]
+
+
+@dataclass(frozen=True)
+class ChoiceCount:
+    """Suggestions used (accepted or edited) by one agent for one intent and pattern."""
+
+    team: str | None
+    agent: str
+    intent: str
+    pattern: str
+    n: int
+
+
+@dataclass(frozen=True)
+class EditPair:
+    """One edit of a pattern version: the suggested text and the text sent."""
+
+    pattern: str
+    pattern_version: int
+    suggested: str
+    sent: str
+
+
+@dataclass(frozen=True)
+class CoverageCount:
+    """Interactions of one group that were covered (got a suggestion) or not."""
+
+    group: Group
+    covered: bool
+    n: int
 
 
 @dataclass(frozen=True)

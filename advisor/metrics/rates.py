@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from advisor.metrics.models import Decision
+from advisor.metrics.models import Decision, OutcomeCount
 from advisor.metrics.stats import wilson
 
 RATE_NAMES = {
@@ -52,15 +52,15 @@ def rate_row(
     return row
 
 
-def rate_rows(counts: list[dict[str, Any]], labels: list[str]) -> list[dict[str, Any]]:
+def rate_rows(counts: list[OutcomeCount], labels: list[str]) -> list[dict[str, Any]]:
     """Turn (group, decision, n, similarity sums) counts into one rate row per group, sorted by group."""
     decisions: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
     sims: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0, 0])
     for row in counts:
-        key = tuple(row[label] for label in labels)
-        decisions[key][str(row["decision"])] = int(row["n"])
-        sims[key][0] += float(row["similarity_sum"] or 0.0)
-        sims[key][1] += int(row["similarity_n"] or 0)
+        key = tuple(row.group[label] for label in labels)
+        decisions[key][row.decision] = row.n
+        sims[key][0] += row.similarity_sum or 0.0
+        sims[key][1] += row.similarity_n
     out = [
         rate_row(dict(zip(labels, key, strict=True)), decisions[key], sims[key][0], int(sims[key][1]))
         for key in decisions
@@ -70,16 +70,15 @@ def rate_rows(counts: list[dict[str, Any]], labels: list[str]) -> list[dict[str,
     return sorted(out, key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in labels))
 
 
-def similarity_rows(counts: list[dict[str, Any]], labels: list[str]) -> list[dict[str, Any]]:
+def similarity_rows(counts: list[OutcomeCount], labels: list[str]) -> list[dict[str, Any]]:
     """Per group: how close sent text stays to the suggestion, for accepted, edited and both."""
     acc: dict[tuple[Any, ...], dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0]))
     for row in counts:
-        decision = str(row["decision"])
-        if decision not in ("accepted", "edited"):
+        if row.decision not in ("accepted", "edited"):
             continue
-        key = tuple(row[label] for label in labels)
-        acc[key][decision][0] += float(row["similarity_sum"] or 0.0)
-        acc[key][decision][1] += int(row["similarity_n"] or 0)
+        key = tuple(row.group[label] for label in labels)
+        acc[key][row.decision][0] += row.similarity_sum or 0.0
+        acc[key][row.decision][1] += row.similarity_n
     out: list[dict[str, Any]] = []
     for key, parts in acc.items():
         a, e = parts["accepted"], parts["edited"]

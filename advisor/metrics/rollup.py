@@ -48,17 +48,7 @@ def fold(outcome: Outcome | None, event: EventRecord, rendered: str | None) -> O
     """Return ``outcome`` updated with one event (``rendered``: the text shown, for the similarity)."""
     at = as_utc(event.occurred_at)
     if outcome is None:
-        outcome = Outcome(
-            tenant_id=event.tenant_id,
-            recommendation_id=event.recommendation_id,
-            agent_id=event.agent_id,
-            team_id=event.team_id,
-            channel=event.channel,
-            pattern_id=event.pattern_id,
-            pattern_version=event.pattern_version,
-            intent=event.intent,
-            shown_at=at,
-        )
+        outcome = Outcome(**event.shown(), shown_at=at)
     outcome.shown_at = min(as_utc(outcome.shown_at), at)
     outcome.day = outcome.shown_at.date().isoformat()
     outcome.week = week_of(outcome.shown_at.date())

@@ -7,18 +7,14 @@ from dataclasses import replace
 from typing import Any
 
 from advisor.metrics.consistency import choice_rows, outlier_rows
+from advisor.metrics.cubes import labels
 from advisor.metrics.delay import percentile
 from advisor.metrics.edits import top_edits
 from advisor.metrics.models import Dimension, Filters, Table, Thresholds
 from advisor.metrics.rates import rate_rows, similarity_rows
 from advisor.metrics.readiness import assess, compare
 from advisor.metrics.stats import wilson
-from advisor.store.reports import ReportsRepository, group_columns
-
-
-def labels(dims: list[Dimension]) -> list[str]:
-    """Return the column names a grouping produces (pattern_version brings pattern along)."""
-    return [c.name for c in group_columns(dims)]
+from advisor.store.reports import ReportsRepository
 
 
 def _table(
@@ -57,14 +53,14 @@ def delay(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> T
     names = labels(dims)
     rows = []
     for r in repo.delays(filters, dims):
-        n = int(r["ttd_n"])
+        n = r.ttd_n
         rows.append(
             {
-                **{k: r[k] for k in names},
+                **{k: r.group[k] for k in names},
                 "n": n,
-                "p50_ms": percentile(r["hist"], 0.5),
-                "p90_ms": percentile(r["hist"], 0.9),
-                "mean_ms": round(float(r["ttd_sum"]) / n, 1) if n else None,
+                "p50_ms": percentile(r.hist, 0.5),
+                "p90_ms": percentile(r.hist, 0.9),
+                "mean_ms": round(r.ttd_sum / n, 1) if n else None,
             }
         )
     if not names and not rows:
@@ -76,23 +72,19 @@ def delay(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> T
 def rejections(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -> Table:
     """Rejection reasons per group, with their share of that group's rejections."""
     names = labels(dims)
-    counts = [
-        r
-        for r in repo.outcome_counts(filters, dims, by=("decision", "reason"))
-        if r["decision"] == "rejected"
-    ]
+    counts = [r for r in repo.outcome_counts(filters, dims, by_reason=True) if r.decision == "rejected"]
     totals: dict[tuple[Any, ...], int] = defaultdict(int)
     for r in counts:
-        totals[tuple(r[k] for k in names)] += int(r["n"])
-    rows = []
+        totals[tuple(r.group[k] for k in names)] += r.n
+    rows: list[dict[str, Any]] = []
     for r in counts:
-        key = tuple(r[k] for k in names)
-        share = wilson(int(r["n"]), totals[key])
+        key = tuple(r.group[k] for k in names)
+        share = wilson(r.n, totals[key])
         rows.append(
             {
                 **dict(zip(names, key, strict=True)),
-                "reason": r["reason"] or "unspecified",
-                "n": int(r["n"]),
+                "reason": r.reason or "unspecified",
+                "n": r.n,
                 "rejections": totals[key],
                 "share": share.rate,
                 "share_low": share.low,
@@ -107,7 +99,7 @@ def edits(repo: ReportsRepository, filters: Filters, per_version: int, top: int)
     """The most common changes agents make, per pattern version, as word diffs."""
     pairs: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
     for r in repo.edit_pairs(filters, per_version):
-        pairs[(r["pattern"], int(r["pattern_version"]))].append((r["suggested"], r["sent"]))
+        pairs[(r.pattern, r.pattern_version)].append((r.suggested, r.sent))
     rows: list[dict[str, Any]] = []
     for (pattern, version), items in sorted(pairs.items()):
         common, example = top_edits(items, top)
@@ -135,13 +127,13 @@ def coverage(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -
     any of its requests returned a suggestion. Its intent is its first covered request's top suggestion's;
     for an interaction that was only escalated, the top candidate's (or "unknown").
     """
-    names = [d.value for d in dims]
+    names = labels(dims)
     groups: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
     for row in repo.coverage_counts(filters, dims):
-        counts = groups[tuple(row[n] for n in names)]
-        counts[0] += int(row["n"])
-        if row["covered"]:
-            counts[1] += int(row["n"])
+        counts = groups[tuple(row.group[n] for n in names)]
+        counts[0] += row.n
+        if row.covered:
+            counts[1] += row.n
     if not names:
         groups.setdefault((), [0, 0])  # an ungrouped report always has its one row
     rows = []
@@ -164,9 +156,9 @@ def coverage(repo: ReportsRepository, filters: Filters, dims: list[Dimension]) -
 
 def _policy_rejections(repo: ReportsRepository, filters: Filters) -> dict[tuple[str, int], int]:
     out: dict[tuple[str, int], int] = defaultdict(int)
-    for r in repo.outcome_counts(filters, [Dimension.pattern_version], by=("decision", "reason")):
-        if r["decision"] == "rejected" and r["reason"] == "policy":
-            out[(r["pattern"], int(r["pattern_version"]))] += int(r["n"])
+    for r in repo.outcome_counts(filters, [Dimension.pattern_version], by_reason=True):
+        if r.decision == "rejected" and r.reason == "policy":
+            out[(str(r.group["pattern"]), int(r.group["pattern_version"] or 0))] += r.n
     return out
 
 

@@ -6,7 +6,7 @@ from advisor.errors import Forbidden
 from advisor.patterns import lifecycle
 from advisor.patterns.schemas import BulkChangeOut, BulkSuspendIn, ChangeOut, SuspendIn
 from advisor.patterns.service import Governance, claim, done, load, state
-from advisor.store.tables import PatternHead, PatternVersion
+from advisor.store.tables.patterns import PatternHeadRow, PatternVersionRow
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole, Principal
 
@@ -27,7 +27,7 @@ def set_suspended(
 
 
 def _switch(
-    gov: Governance, principal: Principal, head: PatternHead, suspend: bool, reason: str
+    gov: Governance, principal: Principal, head: PatternHeadRow, suspend: bool, reason: str
 ) -> AuditRecord:
     before = state(head)
     gov.patterns.set_suspended(head, suspend, reason)
@@ -48,7 +48,7 @@ def bulk_suspend(gov: Governance, principal: Principal, body: BulkSuspendIn, sus
         lifecycle.require_governor(principal, body.team)
     elif principal.role not in (ApiRole.lead, ApiRole.admin):
         raise Forbidden(f"role '{principal.role.value}' may not suspend patterns")
-    grouped: dict[str, list[PatternVersion]] = {}
+    grouped: dict[str, list[PatternVersionRow]] = {}
     for row in gov.patterns.all_versions(principal.tenant_id):
         grouped.setdefault(row.pattern_id, []).append(row)
     changed: list[str] = []

@@ -27,7 +27,7 @@ from advisor.patterns.schemas import (
 )
 from advisor.store.audit import AuditLog
 from advisor.store.patterns import PatternRepository, to_spec
-from advisor.store.tables import PatternHead, PatternVersion
+from advisor.store.tables.patterns import PatternHeadRow, PatternVersionRow
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import Principal
@@ -109,7 +109,7 @@ class Governance:
         return entry
 
 
-def state(head: PatternHead) -> dict[str, Any]:
+def state(head: PatternHeadRow) -> dict[str, Any]:
     """Return the serving state of a pattern for the audit log."""
     return {
         "serving_version": head.serving_version,
@@ -119,11 +119,11 @@ def state(head: PatternHead) -> dict[str, Any]:
     }
 
 
-def _content(row: PatternVersion) -> dict[str, Any]:
+def _content(row: PatternVersionRow) -> dict[str, Any]:
     return to_spec(row).model_dump(mode="json", exclude={"created_at", "updated_at"})
 
 
-def pattern_out(head: PatternHead, rows: list[PatternVersion], *, with_versions: bool) -> PatternOut:
+def pattern_out(head: PatternHeadRow, rows: list[PatternVersionRow], *, with_versions: bool) -> PatternOut:
     """Assemble the public view of a pattern from its head and versions."""
     latest = rows[-1]
     return PatternOut(
@@ -145,7 +145,9 @@ def pattern_out(head: PatternHead, rows: list[PatternVersion], *, with_versions:
     )
 
 
-def load(gov: Governance, principal: Principal, pattern_id: str) -> tuple[PatternHead, list[PatternVersion]]:
+def load(
+    gov: Governance, principal: Principal, pattern_id: str
+) -> tuple[PatternHeadRow, list[PatternVersionRow]]:
     """Return a pattern of the caller's tenant (head and versions) or raise NotFound."""
     head = gov.patterns.head(principal.tenant_id, pattern_id)
     rows = gov.patterns.versions(principal.tenant_id, pattern_id) if head is not None else []
@@ -154,14 +156,14 @@ def load(gov: Governance, principal: Principal, pattern_id: str) -> tuple[Patter
     return head, rows
 
 
-def _version(rows: list[PatternVersion], version: int) -> PatternVersion:
+def _version(rows: list[PatternVersionRow], version: int) -> PatternVersionRow:
     for row in rows:
         if row.version == version:
             return row
     raise NotFound(f"pattern '{rows[0].pattern_id}' has no version {version}", field="version")
 
 
-def claim(gov: Governance, head: PatternHead, expected: int | None) -> None:
+def claim(gov: Governance, head: PatternHeadRow, expected: int | None) -> None:
     """Take the pattern's lock (optimistic): raise StaleVersion if it moved or is not ``expected``."""
     seen = head.lock_version
     if expected is not None and expected != seen:
@@ -178,7 +180,7 @@ def claim(gov: Governance, head: PatternHead, expected: int | None) -> None:
 
 
 def _others(gov: Governance, tenant_id: str, pattern_id: str) -> list[PatternSpec]:
-    latest: dict[str, PatternVersion] = {}
+    latest: dict[str, PatternVersionRow] = {}
     for row in gov.patterns.all_versions(tenant_id):
         if row.pattern_id != pattern_id and row.status != Status.retired.value:
             latest[row.pattern_id] = row
@@ -209,7 +211,7 @@ def list_patterns(
 ) -> list[PatternOut]:
     """Return the tenant's patterns (optionally one team's, or those whose latest version has ``status``)."""
     lifecycle.require_reader(principal)
-    grouped: dict[str, list[PatternVersion]] = {}
+    grouped: dict[str, list[PatternVersionRow]] = {}
     for row in gov.patterns.all_versions(principal.tenant_id):
         grouped.setdefault(row.pattern_id, []).append(row)
     out = []

@@ -11,9 +11,9 @@ from advisor.errors import Forbidden
 from advisor.store import Session, sessionmaker
 from advisor.store.audit import AuditLog
 from advisor.store.privacy import PrivacyRepository, pseudonym
-from advisor.store.tables import utcnow
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole, Principal
+from advisor.utc import utcnow
 
 InteractionId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 

@@ -18,8 +18,7 @@ from advisor.recommendations.models import (
     RecommendationsResponse,
     Signals,
 )
-from advisor.store.tables import Recommendation
-from advisor.store.tables import RecommendationRequest as RequestRow
+from advisor.store.tables.decisions import RecommendationRequestRow, RecommendationRow
 from advisor.tenancy.models import Principal
 from advisor.tenancy.rights import acting_as
 
@@ -27,7 +26,9 @@ from advisor.tenancy.rights import acting_as
 class ServedLog(Protocol):
     """Where a served request goes: the decision log itself, or the batching writer in front of it."""
 
-    def add_request(self, request: RequestRow, recommendations: list[Recommendation]) -> None:
+    def add_request(
+        self, request: RecommendationRequestRow, recommendations: list[RecommendationRow]
+    ) -> None:
         """Record a served request with its suggestions."""
         ...
 
@@ -50,7 +51,7 @@ def recommend(
     slots = request.slot_values()
     request_id = str(uuid.uuid4())
     outs: list[RecommendationOut] = []
-    rows: list[Recommendation] = []
+    rows: list[RecommendationRow] = []
     for rank, cand in enumerate(ranked.candidates, start=1):
         rendered = render(cand.spec.body, slots)
         rec_id = str(uuid.uuid4())
@@ -83,7 +84,7 @@ def recommend(
             )
         )
         rows.append(
-            Recommendation(
+            RecommendationRow(
                 id=rec_id,
                 request_id=request_id,
                 tenant_id=principal.tenant_id,
@@ -107,7 +108,7 @@ def recommend(
     topic_text = learning_text(request.turns, ranked.topic_turn, slots) if rows else None
     latency_ms = (time.perf_counter() - started) * 1000
     log.add_request(
-        RequestRow(
+        RecommendationRequestRow(
             id=request_id,
             tenant_id=principal.tenant_id,
             interaction_id=request.interaction_id,

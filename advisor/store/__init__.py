@@ -1,4 +1,4 @@
-"""Persistence: the only package that imports SQLAlchemy."""
+"""Persistence: the only package that imports SQLAlchemy (besides the demo key's own repository)."""
 
 from sqlalchemy.orm import Session, sessionmaker
 

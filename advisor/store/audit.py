@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from advisor.store.tables import AuditEntry, utcnow
+from advisor.store.tables.audit import AuditEntryRow
 from advisor.tenancy.audit import AuditFilter, AuditRecord
+from advisor.utc import utcnow
 
 
-def to_record(row: AuditEntry) -> AuditRecord:
+def to_record(row: AuditEntryRow) -> AuditRecord:
     """Convert a stored row to an AuditRecord."""
     return AuditRecord(
         id=row.id,
@@ -47,7 +48,7 @@ class AuditLog:
         note: str | None = None,
     ) -> AuditRecord:
         """Write one entry in the caller's transaction and return it (the hook point for subscribers)."""
-        row = AuditEntry(
+        row = AuditEntryRow(
             tenant_id=tenant_id,
             at=utcnow(),
             actor=actor,
@@ -62,23 +63,23 @@ class AuditLog:
         self.session.flush()
         return to_record(row)
 
-    def _query(self, tenant_id: str, where: AuditFilter) -> Select[AuditEntry]:
-        query = select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
+    def _query(self, tenant_id: str, where: AuditFilter) -> Select[AuditEntryRow]:
+        query = select(AuditEntryRow).where(AuditEntryRow.tenant_id == tenant_id)
         if where.actor is not None:
-            query = query.where(AuditEntry.actor == where.actor)
+            query = query.where(AuditEntryRow.actor == where.actor)
         if where.action is not None:
-            query = query.where(AuditEntry.action == where.action)
+            query = query.where(AuditEntryRow.action == where.action)
         if where.subject_type is not None:
-            query = query.where(AuditEntry.subject_type == where.subject_type)
+            query = query.where(AuditEntryRow.subject_type == where.subject_type)
         if where.subject_id is not None:
-            query = query.where(AuditEntry.subject_id == where.subject_id)
+            query = query.where(AuditEntryRow.subject_id == where.subject_id)
         if where.since is not None:
-            query = query.where(AuditEntry.at >= where.since)
+            query = query.where(AuditEntryRow.at >= where.since)
         if where.until is not None:
-            query = query.where(AuditEntry.at < where.until)
+            query = query.where(AuditEntryRow.at < where.until)
         if where.after_id is not None:
-            query = query.where(AuditEntry.id > where.after_id)
-        return query.order_by(AuditEntry.id)
+            query = query.where(AuditEntryRow.id > where.after_id)
+        return query.order_by(AuditEntryRow.id)
 
     def find(self, tenant_id: str, where: AuditFilter) -> list[AuditRecord]:
         """Return up to ``where.limit`` matching entries, oldest first."""

@@ -11,18 +11,13 @@ from sqlalchemy import and_, or_, select, update
 from advisor.metrics.coverage import CoverageDeltas, Interaction, RequestRecord
 from advisor.metrics.cubes import week_of
 from advisor.store.rollups import CHUNK, RollupStore
-from advisor.store.tables import (
-    MetricCursor,
-    MetricDailyCoverage,
-    MetricInteraction,
-    PatternVersion,
-    Recommendation,
-    RecommendationRequest,
-)
+from advisor.store.tables.decisions import RecommendationRequestRow, RecommendationRow
+from advisor.store.tables.metrics import MetricCursorRow, MetricDailyCoverageRow, MetricInteractionRow
+from advisor.store.tables.patterns import PatternVersionRow
 from advisor.utc import as_utc
 
 COVERAGE_CURSOR = "coverage"
-MI = MetricInteraction
+MI = MetricInteractionRow
 INTERACTION_FIELDS = [f.name for f in fields(Interaction)]
 
 
@@ -31,12 +26,14 @@ class CoverageStore(RollupStore):
 
     def coverage_cursor(self) -> datetime | None:
         """Return the time from which requests are still to be (re)read; None before the first refresh."""
-        value = self.session.scalar(select(MetricCursor.last_at).where(MetricCursor.name == COVERAGE_CURSOR))
+        value = self.session.scalar(
+            select(MetricCursorRow.last_at).where(MetricCursorRow.name == COVERAGE_CURSOR)
+        )
         return None if value is None else as_utc(value)
 
     def has_requests_since(self, at: datetime | None) -> bool:
         """True when some request was created at or after ``at`` (any request when None)."""
-        Q = RecommendationRequest
+        Q = RecommendationRequestRow
         stmt = select(Q.id).limit(1)
         if at is not None:
             stmt = stmt.where(Q.created_at >= at.astimezone(UTC))
@@ -46,7 +43,7 @@ class CoverageStore(RollupStore):
         self, since: datetime | None, after: tuple[datetime, str] | None, limit: int
     ) -> list[RequestRecord]:
         """Return up to ``limit`` requests in (created_at, id) order: from ``since``, then after ``after``."""
-        Q, R = RecommendationRequest, Recommendation
+        Q, R = RecommendationRequestRow, RecommendationRow
         stmt = (
             select(
                 Q.id,
@@ -73,7 +70,7 @@ class CoverageStore(RollupStore):
 
     def _with_candidate_intents(self, rows: list[RequestRecord]) -> list[RequestRecord]:
         """Give each escalated request the intent of its top candidate (pattern versions never change)."""
-        Q = RecommendationRequest
+        Q = RecommendationRequestRow
         escalated = [r.id for r in rows if r.escalate]
         tops: dict[str, tuple[str, str, int]] = {}
         for i in range(0, len(escalated), CHUNK):
@@ -97,11 +94,11 @@ class CoverageStore(RollupStore):
         """Return (pattern, version) → (first intent, title) for every version of the tenant."""
         rows = self.session.execute(
             select(
-                PatternVersion.pattern_id,
-                PatternVersion.version,
-                PatternVersion.intents,
-                PatternVersion.title,
-            ).where(PatternVersion.tenant_id == tenant_id)
+                PatternVersionRow.pattern_id,
+                PatternVersionRow.version,
+                PatternVersionRow.intents,
+                PatternVersionRow.title,
+            ).where(PatternVersionRow.tenant_id == tenant_id)
         )
         return {
             (pid, ver): (intents[0] if intents else "unknown", title) for pid, ver, intents, title in rows
@@ -130,7 +127,7 @@ class CoverageStore(RollupStore):
         """Insert or update coverage rows (one statement per chunk)."""
         if not rows:
             return
-        stmt = self._insert(MetricInteraction)
+        stmt = self._insert(MetricInteractionRow)
         keys = ("tenant_id", "interaction_id")
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keys),
@@ -150,16 +147,16 @@ class CoverageStore(RollupStore):
         ]
         if not rows:
             return
-        stmt = self._insert(MetricDailyCoverage)
+        stmt = self._insert(MetricDailyCoverageRow)
         stmt = stmt.on_conflict_do_update(
-            index_elements=names, set_={"n": MetricDailyCoverage.n + stmt.excluded.n}
+            index_elements=names, set_={"n": MetricDailyCoverageRow.n + stmt.excluded.n}
         )
         for i in range(0, len(rows), 5_000):
             self.session.connection().execute(stmt, rows[i : i + 5_000])
 
     def advance_coverage_cursor(self, old: datetime | None, new: datetime) -> bool:
         """Move the time cursor from ``old`` to ``new``; False when another refresh moved it first."""
-        C = MetricCursor
+        C = MetricCursorRow
         same = C.last_at.is_(None) if old is None else C.last_at == old.astimezone(UTC)
         result = self.session.execute(
             update(C)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from advisor.store.tables import FeedbackEvent, Recommendation, RecommendationRequest
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
 
 
 class Decision(NamedTuple):
@@ -33,32 +33,34 @@ class DecisionLog:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add_request(self, request: RecommendationRequest, recommendations: list[Recommendation]) -> None:
+    def add_request(
+        self, request: RecommendationRequestRow, recommendations: list[RecommendationRow]
+    ) -> None:
         """Persist a served request with its suggestions in the caller's transaction."""
         self.session.add(request)
         self.session.flush()
         self.session.add_all(recommendations)
         self.session.flush()
 
-    def get_request(self, tenant_id: str, request_id: str) -> RecommendationRequest | None:
+    def get_request(self, tenant_id: str, request_id: str) -> RecommendationRequestRow | None:
         """Return a served request of the tenant."""
-        row = self.session.get(RecommendationRequest, request_id)
+        row = self.session.get(RecommendationRequestRow, request_id)
         return row if row is not None and row.tenant_id == tenant_id else None
 
-    def get_recommendation(self, tenant_id: str, recommendation_id: str) -> Recommendation | None:
+    def get_recommendation(self, tenant_id: str, recommendation_id: str) -> RecommendationRow | None:
         """Return a suggestion of the tenant (None for another tenant's)."""
-        row = self.session.get(Recommendation, recommendation_id)
+        row = self.session.get(RecommendationRow, recommendation_id)
         return row if row is not None and row.tenant_id == tenant_id else None
 
-    def find_feedback(self, tenant_id: str, client_event_id: str) -> FeedbackEvent | None:
+    def find_feedback(self, tenant_id: str, client_event_id: str) -> FeedbackEventRow | None:
         """Return the event already stored under this client event id."""
         return self.session.scalar(
-            select(FeedbackEvent).where(
-                FeedbackEvent.tenant_id == tenant_id, FeedbackEvent.client_event_id == client_event_id
+            select(FeedbackEventRow).where(
+                FeedbackEventRow.tenant_id == tenant_id, FeedbackEventRow.client_event_id == client_event_id
             )
         )
 
-    def add_feedback(self, event: FeedbackEvent) -> tuple[FeedbackEvent, bool]:
+    def add_feedback(self, event: FeedbackEventRow) -> tuple[FeedbackEventRow, bool]:
         """Append a feedback event; return (stored event, created). A concurrent resend loses the race."""
         try:
             with self.session.begin_nested():
@@ -70,15 +72,16 @@ class DecisionLog:
             return existing, False
         return event, True
 
-    def feedback_for(self, tenant_id: str, recommendation_id: str) -> list[FeedbackEvent]:
+    def feedback_for(self, tenant_id: str, recommendation_id: str) -> list[FeedbackEventRow]:
         """Return the events recorded for one suggestion, in order."""
         return list(
             self.session.scalars(
-                select(FeedbackEvent)
+                select(FeedbackEventRow)
                 .where(
-                    FeedbackEvent.tenant_id == tenant_id, FeedbackEvent.recommendation_id == recommendation_id
+                    FeedbackEventRow.tenant_id == tenant_id,
+                    FeedbackEventRow.recommendation_id == recommendation_id,
                 )
-                .order_by(FeedbackEvent.id)
+                .order_by(FeedbackEventRow.id)
             )
         )
 
@@ -86,21 +89,21 @@ class DecisionLog:
         """Return the tenant's accept/edit/reject events with an id above ``after_id``, oldest first."""
         rows = self.session.execute(
             select(
-                FeedbackEvent.id,
-                FeedbackEvent.pattern_id,
-                FeedbackEvent.pattern_version,
-                FeedbackEvent.intent,
-                FeedbackEvent.channel,
-                FeedbackEvent.agent_id,
-                FeedbackEvent.action,
-                FeedbackEvent.reason,
+                FeedbackEventRow.id,
+                FeedbackEventRow.pattern_id,
+                FeedbackEventRow.pattern_version,
+                FeedbackEventRow.intent,
+                FeedbackEventRow.channel,
+                FeedbackEventRow.agent_id,
+                FeedbackEventRow.action,
+                FeedbackEventRow.reason,
             )
             .where(
-                FeedbackEvent.tenant_id == tenant_id,
-                FeedbackEvent.id > after_id,
-                FeedbackEvent.action.in_(DECISIVE),
+                FeedbackEventRow.tenant_id == tenant_id,
+                FeedbackEventRow.id > after_id,
+                FeedbackEventRow.action.in_(DECISIVE),
             )
-            .order_by(FeedbackEvent.id)
+            .order_by(FeedbackEventRow.id)
             .limit(limit)
         )
         return [Decision(*row) for row in rows]

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advisor.learned.models import LearnedStatus
-from advisor.store.tables import LearnedExample, LearnedExampleAgent, PatternVersion, utcnow
-from advisor.utc import as_utc
+from advisor.store.tables.learned import LearnedExampleAgentRow, LearnedExampleRow
+from advisor.store.tables.patterns import PatternVersionRow
+from advisor.utc import as_utc, utcnow
 
 
 class LearnedExampleRepository:
@@ -22,21 +23,21 @@ class LearnedExampleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def find(self, tenant_id: str, pattern_id: str, text_key: str) -> LearnedExample | None:
+    def find(self, tenant_id: str, pattern_id: str, text_key: str) -> LearnedExampleRow | None:
         """Return the candidate of a pattern with this normalised text, if any."""
         return self.session.scalar(
-            select(LearnedExample).where(
-                LearnedExample.tenant_id == tenant_id,
-                LearnedExample.pattern_id == pattern_id,
-                LearnedExample.text_key == text_key,
+            select(LearnedExampleRow).where(
+                LearnedExampleRow.tenant_id == tenant_id,
+                LearnedExampleRow.pattern_id == pattern_id,
+                LearnedExampleRow.text_key == text_key,
             )
         )
 
     def add(
         self, tenant_id: str, pattern_id: str, pattern_version: int, text: str, text_key: str, at: datetime
-    ) -> LearnedExample:
+    ) -> LearnedExampleRow:
         """Insert a pending candidate with no decisions yet; a concurrent insert of the same text wins."""
-        row = LearnedExample(
+        row = LearnedExampleRow(
             tenant_id=tenant_id,
             pattern_id=pattern_id,
             pattern_version=pattern_version,
@@ -58,21 +59,23 @@ class LearnedExampleRepository:
             return existing
         return row
 
-    def count_decision(self, row: LearnedExample, agent_id: str, pattern_version: int, at: datetime) -> None:
+    def count_decision(
+        self, row: LearnedExampleRow, agent_id: str, pattern_version: int, at: datetime
+    ) -> None:
         """Add one decision, and one agent unless this agent already confirmed the text."""
         new_agent = True
         try:
             with self.session.begin_nested():
-                self.session.add(LearnedExampleAgent(example_id=row.id, agent_id=agent_id))
+                self.session.add(LearnedExampleAgentRow(example_id=row.id, agent_id=agent_id))
         except IntegrityError:
             new_agent = False
         # Counters move in SQL, so that two processes counting at once both count.
         self.session.execute(
-            update(LearnedExample)
-            .where(LearnedExample.id == row.id)
+            update(LearnedExampleRow)
+            .where(LearnedExampleRow.id == row.id)
             .values(
-                decisions=LearnedExample.decisions + 1,
-                agents=LearnedExample.agents + (1 if new_agent else 0),
+                decisions=LearnedExampleRow.decisions + 1,
+                agents=LearnedExampleRow.agents + (1 if new_agent else 0),
             )
             .execution_options(synchronize_session=False)
         )
@@ -84,12 +87,14 @@ class LearnedExampleRepository:
             row.first_seen = at
         self.session.flush()
 
-    def get_many(self, tenant_id: str, ids: Collection[int]) -> dict[int, LearnedExample]:
+    def get_many(self, tenant_id: str, ids: Collection[int]) -> dict[int, LearnedExampleRow]:
         """Return the tenant's candidates with these ids (another tenant's are simply absent)."""
         if not ids:
             return {}
         rows = self.session.scalars(
-            select(LearnedExample).where(LearnedExample.tenant_id == tenant_id, LearnedExample.id.in_(ids))
+            select(LearnedExampleRow).where(
+                LearnedExampleRow.tenant_id == tenant_id, LearnedExampleRow.id.in_(ids)
+            )
         )
         return {r.id: r for r in rows}
 
@@ -102,26 +107,26 @@ class LearnedExampleRepository:
         owner: str | None,
         after_id: int | None,
         limit: int,
-    ) -> list[LearnedExample]:
+    ) -> list[LearnedExampleRow]:
         """Return up to ``limit`` candidates by id (after ``after_id``), optionally of one team's patterns."""
-        query = select(LearnedExample).where(LearnedExample.tenant_id == tenant_id)
+        query = select(LearnedExampleRow).where(LearnedExampleRow.tenant_id == tenant_id)
         if status is not None:
-            query = query.where(LearnedExample.status == status.value)
+            query = query.where(LearnedExampleRow.status == status.value)
         if pattern_id is not None:
-            query = query.where(LearnedExample.pattern_id == pattern_id)
+            query = query.where(LearnedExampleRow.pattern_id == pattern_id)
         if owner is not None:
-            query = query.where(LearnedExample.pattern_id.in_(_owned_by(tenant_id, owner)))
+            query = query.where(LearnedExampleRow.pattern_id.in_(_owned_by(tenant_id, owner)))
         if after_id is not None:
-            query = query.where(LearnedExample.id > after_id)
-        return list(self.session.scalars(query.order_by(LearnedExample.id).limit(limit)))
+            query = query.where(LearnedExampleRow.id > after_id)
+        return list(self.session.scalars(query.order_by(LearnedExampleRow.id).limit(limit)))
 
     def set_status(
-        self, row: LearnedExample, seen: str, status: LearnedStatus, actor: str, note: str | None
+        self, row: LearnedExampleRow, seen: str, status: LearnedStatus, actor: str, note: str | None
     ) -> bool:
         """Move a candidate from ``seen`` to ``status``; False when someone changed it first."""
         result = self.session.execute(
-            update(LearnedExample)
-            .where(LearnedExample.id == row.id, LearnedExample.status == seen)
+            update(LearnedExampleRow)
+            .where(LearnedExampleRow.id == row.id, LearnedExampleRow.status == seen)
             .values(status=status.value, reviewed_by=actor, reviewed_at=utcnow(), review_note=note)
             .execution_options(synchronize_session=False)
         )
@@ -134,11 +139,11 @@ class LearnedExampleRepository:
         return int(
             self.session.scalar(
                 select(func.count())
-                .select_from(LearnedExample)
+                .select_from(LearnedExampleRow)
                 .where(
-                    LearnedExample.tenant_id == tenant_id,
-                    LearnedExample.pattern_id == pattern_id,
-                    LearnedExample.status == LearnedStatus.approved.value,
+                    LearnedExampleRow.tenant_id == tenant_id,
+                    LearnedExampleRow.pattern_id == pattern_id,
+                    LearnedExampleRow.status == LearnedStatus.approved.value,
                 )
             )
             or 0
@@ -147,12 +152,12 @@ class LearnedExampleRepository:
     def approved_texts(self, tenant_id: str, per_pattern: int) -> dict[str, list[str]]:
         """Return each pattern's approved texts, most confirmed first, at most ``per_pattern`` each."""
         rows = self.session.execute(
-            select(LearnedExample.pattern_id, LearnedExample.text)
+            select(LearnedExampleRow.pattern_id, LearnedExampleRow.text)
             .where(
-                LearnedExample.tenant_id == tenant_id,
-                LearnedExample.status == LearnedStatus.approved.value,
+                LearnedExampleRow.tenant_id == tenant_id,
+                LearnedExampleRow.status == LearnedStatus.approved.value,
             )
-            .order_by(LearnedExample.pattern_id, LearnedExample.decisions.desc(), LearnedExample.id)
+            .order_by(LearnedExampleRow.pattern_id, LearnedExampleRow.decisions.desc(), LearnedExampleRow.id)
         )
         out: dict[str, list[str]] = defaultdict(list)
         for pattern_id, text in rows:
@@ -162,17 +167,17 @@ class LearnedExampleRepository:
 
     def pattern_examples(self, tenant_id: str, pattern_id: str, version: int) -> list[str]:
         """Return the example utterances a pattern version was written with (none for an unknown one)."""
-        row = self.session.get(PatternVersion, (tenant_id, pattern_id, version))
+        row = self.session.get(PatternVersionRow, (tenant_id, pattern_id, version))
         return list(row.examples) if row is not None else []
 
-    def latest_versions(self, tenant_id: str, pattern_ids: Collection[str]) -> dict[str, PatternVersion]:
+    def latest_versions(self, tenant_id: str, pattern_ids: Collection[str]) -> dict[str, PatternVersionRow]:
         """Return the latest version of each of these patterns (its title and owning team)."""
         if not pattern_ids:
             return {}
         rows = self.session.scalars(
-            select(PatternVersion)
-            .where(PatternVersion.tenant_id == tenant_id, PatternVersion.pattern_id.in_(pattern_ids))
-            .order_by(PatternVersion.pattern_id, PatternVersion.version)
+            select(PatternVersionRow)
+            .where(PatternVersionRow.tenant_id == tenant_id, PatternVersionRow.pattern_id.in_(pattern_ids))
+            .order_by(PatternVersionRow.pattern_id, PatternVersionRow.version)
         )
         return {r.pattern_id: r for r in rows}
 
@@ -180,19 +185,19 @@ class LearnedExampleRepository:
 def _owned_by(tenant_id: str, owner: str) -> Select[Any]:
     """Ids of the tenant's patterns whose latest version is owned by ``owner``."""
     latest = (
-        select(PatternVersion.pattern_id, func.max(PatternVersion.version).label("version"))
-        .where(PatternVersion.tenant_id == tenant_id)
-        .group_by(PatternVersion.pattern_id)
+        select(PatternVersionRow.pattern_id, func.max(PatternVersionRow.version).label("version"))
+        .where(PatternVersionRow.tenant_id == tenant_id)
+        .group_by(PatternVersionRow.pattern_id)
         .subquery()
     )
     return (
-        select(PatternVersion.pattern_id)
+        select(PatternVersionRow.pattern_id)
         .join(
             latest,
             and_(
-                latest.c.pattern_id == PatternVersion.pattern_id,
-                latest.c.version == PatternVersion.version,
+                latest.c.pattern_id == PatternVersionRow.pattern_id,
+                latest.c.version == PatternVersionRow.version,
             ),
         )
-        .where(PatternVersion.tenant_id == tenant_id, PatternVersion.owner == owner)
+        .where(PatternVersionRow.tenant_id == tenant_id, PatternVersionRow.owner == owner)
     )

@@ -15,11 +15,12 @@ from advisor.ranking.eligibility import StagePolicy
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.policy import PolicyRepository
 from advisor.store.stamps import mark_changed
-from advisor.store.tables import LibraryStamp, PatternHead, PatternVersion, utcnow
+from advisor.store.tables.patterns import LibraryStampRow, PatternHeadRow, PatternVersionRow
 from advisor.store.tenancy import TenancyRepository
+from advisor.utc import utcnow
 
 
-def to_spec(row: PatternVersion, learned: Sequence[str] = ()) -> PatternSpec:
+def to_spec(row: PatternVersionRow, learned: Sequence[str] = ()) -> PatternSpec:
     """Convert a stored row to a PatternSpec, with ``learned`` examples after its own (none repeated)."""
     examples = list(row.examples)
     if learned:
@@ -53,9 +54,9 @@ class PatternRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add_version(self, tenant_id: str, spec: PatternSpec) -> PatternVersion:
+    def add_version(self, tenant_id: str, spec: PatternSpec) -> PatternVersionRow:
         """Insert a version (and its head when new); make it serve if it is approved."""
-        row = PatternVersion(
+        row = PatternVersionRow(
             tenant_id=tenant_id,
             pattern_id=spec.id,
             version=spec.version,
@@ -79,9 +80,9 @@ class PatternRepository:
         if spec.updated_at is not None:
             row.updated_at = spec.updated_at
         self.session.add(row)
-        head = self.session.get(PatternHead, (tenant_id, spec.id))
+        head = self.session.get(PatternHeadRow, (tenant_id, spec.id))
         if head is None:
-            head = PatternHead(
+            head = PatternHeadRow(
                 tenant_id=tenant_id, pattern_id=spec.id, serving_version=None, suspended=False, lock_version=1
             )
             self.session.add(head)
@@ -92,15 +93,15 @@ class PatternRepository:
         self.session.flush()
         return row
 
-    def get_version(self, tenant_id: str, pattern_id: str, version: int) -> PatternVersion | None:
+    def get_version(self, tenant_id: str, pattern_id: str, version: int) -> PatternVersionRow | None:
         """Return one stored version."""
-        return self.session.get(PatternVersion, (tenant_id, pattern_id, version))
+        return self.session.get(PatternVersionRow, (tenant_id, pattern_id, version))
 
     def count(self, tenant_id: str) -> int:
         """Return how many pattern versions the tenant has."""
         return len(
             self.session.scalars(
-                select(PatternVersion.version).where(PatternVersion.tenant_id == tenant_id)
+                select(PatternVersionRow.version).where(PatternVersionRow.tenant_id == tenant_id)
             ).all()
         )
 
@@ -111,40 +112,40 @@ class PatternRepository:
         ``MAX_APPROVED_PER_PATTERN``); nothing else of the version changes.
         """
         rows = self.session.scalars(
-            select(PatternVersion)
+            select(PatternVersionRow)
             .join(
-                PatternHead,
-                (PatternHead.tenant_id == PatternVersion.tenant_id)
-                & (PatternHead.pattern_id == PatternVersion.pattern_id)
-                & (PatternHead.serving_version == PatternVersion.version),
+                PatternHeadRow,
+                (PatternHeadRow.tenant_id == PatternVersionRow.tenant_id)
+                & (PatternHeadRow.pattern_id == PatternVersionRow.pattern_id)
+                & (PatternHeadRow.serving_version == PatternVersionRow.version),
             )
             .where(
-                PatternVersion.tenant_id == tenant_id,
-                PatternVersion.status == Status.approved.value,
-                PatternHead.suspended.is_(False),
+                PatternVersionRow.tenant_id == tenant_id,
+                PatternVersionRow.status == Status.approved.value,
+                PatternHeadRow.suspended.is_(False),
             )
-            .order_by(PatternVersion.pattern_id)
+            .order_by(PatternVersionRow.pattern_id)
         )
         learned = LearnedExampleRepository(self.session).approved_texts(tenant_id, MAX_APPROVED_PER_PATTERN)
         return [to_spec(r, learned.get(r.pattern_id, ())) for r in rows]
 
     def stamp(self, tenant_id: str) -> int:
         """Return the tenant's library stamp (0 when never changed)."""
-        row = self.session.get(LibraryStamp, tenant_id)
+        row = self.session.get(LibraryStampRow, tenant_id)
         return row.stamp if row is not None else 0
 
     def bump_stamp(self, tenant_id: str) -> int:
         """Record that what may be served changed; every process rebuilds on its next request."""
         mark_changed(self.session)
-        row = self.session.get(LibraryStamp, tenant_id)
+        row = self.session.get(LibraryStampRow, tenant_id)
         if row is None:
-            self.session.add(LibraryStamp(tenant_id=tenant_id, stamp=1, changed_at=utcnow()))
+            self.session.add(LibraryStampRow(tenant_id=tenant_id, stamp=1, changed_at=utcnow()))
             self.session.flush()
             return 1
         self.session.execute(
-            update(LibraryStamp)
-            .where(LibraryStamp.tenant_id == tenant_id)
-            .values(stamp=LibraryStamp.stamp + 1, changed_at=utcnow())
+            update(LibraryStampRow)
+            .where(LibraryStampRow.tenant_id == tenant_id)
+            .values(stamp=LibraryStampRow.stamp + 1, changed_at=utcnow())
         )
         self.session.flush()
         self.session.refresh(row)
@@ -158,56 +159,58 @@ class PatternRepository:
         """Return the tenant's registered team ids (empty when it registers none)."""
         return TenancyRepository(self.session).known_teams(tenant_id)
 
-    def head(self, tenant_id: str, pattern_id: str) -> PatternHead | None:
+    def head(self, tenant_id: str, pattern_id: str) -> PatternHeadRow | None:
         """Return the head of a pattern (serving version, suspension, lock), if the pattern exists."""
-        return self.session.get(PatternHead, (tenant_id, pattern_id))
+        return self.session.get(PatternHeadRow, (tenant_id, pattern_id))
 
-    def versions(self, tenant_id: str, pattern_id: str) -> list[PatternVersion]:
+    def versions(self, tenant_id: str, pattern_id: str) -> list[PatternVersionRow]:
         """Return every version of a pattern, oldest first."""
         return list(
             self.session.scalars(
-                select(PatternVersion)
-                .where(PatternVersion.tenant_id == tenant_id, PatternVersion.pattern_id == pattern_id)
-                .order_by(PatternVersion.version)
+                select(PatternVersionRow)
+                .where(PatternVersionRow.tenant_id == tenant_id, PatternVersionRow.pattern_id == pattern_id)
+                .order_by(PatternVersionRow.version)
             )
         )
 
-    def all_versions(self, tenant_id: str) -> list[PatternVersion]:
+    def all_versions(self, tenant_id: str) -> list[PatternVersionRow]:
         """Return every version of every pattern of the tenant, by id then version."""
         return list(
             self.session.scalars(
-                select(PatternVersion)
-                .where(PatternVersion.tenant_id == tenant_id)
-                .order_by(PatternVersion.pattern_id, PatternVersion.version)
+                select(PatternVersionRow)
+                .where(PatternVersionRow.tenant_id == tenant_id)
+                .order_by(PatternVersionRow.pattern_id, PatternVersionRow.version)
             )
         )
 
-    def heads(self, tenant_id: str) -> list[PatternHead]:
+    def heads(self, tenant_id: str) -> list[PatternHeadRow]:
         """Return the heads of every pattern of the tenant, by id."""
         return list(
             self.session.scalars(
-                select(PatternHead).where(PatternHead.tenant_id == tenant_id).order_by(PatternHead.pattern_id)
+                select(PatternHeadRow)
+                .where(PatternHeadRow.tenant_id == tenant_id)
+                .order_by(PatternHeadRow.pattern_id)
             )
         )
 
     def claim(self, tenant_id: str, pattern_id: str, seen_lock: int) -> bool:
         """Advance the pattern's lock if it still equals ``seen_lock``; False when someone got there first."""
         result = self.session.execute(
-            update(PatternHead)
+            update(PatternHeadRow)
             .where(
-                PatternHead.tenant_id == tenant_id,
-                PatternHead.pattern_id == pattern_id,
-                PatternHead.lock_version == seen_lock,
+                PatternHeadRow.tenant_id == tenant_id,
+                PatternHeadRow.pattern_id == pattern_id,
+                PatternHeadRow.lock_version == seen_lock,
             )
-            .values(lock_version=PatternHead.lock_version + 1)
+            .values(lock_version=PatternHeadRow.lock_version + 1)
             .execution_options(synchronize_session="fetch")
         )
         self.session.flush()
         return bool(getattr(result, "rowcount", 0) == 1)
 
     def set_status(
-        self, row: PatternVersion, status: Status, *, approver: str | None = None
-    ) -> PatternVersion:
+        self, row: PatternVersionRow, status: Status, *, approver: str | None = None
+    ) -> PatternVersionRow:
         """Move one version to ``status`` (recording the approver when given)."""
         row.status = status.value
         if approver is not None:
@@ -216,7 +219,7 @@ class PatternRepository:
         self.session.flush()
         return row
 
-    def update_draft(self, row: PatternVersion, spec: PatternSpec) -> PatternVersion:
+    def update_draft(self, row: PatternVersionRow, spec: PatternSpec) -> PatternVersionRow:
         """Replace a draft's content in place."""
         row.title = spec.title
         row.body = spec.body
@@ -232,18 +235,18 @@ class PatternRepository:
         self.session.flush()
         return row
 
-    def set_serving(self, head: PatternHead, version: int | None) -> None:
+    def set_serving(self, head: PatternHeadRow, version: int | None) -> None:
         """Make ``version`` the one that serves (None: nothing serves)."""
         head.serving_version = version
         self.session.flush()
 
-    def set_suspended(self, head: PatternHead, suspended: bool, reason: str | None) -> None:
+    def set_suspended(self, head: PatternHeadRow, suspended: bool, reason: str | None) -> None:
         """Switch the kill switch of one pattern."""
         head.suspended = suspended
         head.suspend_reason = reason if suspended else None
         self.session.flush()
 
-    def add_new_pattern(self, tenant_id: str, spec: PatternSpec) -> PatternVersion | None:
+    def add_new_pattern(self, tenant_id: str, spec: PatternSpec) -> PatternVersionRow | None:
         """Insert version 1 of a new pattern; None when the id exists (also when a concurrent create won)."""
         if self.head(tenant_id, spec.id) is not None:
             return None

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from advisor.patterns.models import RiskLevel
 from advisor.ranking.eligibility import StagePolicy
-from advisor.store.tables import TenantPolicy, utcnow
+from advisor.store.tables.tenancy import TenantPolicyRow
+from advisor.utc import utcnow
 
 
 class PolicyRepository:
@@ -17,7 +18,7 @@ class PolicyRepository:
 
     def get(self, tenant_id: str) -> StagePolicy:
         """Return the tenant's policy (Walk default when never set)."""
-        row = self.session.get(TenantPolicy, tenant_id)
+        row = self.session.get(TenantPolicyRow, tenant_id)
         if row is None:
             return StagePolicy()
         return StagePolicy(
@@ -27,10 +28,10 @@ class PolicyRepository:
 
     def put(self, tenant_id: str, policy: StagePolicy, actor: str) -> StagePolicy:
         """Store the tenant's policy and return it."""
-        row = self.session.get(TenantPolicy, tenant_id)
+        row = self.session.get(TenantPolicyRow, tenant_id)
         allowed = sorted(r.value for r in policy.allowed)
         if row is None:
-            row = TenantPolicy(tenant_id=tenant_id)
+            row = TenantPolicyRow(tenant_id=tenant_id)
             self.session.add(row)
         row.allowed_risks = allowed
         row.high_with_review = policy.high_with_review

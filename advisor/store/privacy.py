@@ -20,22 +20,17 @@ from sqlalchemy.orm import Mapper, Session, object_session
 
 from advisor.context.redaction import redact
 from advisor.learned.capture import text_key
-from advisor.store.tables import (
-    FeedbackEvent,
-    LearnedExample,
-    LearnedExampleAgent,
-    MetricInteraction,
-    Recommendation,
-    RecommendationRequest,
-    WebhookDelivery,
-)
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.store.tables.learned import LearnedExampleAgentRow, LearnedExampleRow
+from advisor.store.tables.metrics import MetricInteractionRow
+from advisor.store.tables.webhooks import WebhookDeliveryRow
 
 REDACT_INFO_KEY = "redact_text"
 SCRUBBED = "[removed after the retention period]"
 TEXT_COLUMNS: dict[type[Any], tuple[str, ...]] = {
-    Recommendation: ("text",),
-    FeedbackEvent: ("final_text", "comment"),
-    RecommendationRequest: ("topic_text",),
+    RecommendationRow: ("text",),
+    FeedbackEventRow: ("final_text", "comment"),
+    RecommendationRequestRow: ("topic_text",),
 }
 
 
@@ -71,17 +66,19 @@ class PrivacyRepository:
         """Remove conversation text stored before ``cutoff``; return how many rows changed."""
         changed = 0
         statements = [
-            update(Recommendation)
-            .where(Recommendation.created_at < cutoff, Recommendation.text != SCRUBBED)
+            update(RecommendationRow)
+            .where(RecommendationRow.created_at < cutoff, RecommendationRow.text != SCRUBBED)
             .values(text=SCRUBBED),
-            update(FeedbackEvent)
+            update(FeedbackEventRow)
             .where(
-                FeedbackEvent.received_at < cutoff,
-                (FeedbackEvent.final_text.is_not(None)) | (FeedbackEvent.comment.is_not(None)),
+                FeedbackEventRow.received_at < cutoff,
+                (FeedbackEventRow.final_text.is_not(None)) | (FeedbackEventRow.comment.is_not(None)),
             )
             .values(final_text=None, comment=None),
-            update(RecommendationRequest)
-            .where(RecommendationRequest.created_at < cutoff, RecommendationRequest.topic_text.is_not(None))
+            update(RecommendationRequestRow)
+            .where(
+                RecommendationRequestRow.created_at < cutoff, RecommendationRequestRow.topic_text.is_not(None)
+            )
             .values(topic_text=None),
         ]
         for statement in statements:
@@ -92,17 +89,17 @@ class PrivacyRepository:
         """Delete everything stored about the interactions; roll-ups keep counts under a pseudonym."""
         ids = list(dict.fromkeys(interaction_ids))
         topics = self.session.scalars(
-            select(RecommendationRequest.topic_text).where(
-                RecommendationRequest.tenant_id == tenant_id,
-                RecommendationRequest.interaction_id.in_(ids),
-                RecommendationRequest.topic_text.is_not(None),
+            select(RecommendationRequestRow.topic_text).where(
+                RecommendationRequestRow.tenant_id == tenant_id,
+                RecommendationRequestRow.interaction_id.in_(ids),
+                RecommendationRequestRow.topic_text.is_not(None),
             )
         ).all()
         keys = {text_key(t) for t in topics if t}
         example_ids = (
             self.session.scalars(
-                select(LearnedExample.id).where(
-                    LearnedExample.tenant_id == tenant_id, LearnedExample.text_key.in_(keys)
+                select(LearnedExampleRow.id).where(
+                    LearnedExampleRow.tenant_id == tenant_id, LearnedExampleRow.text_key.in_(keys)
                 )
             ).all()
             if keys
@@ -111,33 +108,34 @@ class PrivacyRepository:
         counts: dict[str, int] = {}
         if example_ids:
             self.session.execute(
-                delete(LearnedExampleAgent).where(LearnedExampleAgent.example_id.in_(example_ids))
+                delete(LearnedExampleAgentRow).where(LearnedExampleAgentRow.example_id.in_(example_ids))
             )
         counts["learned_examples"] = self._delete(
-            delete(LearnedExample).where(LearnedExample.id.in_(example_ids or [-1]))
+            delete(LearnedExampleRow).where(LearnedExampleRow.id.in_(example_ids or [-1]))
         )
         counts["feedback_events"] = self._delete(
-            delete(FeedbackEvent).where(
-                FeedbackEvent.tenant_id == tenant_id, FeedbackEvent.interaction_id.in_(ids)
+            delete(FeedbackEventRow).where(
+                FeedbackEventRow.tenant_id == tenant_id, FeedbackEventRow.interaction_id.in_(ids)
             )
         )
         counts["recommendations"] = self._delete(
-            delete(Recommendation).where(
-                Recommendation.tenant_id == tenant_id, Recommendation.interaction_id.in_(ids)
+            delete(RecommendationRow).where(
+                RecommendationRow.tenant_id == tenant_id, RecommendationRow.interaction_id.in_(ids)
             )
         )
         counts["requests"] = self._delete(
-            delete(RecommendationRequest).where(
-                RecommendationRequest.tenant_id == tenant_id, RecommendationRequest.interaction_id.in_(ids)
+            delete(RecommendationRequestRow).where(
+                RecommendationRequestRow.tenant_id == tenant_id,
+                RecommendationRequestRow.interaction_id.in_(ids),
             )
         )
         counts["webhook_deliveries"] = self._erase_deliveries(tenant_id, set(ids))
         for interaction_id in ids:
             self.session.execute(
-                update(MetricInteraction)
+                update(MetricInteractionRow)
                 .where(
-                    MetricInteraction.tenant_id == tenant_id,
-                    MetricInteraction.interaction_id == interaction_id,
+                    MetricInteractionRow.tenant_id == tenant_id,
+                    MetricInteractionRow.interaction_id == interaction_id,
                 )
                 .values(interaction_id=pseudonym(interaction_id))
             )
@@ -149,8 +147,9 @@ class PrivacyRepository:
 
     def _erase_deliveries(self, tenant_id: str, ids: set[str]) -> int:
         rows = self.session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.payload).where(
-                WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.event_type == "feedback.recorded"
+            select(WebhookDeliveryRow.id, WebhookDeliveryRow.payload).where(
+                WebhookDeliveryRow.tenant_id == tenant_id,
+                WebhookDeliveryRow.event_type == "feedback.recorded",
             )
         ).all()
         doomed = [
@@ -158,4 +157,4 @@ class PrivacyRepository:
         ]
         if not doomed:
             return 0
-        return self._delete(delete(WebhookDelivery).where(WebhookDelivery.id.in_(doomed)))
+        return self._delete(delete(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(doomed)))

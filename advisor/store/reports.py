@@ -7,43 +7,31 @@ from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, RowMapping, func, select
 
-from advisor.metrics.cubes import pick_cube, whole_days
+from advisor.metrics.cubes import column, coverage_cube_fits, filtered, labels, pick_cube
 from advisor.metrics.delay import BUCKET_COLUMNS
-from advisor.metrics.models import Dimension, Filters
-from advisor.store.coverage import CoverageStore
-from advisor.store.rollups import CHUNK, CUBE_COLUMNS, CUBE_TABLES, MO
-from advisor.store.tables import (
-    FeedbackEvent,
-    MetricDailyCoverage,
-    MetricInteraction,
-    Recommendation,
+from advisor.metrics.models import (
+    ChoiceCount,
+    CoverageCount,
+    DelayCount,
+    Dimension,
+    EditPair,
+    Filters,
+    Group,
+    OutcomeCount,
 )
+from advisor.store.coverage import CoverageStore
+from advisor.store.rollups import CHUNK, CUBE_TABLES, MO
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow
+from advisor.store.tables.metrics import MetricDailyCoverageRow, MetricInteractionRow
 
 DECIDED = ("accepted", "edited", "rejected")  # lets the delay query read the decision index only
-__all__ = ["CUBE_COLUMNS", "CUBE_TABLES", "ReportsRepository", "group_columns"]
-
-_COLUMNS: dict[Dimension, list[tuple[str, Any]]] = {
-    Dimension.team: [("team", MO.team_id)],
-    Dimension.agent: [("agent", MO.agent_id)],
-    Dimension.pattern: [("pattern", MO.pattern_id)],
-    Dimension.pattern_version: [("pattern", MO.pattern_id), ("pattern_version", MO.pattern_version)],
-    Dimension.intent: [("intent", MO.intent)],
-    Dimension.channel: [("channel", MO.channel)],
-    Dimension.day: [("day", MO.day)],
-    Dimension.week: [("week", MO.week)],
-}
-_FILTER_FIELDS = ("team", "agent", "pattern", "pattern_version", "intent", "channel")
 
 
 def group_columns(dims: Sequence[Dimension]) -> list[Any]:
-    """Return the labelled columns for the grouping dimensions (each column once)."""
-    seen: dict[str, Any] = {}
-    for dim in dims:
-        for label, column in _COLUMNS[dim]:
-            seen.setdefault(label, column.label(label))
-    return list(seen.values())
+    """Return the outcome rows' labelled columns for the grouping dimensions (each column once)."""
+    return [getattr(MO, column(label)).label(label) for label in labels(dims)]
 
 
 def _where(filters: Filters) -> list[ColumnElement[bool]]:
@@ -52,21 +40,25 @@ def _where(filters: Filters) -> list[ColumnElement[bool]]:
         clauses.append(MO.shown_at >= filters.start.astimezone(UTC))
     if filters.end is not None:
         clauses.append(MO.shown_at < filters.end.astimezone(UTC))
-    for value, column in (
-        (filters.team, MO.team_id),
-        (filters.agent, MO.agent_id),
-        (filters.pattern, MO.pattern_id),
-        (filters.pattern_version, MO.pattern_version),
-        (filters.intent, MO.intent),
-        (filters.channel, MO.channel),
-    ):
-        if value is not None:
-            clauses.append(column == value)
+    clauses.extend(getattr(MO, column(label)) == value for label, value in filtered(filters))
     return clauses
 
 
-def _rows(result: Any) -> list[dict[str, Any]]:
-    return [dict(row._mapping) for row in result]
+def _group(row: RowMapping, names: list[str], *, cube: bool) -> Group:
+    """Return a result row's group; a cube's '' (no team) reads as None, as on the outcome rows."""
+    return {name: None if cube and name == "team" and row[name] == "" else row[name] for name in names}
+
+
+def _outcome_count(values: RowMapping, names: list[str], *, cube: bool) -> OutcomeCount:
+    similarity_n = int(values["similarity_n"] or 0)
+    return OutcomeCount(
+        group=_group(values, names, cube=cube),
+        decision=str(values["decision"]),
+        n=int(values["n"]),
+        similarity_sum=float(values["similarity_sum"]) if similarity_n else None,
+        similarity_n=similarity_n,
+        reason=values.get("reason") or None,  # a cube's '' is no reason
+    )
 
 
 class ReportsRepository(CoverageStore):
@@ -75,18 +67,15 @@ class ReportsRepository(CoverageStore):
     # --- report queries ------------------------------------------------------------------------
 
     def outcome_counts(
-        self, filters: Filters, dims: Sequence[Dimension], by: Sequence[str] = ("decision",)
-    ) -> list[dict[str, Any]]:
-        """Count outcomes per group and per ``by`` column, with the sum and count of similarities."""
-        groups = group_columns(dims)
-        wanted = (
-            {g.name for g in groups}
-            | set(by)
-            | {f for f in _FILTER_FIELDS if getattr(filters, f) is not None}
-        )
-        cube = pick_cube(wanted, filters.start, filters.end)
+        self, filters: Filters, dims: Sequence[Dimension], *, by_reason: bool = False
+    ) -> list[OutcomeCount]:
+        """Count outcomes per group and decision (and reason), with the sum and count of similarities."""
+        names = labels(dims)
+        by = ["decision", "reason"] if by_reason else ["decision"]
+        cube = pick_cube(filters, [*names, *by])
         if cube is not None:
-            return self._cube_counts(cube, filters, [g.name for g in groups], by)
+            return self._cube_counts(cube, filters, names, by)
+        groups = group_columns(dims)
         extra = [getattr(MO, name).label(name) for name in by]
         stmt = (
             select(
@@ -99,7 +88,7 @@ class ReportsRepository(CoverageStore):
             .where(*_where(filters))
             .group_by(*groups, *extra)
         )
-        return _rows(self.session.execute(stmt))
+        return [_outcome_count(row._mapping, names, cube=False) for row in self.session.execute(stmt)]
 
     def _cube_where(self, table: Any, filters: Filters) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = [table.tenant_id == filters.tenant_id]
@@ -107,22 +96,14 @@ class ReportsRepository(CoverageStore):
             clauses.append(table.day >= filters.start.astimezone(UTC).date().isoformat())
         if filters.end is not None:
             clauses.append(table.day < filters.end.astimezone(UTC).date().isoformat())
-        for name in _FILTER_FIELDS:
-            value = getattr(filters, name)
-            if value is not None:
-                clauses.append(getattr(table, CUBE_COLUMNS.get(name, name)) == value)
+        clauses.extend(getattr(table, column(label)) == value for label, value in filtered(filters))
         return clauses
 
     def _cube_counts(
-        self, cube: str, filters: Filters, labels: list[str], by: Sequence[str]
-    ) -> list[dict[str, Any]]:
+        self, cube: str, filters: Filters, names: list[str], by: list[str]
+    ) -> list[OutcomeCount]:
         table = CUBE_TABLES[cube]
-
-        def col(label: str) -> Any:
-            return getattr(table, CUBE_COLUMNS.get(label, label))
-
-        columns = [col(label).label(label) for label in [*labels, *by]]
-        clauses = self._cube_where(table, filters)
+        columns = [getattr(table, column(label)).label(label) for label in [*names, *by]]
         stmt = (
             select(
                 *columns,
@@ -130,28 +111,20 @@ class ReportsRepository(CoverageStore):
                 func.sum(table.similarity_sum).label("similarity_sum"),
                 func.sum(table.similarity_n).label("similarity_n"),
             )
-            .where(*clauses)
+            .where(*self._cube_where(table, filters))
             .group_by(*columns)
             .having(func.sum(table.n) > 0)
         )
-        rows = _rows(self.session.execute(stmt))
-        for row in rows:
-            for key in ("team", "reason"):
-                if row.get(key) == "":
-                    row[key] = None
-            if row["similarity_n"] == 0:
-                row["similarity_sum"] = None
-        return rows
+        return [_outcome_count(row._mapping, names, cube=True) for row in self.session.execute(stmt)]
 
-    def delays(self, filters: Filters, dims: Sequence[Dimension]) -> list[dict[str, Any]]:
+    def delays(self, filters: Filters, dims: Sequence[Dimension]) -> list[DelayCount]:
         """Return per group the number of timed decisions, their total time and their delay histogram."""
         groups = group_columns(dims)
-        labels = [g.name for g in groups]
-        wanted = set(labels) | {f for f in _FILTER_FIELDS if getattr(filters, f) is not None}
-        cube = pick_cube(wanted, filters.start, filters.end)
+        names = labels(dims)
+        cube = pick_cube(filters, names)
         if cube is not None:
             table = CUBE_TABLES[cube]
-            columns = [getattr(table, CUBE_COLUMNS.get(label, label)).label(label) for label in labels]
+            columns = [getattr(table, column(label)).label(label) for label in names]
             stmt = (
                 select(
                     *columns,
@@ -163,12 +136,15 @@ class ReportsRepository(CoverageStore):
                 .group_by(*columns)
                 .having(func.sum(table.ttd_n) > 0)
             )
-            rows = _rows(self.session.execute(stmt))
-            for row in rows:
-                row["hist"] = [int(row.pop(c) or 0) for c in BUCKET_COLUMNS]
-                if row.get("team") == "":
-                    row["team"] = None
-            return rows
+            return [
+                DelayCount(
+                    group=_group(row._mapping, names, cube=True),
+                    ttd_n=int(row.ttd_n),
+                    ttd_sum=float(row.ttd_sum or 0),
+                    hist=[int(row._mapping[c] or 0) for c in BUCKET_COLUMNS],
+                )
+                for row in self.session.execute(stmt)
+            ]
         stmt = (
             select(
                 *groups,
@@ -179,22 +155,21 @@ class ReportsRepository(CoverageStore):
             .where(*_where(filters), MO.decision.in_(DECIDED), MO.ttd_ms.is_not(None))
             .group_by(*groups, MO.ttd_bucket)
         )
-        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for row in _rows(self.session.execute(stmt)):
-            key = tuple(row[label] for label in labels)
-            empty = {"ttd_n": 0, "ttd_sum": 0.0, "hist": [0] * len(BUCKET_COLUMNS)}
-            entry = merged.setdefault(key, {**{label: row[label] for label in labels}, **empty})
-            entry["ttd_n"] += int(row["n"])
-            entry["ttd_sum"] += float(row["total"] or 0)
-            entry["hist"][int(row["bucket"] or 0)] += int(row["n"])
-        return list(merged.values())
+        merged: dict[tuple[Any, ...], list[Any]] = {}
+        for row in self.session.execute(stmt):
+            group = _group(row._mapping, names, cube=False)
+            entry = merged.setdefault(tuple(group.values()), [group, 0, 0.0, [0] * len(BUCKET_COLUMNS)])
+            entry[1] += int(row.n)
+            entry[2] += float(row.total or 0)
+            entry[3][int(row.bucket or 0)] += int(row.n)
+        return [DelayCount(group, n, total, hist) for group, n, total, hist in merged.values()]
 
-    def choice_counts(self, filters: Filters) -> list[dict[str, Any]]:
+    def choice_counts(self, filters: Filters) -> list[ChoiceCount]:
         """Count suggestions used (accepted or edited) per team, agent, intent and pattern."""
         # One equality query per decision: with ``decision IN (...)`` SQLite's planner picks the
         # (tenant, team, agent) index and visits every outcome row; with ``=`` it reads the covering
         # decision index only (report 1.26 s → 0.42 s on the 1M-event bench store).
-        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+        merged: dict[tuple[str | None, str, str, str], int] = {}
         for decision in ("accepted", "edited"):
             stmt = (
                 select(
@@ -207,15 +182,14 @@ class ReportsRepository(CoverageStore):
                 .where(*_where(filters), MO.decision == decision)
                 .group_by(MO.team_id, MO.agent_id, MO.intent, MO.pattern_id)
             )
-            for row in _rows(self.session.execute(stmt)):
-                key = (row["team"], row["agent"], row["intent"], row["pattern"])
-                entry = merged.setdefault(key, {**row, "n": 0})
-                entry["n"] += int(row["n"])
-        return list(merged.values())
+            for row in self.session.execute(stmt):
+                key = (row.team, row.agent, row.intent, row.pattern)
+                merged[key] = merged.get(key, 0) + int(row.n)
+        return [ChoiceCount(*key, n=n) for key, n in merged.items()]
 
-    def edit_pairs(self, filters: Filters, per_version: int) -> list[dict[str, Any]]:
+    def edit_pairs(self, filters: Filters, per_version: int) -> list[EditPair]:
         """Return the latest edits per pattern version: the suggested text and the text sent."""
-        F, R = FeedbackEvent, Recommendation
+        F, R = FeedbackEventRow, RecommendationRow
         edited = self.session.execute(
             select(
                 MO.pattern_id, MO.pattern_version, MO.decided_at, MO.decision_event_id, MO.recommendation_id
@@ -249,42 +223,40 @@ class ReportsRepository(CoverageStore):
                 }
             )
         rows = [
-            {"pattern": p, "pattern_version": v, "suggested": texts[rec_id], "sent": finals[event_id]}
+            EditPair(p, v, texts[rec_id], finals[event_id])
             for p, v, event_id, rec_id in keep
             if rec_id in texts and event_id in finals
         ]
-        rows.sort(key=lambda r: (r["pattern"], r["pattern_version"]))
+        rows.sort(key=lambda r: (r.pattern, r.pattern_version))
         return rows
 
-    def coverage_counts(self, filters: Filters, dims: Sequence[Dimension]) -> list[dict[str, Any]]:
+    def coverage_counts(self, filters: Filters, dims: Sequence[Dimension]) -> list[CoverageCount]:
         """Count interactions per group (channel and/or intent) and ``covered`` (0/1).
 
         Served from the daily coverage cube unless the report filters on an agent or its period does not
         fall on whole UTC days; then from the interaction rows.
         """
-        names = [d.value for d in dims]
-        source: Any = MetricDailyCoverage
-        if filters.agent is None and whole_days(filters.start, filters.end):
-            clauses = self._cube_where(
-                MetricDailyCoverage, replace(filters, pattern=None, pattern_version=None)
-            )
-            measure: Any = func.sum(MetricDailyCoverage.n)
+        names = labels(dims)
+        interactions = replace(filters, pattern=None, pattern_version=None)  # coverage is per interaction
+        source: Any = MetricDailyCoverageRow
+        if coverage_cube_fits(filters):
+            clauses = self._cube_where(MetricDailyCoverageRow, interactions)
+            measure: Any = func.sum(MetricDailyCoverageRow.n)
         else:
-            source = MetricInteraction
-            clauses = [MetricInteraction.tenant_id == filters.tenant_id]
+            source = MetricInteractionRow
+            clauses = [MetricInteractionRow.tenant_id == filters.tenant_id]
             if filters.start is not None:
-                clauses.append(MetricInteraction.first_at >= filters.start.astimezone(UTC))
+                clauses.append(MetricInteractionRow.first_at >= filters.start.astimezone(UTC))
             if filters.end is not None:
-                clauses.append(MetricInteraction.first_at < filters.end.astimezone(UTC))
-            for value, column in (
-                (filters.team, MetricInteraction.team_id),
-                (filters.agent, MetricInteraction.agent_id),
-                (filters.channel, MetricInteraction.channel),
-                (filters.intent, MetricInteraction.intent),
-            ):
-                if value is not None:
-                    clauses.append(column == value)
+                clauses.append(MetricInteractionRow.first_at < filters.end.astimezone(UTC))
+            clauses.extend(
+                getattr(MetricInteractionRow, column(label)) == value
+                for label, value in filtered(interactions)
+            )
             measure = func.count()
         columns = [getattr(source, name).label(name) for name in [*names, "covered"]]
         stmt = select(*columns, measure.label("n")).where(*clauses).group_by(*columns).having(measure > 0)
-        return _rows(self.session.execute(stmt))
+        return [
+            CoverageCount(_group(row._mapping, names, cube=False), bool(row.covered), int(row.n))
+            for row in self.session.execute(stmt)
+        ]

@@ -12,24 +12,21 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from advisor.metrics.cubes import CUBES, MEASURES, week_of
+from advisor.metrics.cubes import CUBES, MEASURES, column, week_of
 from advisor.metrics.models import EventRecord, Outcome
-from advisor.store.tables import (
-    FeedbackEvent,
-    MetricCursor,
-    MetricDailyAgent,
-    MetricDailyPattern,
-    MetricOutcome,
-    Recommendation,
-    RecommendationRequest,
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.store.tables.metrics import (
+    MetricCursorRow,
+    MetricDailyAgentRow,
+    MetricDailyPatternRow,
+    MetricOutcomeRow,
 )
 
 CURSOR = "outcomes"
 CHUNK = 500
-MO = MetricOutcome
+MO = MetricOutcomeRow
 OUTCOME_FIELDS = [f.name for f in fields(Outcome)]
-CUBE_TABLES: dict[str, Any] = {"agent": MetricDailyAgent, "pattern": MetricDailyPattern}
-CUBE_COLUMNS = {"team": "team_id", "agent": "agent_id", "pattern": "pattern_id"}
+CUBE_TABLES: dict[str, Any] = {"agent": MetricDailyAgentRow, "pattern": MetricDailyPatternRow}
 
 
 class RollupStore:
@@ -41,16 +38,18 @@ class RollupStore:
     def lock(self, name: str = CURSOR) -> None:
         """Take a roll-up's write lock (its cursor row; SQLite's write lock) until the transaction ends."""
         touched = self.session.execute(
-            update(MetricCursor).where(MetricCursor.name == name).values(updated_at=datetime.now(UTC))
+            update(MetricCursorRow).where(MetricCursorRow.name == name).values(updated_at=datetime.now(UTC))
         )
         if not touched.rowcount:  # type: ignore[attr-defined]
             self.session.execute(
-                self._insert(MetricCursor)
+                self._insert(MetricCursorRow)
                 .values(name=name, last_event_id=0, updated_at=datetime.now(UTC))
                 .on_conflict_do_nothing()
             )
             self.session.execute(
-                update(MetricCursor).where(MetricCursor.name == name).values(updated_at=datetime.now(UTC))
+                update(MetricCursorRow)
+                .where(MetricCursorRow.name == name)
+                .values(updated_at=datetime.now(UTC))
             )
 
     def _insert(self, table: Any) -> Any:
@@ -59,18 +58,20 @@ class RollupStore:
 
     def latest_event_id(self) -> int:
         """Return the highest feedback event id (0 when there is none)."""
-        return int(self.session.scalar(select(func.max(FeedbackEvent.id))) or 0)
+        return int(self.session.scalar(select(func.max(FeedbackEventRow.id))) or 0)
 
     def cursor(self) -> int:
         """Return the id of the last feedback event folded into the roll-up."""
-        value = self.session.scalar(select(MetricCursor.last_event_id).where(MetricCursor.name == CURSOR))
+        value = self.session.scalar(
+            select(MetricCursorRow.last_event_id).where(MetricCursorRow.name == CURSOR)
+        )
         return int(value or 0)
 
     def apply_cube_deltas(self, deltas: dict[str, dict[tuple[object, ...], list[float]]]) -> None:
         """Add the changes to the daily cubes (insert new cells, increment existing ones)."""
         for cube, cells in deltas.items():
             table = CUBE_TABLES[cube]
-            names = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[cube])]
+            names = ["tenant_id", *(column(c) for c in CUBES[cube])]
             rows = []
             for key, values in cells.items():
                 if all(abs(v) < 1e-12 for v in values):
@@ -93,15 +94,15 @@ class RollupStore:
     def advance_cursor(self, old: int, new: int) -> bool:
         """Move the cursor from ``old`` to ``new``; False when another refresh moved it first."""
         result = self.session.execute(
-            update(MetricCursor)
-            .where(MetricCursor.name == CURSOR, MetricCursor.last_event_id == old)
+            update(MetricCursorRow)
+            .where(MetricCursorRow.name == CURSOR, MetricCursorRow.last_event_id == old)
             .values(last_event_id=new, updated_at=datetime.now(UTC))
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def events_after(self, after_id: int, limit: int) -> list[EventRecord]:
         """Return up to ``limit`` feedback events with id above ``after_id``, in id order."""
-        F = FeedbackEvent
+        F = FeedbackEventRow
         result = self.session.execute(
             select(
                 F.id,
@@ -124,7 +125,7 @@ class RollupStore:
             .order_by(F.id)
             .limit(limit)
         )
-        return [EventRecord(*row) for row in result]  # type: ignore[call-arg]
+        return [EventRecord(**row._mapping) for row in result]
 
     def outcomes(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
         """Return the stored outcomes for (tenant, recommendation) keys."""
@@ -170,8 +171,8 @@ class RollupStore:
         ordered = sorted(recommendation_ids)
         for i in range(0, len(ordered), CHUNK):
             rows = self.session.execute(
-                select(Recommendation.id, Recommendation.text).where(
-                    Recommendation.id.in_(ordered[i : i + CHUNK])
+                select(RecommendationRow.id, RecommendationRow.text).where(
+                    RecommendationRow.id.in_(ordered[i : i + CHUNK])
                 )
             )
             texts.update({str(rid): str(text) for rid, text in rows})
@@ -183,7 +184,7 @@ class RollupStore:
             return
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(MetricOutcome)
+        stmt = insert(MetricOutcomeRow)
         keys = ("tenant_id", "recommendation_id")
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keys),
@@ -205,8 +206,10 @@ class RollupStore:
     def backdate_request(self, request_id: str, at: datetime) -> None:
         """Move a served request and its suggestions to ``at`` (used by the demo simulation)."""
         moment = at.astimezone(UTC)
-        requests = RecommendationRequest
+        requests = RecommendationRequestRow
         self.session.execute(update(requests).where(requests.id == request_id).values(created_at=moment))
         self.session.execute(
-            update(Recommendation).where(Recommendation.request_id == request_id).values(created_at=moment)
+            update(RecommendationRow)
+            .where(RecommendationRow.request_id == request_id)
+            .values(created_at=moment)
         )

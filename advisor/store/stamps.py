@@ -14,7 +14,8 @@ import time
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from advisor.store.tables import ApiKey, LibraryStamp
+from advisor.store.tables.patterns import LibraryStampRow
+from advisor.store.tables.tenancy import ApiKeyRow
 
 CHANGED = "advisor.stamps_changed"
 
@@ -59,10 +60,10 @@ class StoreStamps:
             if self.fresh():
                 return
             started = time.monotonic()
-            rows = session.execute(select(LibraryStamp.tenant_id, LibraryStamp.stamp))
+            rows = session.execute(select(LibraryStampRow.tenant_id, LibraryStampRow.stamp))
             library = {row.tenant_id: row.stamp for row in rows}
             total, revoked = session.execute(
-                select(func.count(ApiKey.id), func.count(ApiKey.revoked_at))
+                select(func.count(ApiKeyRow.id), func.count(ApiKeyRow.revoked_at))
             ).one()
             self._library = library
             self.keys_version = (int(total), int(revoked))

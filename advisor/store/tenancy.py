@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advisor.store.stamps import mark_changed
-from advisor.store.tables import ApiKey, Team, Tenant, utcnow
+from advisor.store.tables.tenancy import ApiKeyRow, TeamRow, TenantRow
+from advisor.utc import utcnow
 
 KEY_PREFIX = "adv_"
 
@@ -26,18 +27,18 @@ class TenancyRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def ensure_tenant(self, tenant_id: str, name: str | None = None) -> Tenant:
+    def ensure_tenant(self, tenant_id: str, name: str | None = None) -> TenantRow:
         """Return the tenant, creating it when missing."""
-        tenant = self.session.get(Tenant, tenant_id)
+        tenant = self.session.get(TenantRow, tenant_id)
         if tenant is None:
-            tenant = Tenant(id=tenant_id, name=name or tenant_id)
+            tenant = TenantRow(id=tenant_id, name=name or tenant_id)
             self.session.add(tenant)
             self.session.flush()
         return tenant
 
     def tenant_count(self) -> int:
         """Return how many tenants exist."""
-        return len(self.session.scalars(select(Tenant.id)).all())
+        return len(self.session.scalars(select(TenantRow.id)).all())
 
     def create_key(
         self,
@@ -49,13 +50,13 @@ class TenancyRepository:
         owner: str | None = None,
         created_by: str | None = None,
         label: str | None = None,
-    ) -> tuple[ApiKey, str]:
+    ) -> tuple[ApiKeyRow, str]:
         """Create a key; return the row and the secret (shown once, never stored).
 
         ``owner`` (the person accountable for the key) defaults to ``agent_id``.
         """
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
-        row = ApiKey(
+        row = ApiKeyRow(
             id=str(uuid.uuid4()),
             tenant_id=tenant_id,
             role=role,
@@ -71,25 +72,25 @@ class TenancyRepository:
         self.session.flush()
         return row, secret
 
-    def find_active_key(self, secret: str) -> ApiKey | None:
+    def find_active_key(self, secret: str) -> ApiKeyRow | None:
         """Return the unrevoked key with this secret, if any."""
-        row = self.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(secret)))
+        row = self.session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(secret)))
         return row if row is not None and row.revoked_at is None else None
 
-    def get_key(self, tenant_id: str, key_id: str) -> ApiKey | None:
+    def get_key(self, tenant_id: str, key_id: str) -> ApiKeyRow | None:
         """Return a key of the tenant by id."""
-        row = self.session.get(ApiKey, key_id)
+        row = self.session.get(ApiKeyRow, key_id)
         return row if row is not None and row.tenant_id == tenant_id else None
 
-    def list_keys(self, tenant_id: str) -> list[ApiKey]:
+    def list_keys(self, tenant_id: str) -> list[ApiKeyRow]:
         """Return the tenant's keys, oldest first."""
         return list(
             self.session.scalars(
-                select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at)
+                select(ApiKeyRow).where(ApiKeyRow.tenant_id == tenant_id).order_by(ApiKeyRow.created_at)
             )
         )
 
-    def revoke(self, row: ApiKey) -> None:
+    def revoke(self, row: ApiKeyRow) -> None:
         """Revoke a key now (every process refuses it within the stamp poll interval)."""
         mark_changed(self.session)
         row.revoked_at = utcnow()
@@ -99,32 +100,36 @@ class TenancyRepository:
         """Return how many unrevoked admin keys the tenant has."""
         return len(
             self.session.scalars(
-                select(ApiKey.id).where(
-                    ApiKey.tenant_id == tenant_id, ApiKey.role == "admin", ApiKey.revoked_at.is_(None)
+                select(ApiKeyRow.id).where(
+                    ApiKeyRow.tenant_id == tenant_id,
+                    ApiKeyRow.role == "admin",
+                    ApiKeyRow.revoked_at.is_(None),
                 )
             ).all()
         )
 
-    def list_teams(self, tenant_id: str) -> list[Team]:
+    def list_teams(self, tenant_id: str) -> list[TeamRow]:
         """Return the tenant's registered teams, by id."""
-        return list(self.session.scalars(select(Team).where(Team.tenant_id == tenant_id).order_by(Team.id)))
+        return list(
+            self.session.scalars(select(TeamRow).where(TeamRow.tenant_id == tenant_id).order_by(TeamRow.id))
+        )
 
-    def get_team(self, tenant_id: str, team_id: str) -> Team | None:
+    def get_team(self, tenant_id: str, team_id: str) -> TeamRow | None:
         """Return one registered team."""
-        return self.session.get(Team, (tenant_id, team_id))
+        return self.session.get(TeamRow, (tenant_id, team_id))
 
-    def add_team(self, tenant_id: str, team_id: str, name: str, actor: str) -> Team:
+    def add_team(self, tenant_id: str, team_id: str, name: str, actor: str) -> TeamRow:
         """Register a team."""
-        row = Team(tenant_id=tenant_id, id=team_id, name=name, created_by=actor)
+        row = TeamRow(tenant_id=tenant_id, id=team_id, name=name, created_by=actor)
         self.session.add(row)
         self.session.flush()
         return row
 
     def known_teams(self, tenant_id: str) -> frozenset[str]:
         """Return the ids of the tenant's registered teams (empty: the tenant does not register teams)."""
-        return frozenset(self.session.scalars(select(Team.id).where(Team.tenant_id == tenant_id)))
+        return frozenset(self.session.scalars(select(TeamRow.id).where(TeamRow.tenant_id == tenant_id)))
 
-    def rename_team(self, row: Team, name: str) -> None:
+    def rename_team(self, row: TeamRow, name: str) -> None:
         """Change a team's display name."""
         row.name = name
         self.session.flush()

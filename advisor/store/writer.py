@@ -18,11 +18,11 @@ import time
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from advisor.store.tables import Recommendation, RecommendationRequest
+from advisor.store.tables.decisions import RecommendationRequestRow, RecommendationRow
 
 logger = logging.getLogger("advisor.store")
 
-Served = tuple[RecommendationRequest, list[Recommendation]]
+Served = tuple[RecommendationRequestRow, list[RecommendationRow]]
 
 
 class DecisionWriter:
@@ -43,7 +43,9 @@ class DecisionWriter:
         self._thread = threading.Thread(target=self._run, name="advisor-decision-writer", daemon=True)
         self._thread.start()
 
-    def add_request(self, request: RecommendationRequest, recommendations: list[Recommendation]) -> None:
+    def add_request(
+        self, request: RecommendationRequestRow, recommendations: list[RecommendationRow]
+    ) -> None:
         """Queue a served request with its suggestions (the ``DecisionLog.add_request`` of the hot path)."""
         with self._cond:
             if self._closing:

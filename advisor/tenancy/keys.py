@@ -6,7 +6,7 @@ from typing import Any
 
 from advisor.errors import Conflict, NotFound
 from advisor.store.audit import AuditLog
-from advisor.store.tables import ApiKey
+from advisor.store.tables.tenancy import ApiKeyRow
 from advisor.store.tenancy import TenancyRepository
 from advisor.tenancy.models import ApiRole, Principal
 from advisor.tenancy.rights import check_team, require_admin
@@ -26,7 +26,7 @@ __all__ = [
 SUBJECT = "api_key"
 
 
-def key_out(row: ApiKey) -> KeyOut:
+def key_out(row: ApiKeyRow) -> KeyOut:
     """Return the public view of a key."""
     return KeyOut(
         id=row.id,
@@ -43,7 +43,7 @@ def key_out(row: ApiKey) -> KeyOut:
     )
 
 
-def _snapshot(row: ApiKey) -> dict[str, Any]:
+def _snapshot(row: ApiKeyRow) -> dict[str, Any]:
     return key_out(row).model_dump(mode="json")
 
 
@@ -73,7 +73,7 @@ def create_key(repo: TenancyRepository, audit: AuditLog, principal: Principal, b
     return KeyCreated(**key_out(row).model_dump(), secret=secret, audit=[entry])
 
 
-def _active(repo: TenancyRepository, principal: Principal, key_id: str) -> ApiKey:
+def _active(repo: TenancyRepository, principal: Principal, key_id: str) -> ApiKeyRow:
     require_admin(principal)
     row = repo.get_key(principal.tenant_id, key_id)
     if row is None:
@@ -83,7 +83,7 @@ def _active(repo: TenancyRepository, principal: Principal, key_id: str) -> ApiKe
     return row
 
 
-def _keep_an_admin(repo: TenancyRepository, row: ApiKey) -> None:
+def _keep_an_admin(repo: TenancyRepository, row: ApiKeyRow) -> None:
     if row.role == ApiRole.admin.value and repo.active_admins(row.tenant_id) <= 1:
         raise Conflict("this is the tenant's last active admin key; create another admin key first")
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from advisor.errors import Conflict, NotFound
 from advisor.schemas import Strict
 from advisor.store.audit import AuditLog
-from advisor.store.tables import Team
+from advisor.store.tables.tenancy import TeamRow
 from advisor.store.tenancy import TenancyRepository
 from advisor.tenancy.audit import AuditRecord
 from advisor.tenancy.models import ApiRole, Principal
@@ -43,7 +43,7 @@ class TeamOut(BaseModel):
     audit: list[AuditRecord] = Field(default_factory=list)
 
 
-def _out(row: Team, audit: list[AuditRecord] | None = None) -> TeamOut:
+def _out(row: TeamRow, audit: list[AuditRecord] | None = None) -> TeamOut:
     return TeamOut(
         id=row.id, name=row.name, created_at=row.created_at, created_by=row.created_by, audit=audit or []
     )

@@ -5,22 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from advisor.web.app import templates
+from advisor.web.jinja import page_csp, render_page
 
 router = APIRouter(tags=["dashboard"])
-
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'none'"
-)
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(request: Request) -> HTMLResponse:
     """Serve the dashboard shell; the numbers are fetched by the page with the key the lead pastes."""
-    response = templates.TemplateResponse(request, "dashboard.html", {})
-    response.headers["Content-Security-Policy"] = PAGE_CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = render_page(request, "dashboard.html", {}, page_csp("'none'"))
     response.headers["Cache-Control"] = "no-store"
     return response

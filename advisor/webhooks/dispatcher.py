@@ -18,8 +18,8 @@ import httpx
 
 from advisor.settings import RetryPolicy, WebhookSettings
 from advisor.store import Session, sessionmaker
-from advisor.store.tables import utcnow
 from advisor.store.webhooks import DueDelivery, WebhookRepository
+from advisor.utc import utcnow
 from advisor.webhooks.delivery import DeliveryError, WebhookSink
 from advisor.webhooks.models import WebhookEvent
 

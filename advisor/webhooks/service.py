@@ -7,9 +7,11 @@ import uuid
 from typing import Any
 
 from advisor.errors import InvalidInput, NotFound
-from advisor.store.tables import FeedbackEvent, WebhookSubscription, utcnow
+from advisor.store.tables.decisions import FeedbackEventRow
+from advisor.store.tables.webhooks import WebhookSubscriptionRow
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import Principal
+from advisor.utc import utcnow
 from advisor.webhooks.models import (
     EventType,
     WebhookCreate,
@@ -23,7 +25,7 @@ from advisor.webhooks.targets import TargetPolicy, TargetRefused
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a prefix, not a secret)
 
 
-def _public(row: WebhookSubscription, pending: int) -> WebhookPublic:
+def _public(row: WebhookSubscriptionRow, pending: int) -> WebhookPublic:
     return WebhookPublic(
         id=row.id,
         url=row.url,
@@ -54,7 +56,7 @@ def create_subscription(
             errors=[{"field": "url", "message": str(exc), "type": "webhook_target"}],
         ) from exc
     row = repo.add_subscription(
-        WebhookSubscription(
+        WebhookSubscriptionRow(
             id=str(uuid.uuid4()),
             tenant_id=principal.tenant_id,
             url=str(body.url),
@@ -93,7 +95,7 @@ def publish(repo: WebhookRepository, tenant_id: str, event_type: EventType, data
     return event.id
 
 
-def feedback_data(row: FeedbackEvent) -> dict[str, Any]:
+def feedback_data(row: FeedbackEventRow) -> dict[str, Any]:
     """Return the webhook data of a stored feedback event.
 
     Free text written in the conversation (``final_text``, ``comment``) is left out: it may hold

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from advisor.settings import Settings
 from advisor.store.engine import make_engine, make_sessionmaker
-from advisor.store.tables import FeedbackEvent, Recommendation
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow
 from tests.builders import Keys, add_key, auth, make_context
 
 RECOMMEND = "/v1/recommendations"
@@ -55,32 +55,32 @@ def admin_alice(client: TestClient, keys: Keys, settings: Settings) -> str:
 class TestAgent:
     def test_as_itself(self, client: TestClient, keys: Keys, settings: Settings) -> None:
         assert _serve(client, keys.acme_agent).status_code == 200
-        assert {r.team_id for r in _rows(settings, Recommendation, expect=1)} == {"team-a"}
+        assert {r.team_id for r in _rows(settings, RecommendationRow, expect=1)} == {"team-a"}
 
     def test_as_another_agent(self, client: TestClient, keys: Keys, settings: Settings) -> None:
         response = _serve(client, keys.acme_agent, agent_id="agent-2")
         assert response.status_code == 403
         assert response.json()["field"] == "agent_id"
-        assert _rows(settings, Recommendation) == []
+        assert _rows(settings, RecommendationRow) == []
 
     def test_claiming_another_team(self, client: TestClient, keys: Keys, settings: Settings) -> None:
         response = _serve(client, keys.acme_agent, team_id="team-billing")
         assert response.status_code == 403
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["field"] == "team_id"
-        assert _rows(settings, Recommendation) == []
+        assert _rows(settings, RecommendationRow) == []
 
     def test_without_team_records_the_keys_team(
         self, client: TestClient, keys: Keys, settings: Settings
     ) -> None:
         assert _serve(client, keys.acme_agent, team_id=None).status_code == 200
-        assert {r.team_id for r in _rows(settings, Recommendation, expect=1)} == {"team-a"}
+        assert {r.team_id for r in _rows(settings, RecommendationRow, expect=1)} == {"team-a"}
 
 
 class TestLead:
     def test_as_itself(self, client: TestClient, lead_sam: str, settings: Settings) -> None:
         assert _serve(client, lead_sam, agent_id="sam").status_code == 200
-        assert {r.agent_id for r in _rows(settings, Recommendation, expect=1)} == {"sam"}
+        assert {r.agent_id for r in _rows(settings, RecommendationRow, expect=1)} == {"sam"}
 
     def test_as_an_agent_of_another_team(self, client: TestClient, lead_sam: str) -> None:
         response = _serve(client, lead_sam, agent_id="agent-billing", team_id="team-billing")
@@ -95,19 +95,19 @@ class TestLead:
         rec = _serve(client, keys.acme_agent).json()["recommendations"][0]["recommendation_id"]
         response = client.post(FEEDBACK, json=_rejected(rec), headers=auth(lead_sam))
         assert response.status_code == 403
-        assert _rows(settings, FeedbackEvent) == []
+        assert _rows(settings, FeedbackEventRow) == []
 
     def test_key_standing_for_nobody(self, client: TestClient, keys: Keys, settings: Settings) -> None:
         response = _serve(client, keys.acme_lead)  # a lead key created without an agent id or owner
         assert response.status_code == 403
         assert "stands for no person" in response.json()["detail"]
-        assert _rows(settings, Recommendation) == []
+        assert _rows(settings, RecommendationRow) == []
 
 
 class TestAdmin:
     def test_as_itself(self, client: TestClient, admin_alice: str, settings: Settings) -> None:
         assert _serve(client, admin_alice, agent_id="alice", team_id="team-a").status_code == 200
-        assert {(r.agent_id, r.team_id) for r in _rows(settings, Recommendation, expect=1)} == {
+        assert {(r.agent_id, r.team_id) for r in _rows(settings, RecommendationRow, expect=1)} == {
             ("alice", "team-a")
         }
 
@@ -120,7 +120,7 @@ class TestAdmin:
         rec = _serve(client, keys.acme_agent).json()["recommendations"][0]["recommendation_id"]
         response = client.post(FEEDBACK, json=_rejected(rec), headers=auth(admin_alice))
         assert response.status_code == 403
-        assert _rows(settings, FeedbackEvent) == []
+        assert _rows(settings, FeedbackEventRow) == []
 
     def test_feedback_on_its_own_suggestion(self, client: TestClient, admin_alice: str) -> None:
         served = _serve(client, admin_alice, agent_id="alice")

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from advisor.app import create_app
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
-from advisor.store.tables import utcnow
+from advisor.utc import utcnow
 from tests.api.authz_matrix import MATRIX, XFAIL
 from tests.builders import add_key, auth, make_context, make_pattern_body, seed_tenants
 from tests.conftest import make_settings

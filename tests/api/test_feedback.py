@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from advisor.settings import Settings
-from advisor.store.tables import FeedbackEvent
+from advisor.store.tables.decisions import FeedbackEventRow
 from tests.builders import Keys, auth, make_context
 
 URL = "/v1/feedback"
@@ -21,10 +21,10 @@ def recommend(client: TestClient, secret: str) -> str:
     return str(response.json()["recommendations"][0]["recommendation_id"])
 
 
-def events(settings: Settings) -> list[FeedbackEvent]:
+def events(settings: Settings) -> list[FeedbackEventRow]:
     engine = create_engine(settings.database_url)
     with Session(engine) as session:
-        rows = list(session.scalars(select(FeedbackEvent).order_by(FeedbackEvent.id)))
+        rows = list(session.scalars(select(FeedbackEventRow).order_by(FeedbackEventRow.id)))
     engine.dispose()
     return rows
 

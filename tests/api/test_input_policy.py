@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from advisor.app import create_app
 from advisor.store.engine import make_engine, make_sessionmaker
-from advisor.store.tables import FeedbackEvent, RecommendationRequest, utcnow
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow
+from advisor.utc import utcnow
 from tests.builders import Keys, auth, make_context, seed_tenants
 from tests.conftest import Database, make_settings
 
@@ -75,7 +76,7 @@ def test_recommendation_fields(
     client, keys = app_on
     response = _post(client, "/v1/recommendations", make_context(**overrides), keys.acme_agent)
     _assert_names(response, field)
-    assert _count(database, RecommendationRequest) == 0
+    assert _count(database, RecommendationRequestRow) == 0
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_feedback_fields(
     }
     response = _post(client, "/v1/feedback", {**body, **overrides}, keys.acme_agent)
     _assert_names(response, field)
-    assert _count(database, FeedbackEvent) == 0
+    assert _count(database, FeedbackEventRow) == 0
 
 
 @pytest.mark.parametrize(
@@ -134,7 +135,7 @@ def test_a_failing_insert_logs_no_customer_text(database: Database, caplog: pyte
     with TestClient(create_app(make_settings(database.url))):
         seed_tenants(database.url)
     engine = make_engine(database.url)
-    row = FeedbackEvent(
+    row = FeedbackEventRow(
         tenant_id="acme",
         client_event_id="desk-1",
         recommendation_id="no-such-recommendation",  # a foreign key violation

@@ -12,7 +12,7 @@ from advisor.settings import Settings
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
-from advisor.store.tables import utcnow
+from advisor.utc import utcnow
 from tests.builders import Keys, add_key, auth
 from tests.conftest import Database, make_settings
 from tests.learned.steps import PROBE, TAUGHT, TEACH, URL, accept, listed, serve, stored_examples, taught

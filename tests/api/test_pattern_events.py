@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from advisor.settings import Settings
-from advisor.store.tables import WebhookDelivery
+from advisor.store.tables.webhooks import WebhookDeliveryRow
 from tests.builders import Keys, auth, subscribe_in_store
 from tests.conftest import make_settings
 
@@ -26,7 +26,7 @@ def outbox(settings: Settings) -> list[dict[str, object]]:
     with Session(engine) as session:
         rows = [
             dict(r.payload["data"])
-            for r in session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+            for r in session.scalars(select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id))
         ]
     engine.dispose()
     return rows

@@ -17,20 +17,20 @@ from sqlalchemy.orm import Session
 from advisor.bootstrap import try_it_request
 from advisor.patterns.files import load_patterns
 from advisor.settings import DEMO_PACK_DIR, Settings
-from advisor.store.tables import Recommendation, RecommendationRequest
+from advisor.store.tables.decisions import RecommendationRequestRow, RecommendationRow
 from tests.builders import Keys, auth, make_context, seed_tenants
 from tests.conftest import make_settings
 
 URL = "/v1/recommendations"
 
 
-def stored_requests(settings: Settings, expect: int = 0) -> list[RecommendationRequest]:
+def stored_requests(settings: Settings, expect: int = 0) -> list[RecommendationRequestRow]:
     """The served requests in the store, once ``expect`` of them are (the decision writer batches them)."""
     engine = create_engine(settings.database_url)
     deadline = time.monotonic() + 10
     while True:
         with Session(engine) as session:
-            rows = list(session.scalars(select(RecommendationRequest)))
+            rows = list(session.scalars(select(RecommendationRequestRow)))
         if len(rows) >= expect or time.monotonic() > deadline:
             break
         time.sleep(0.02)
@@ -131,7 +131,7 @@ class TestRecommendations:
         stored_requests(settings, expect=1)
         engine = create_engine(settings.database_url)
         with Session(engine) as session:
-            assert session.get(Recommendation, rec_id).tenant_id == "globex"  # type: ignore[union-attr]
+            assert session.get(RecommendationRow, rec_id).tenant_id == "globex"  # type: ignore[union-attr]
         engine.dispose()
 
     def test_malformed_json(self, client: TestClient, keys: Keys, settings: Settings) -> None:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from advisor.app import create_app
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
-from advisor.store.tables import Tenant
+from advisor.store.tables.tenancy import TenantRow
 from tests.builders import Keys, auth, make_pattern_body, seed_tenants
 from tests.conftest import Database, make_settings
 
@@ -75,9 +75,9 @@ def test_a_time_with_an_offset_is_stored_as_the_same_instant(database: Database)
     factory = make_sessionmaker(engine)
     noon_in_paris = datetime(2026, 11, 25, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     with factory() as session, session.begin():
-        session.add(Tenant(id="acme", name="Acme", created_at=noon_in_paris))
+        session.add(TenantRow(id="acme", name="Acme", created_at=noon_in_paris))
     with factory() as session:
-        row = session.get(Tenant, "acme")
+        row = session.get(TenantRow, "acme")
         assert row is not None
         stored = row.created_at
     engine.dispose()

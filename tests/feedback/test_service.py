@@ -12,7 +12,7 @@ from advisor.store.decisions import DecisionLog
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.migrate import upgrade
-from advisor.store.tables import WebhookDelivery
+from advisor.store.tables.webhooks import WebhookDeliveryRow
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import ApiRole, Principal
 from tests.builders import seed_tenants, subscribe_in_store
@@ -36,6 +36,6 @@ def test_a_stored_event_is_published_once_and_a_resend_is_not(tmp_path: Path) ->
             log = DecisionLog(session)
             record(event, agent, log, LearnedExampleRepository(session), WebhookRepository(session))
     with sessions() as session:
-        payloads = [row.payload for row in session.scalars(select(WebhookDelivery))]
+        payloads = [row.payload for row in session.scalars(select(WebhookDeliveryRow))]
     engine.dispose()
     assert [(p["type"], p["data"]["recommendation_id"]) for p in payloads] == [("feedback.recorded", rec_id)]

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from advisor.store.engine import make_engine, make_sessionmaker
-from advisor.store.tables import LearnedExample, RecommendationRequest
+from advisor.store.tables.decisions import RecommendationRequestRow
+from advisor.store.tables.learned import LearnedExampleRow
 from tests.builders import auth, make_context
 
 URL = "/v1/learned-examples"
@@ -73,22 +74,22 @@ def taught(client: TestClient, agent: str, admin: str) -> dict[str, Any]:
     return candidate
 
 
-def stored_examples(url: str) -> list[LearnedExample]:
+def stored_examples(url: str) -> list[LearnedExampleRow]:
     """Return every learned-example row, by id."""
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
-        rows = list(session.scalars(select(LearnedExample).order_by(LearnedExample.id)))
+        rows = list(session.scalars(select(LearnedExampleRow).order_by(LearnedExampleRow.id)))
     engine.dispose()
     return rows
 
 
-def stored_request(url: str, request_id: str) -> RecommendationRequest:
+def stored_request(url: str, request_id: str) -> RecommendationRequestRow:
     """Return one served request as stored (the decision writer stores it within its batch window)."""
     engine = make_engine(url)
     deadline = time.monotonic() + 10
     while True:
         with make_sessionmaker(engine)() as session:
-            row = session.get(RecommendationRequest, request_id)
+            row = session.get(RecommendationRequestRow, request_id)
         if row is not None or time.monotonic() > deadline:
             break
         time.sleep(0.02)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from advisor.store.engine import make_engine
-from advisor.store.tables import FeedbackEvent, PatternVersion, Recommendation, RecommendationRequest
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.store.tables.patterns import PatternVersionRow
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 TEXT = "I'm sorry, Dana. I've opened a trace with UPS for order A1001 and will update you within 48 hours."
@@ -41,10 +42,10 @@ class EventFactory:
         self, pattern: str, version: int, *, like: str = "lost_package", intent: str | None = None
     ) -> None:
         """Add an approved pattern version (a copy of ``like`` v1), e.g. a v2 or a rival for an intent."""
-        base = self.session.get(PatternVersion, (self.tenant, like, 1))
+        base = self.session.get(PatternVersionRow, (self.tenant, like, 1))
         assert base is not None
         self.session.add(
-            PatternVersion(
+            PatternVersionRow(
                 tenant_id=self.tenant,
                 pattern_id=pattern,
                 version=version,
@@ -75,7 +76,7 @@ class EventFactory:
         """Store a served request and return its id."""
         request_id = str(uuid.uuid4())
         self.session.add(
-            RecommendationRequest(
+            RecommendationRequestRow(
                 id=request_id,
                 tenant_id=self.tenant,
                 interaction_id=interaction or f"int-{next(self.counter)}",
@@ -113,7 +114,7 @@ class EventFactory:
         request_id = request_id or self.request(at=at, agent=agent, team=team, channel=channel)
         rec_id = str(uuid.uuid4())
         self.session.add(
-            Recommendation(
+            RecommendationRow(
                 id=rec_id,
                 request_id=request_id,
                 tenant_id=self.tenant,
@@ -149,10 +150,10 @@ class EventFactory:
         received_at: datetime | None = None,
     ) -> None:
         """Append a feedback event for a suggestion."""
-        rec = self.session.get(Recommendation, rec_id)
+        rec = self.session.get(RecommendationRow, rec_id)
         assert rec is not None
         self.session.add(
-            FeedbackEvent(
+            FeedbackEventRow(
                 tenant_id=self.tenant,
                 client_event_id=f"e-{uuid.uuid4().hex}",
                 recommendation_id=rec_id,

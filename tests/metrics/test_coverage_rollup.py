@@ -14,7 +14,7 @@ from advisor.metrics.models import Dimension, Filters
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.reports import ReportsRepository
-from advisor.store.tables import MetricDailyCoverage
+from advisor.store.tables.metrics import MetricDailyCoverageRow
 from tests.builders import run_together, seed_tenants
 from tests.conftest import Database
 from tests.metrics.factory import T0, EventFactory
@@ -91,7 +91,7 @@ def _cube(url: str) -> Counter[tuple[object, ...]]:
         cells = Counter(
             {
                 (r.tenant_id, r.day, r.team_id, r.channel, r.intent, r.covered): r.n
-                for r in session.scalars(select(MetricDailyCoverage))
+                for r in session.scalars(select(MetricDailyCoverageRow))
                 if r.n
             }
         )

@@ -10,12 +10,14 @@ from sqlalchemy import func, select
 
 from advisor.app import create_app
 from advisor.metrics.coverage import recount_coverage
-from advisor.metrics.refresher import refresh_rollups
+from advisor.metrics.models import Filters
+from advisor.metrics.refresher import ReportReader, refresh_rollups
 from advisor.metrics.rollup import recount
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.reports import ReportsRepository
-from advisor.store.tables import MetricDailyCoverage, MetricOutcome
+from advisor.store.tables.metrics import MetricDailyCoverageRow, MetricOutcomeRow
+from advisor.store.writer import DecisionWriter
 from tests.builders import seed_tenants
 from tests.conftest import Database, make_settings
 from tests.metrics.factory import EventFactory
@@ -27,9 +29,9 @@ def _counts(url: str) -> tuple[Counter[str], int, int]:
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
         decisions = Counter(dict(session.execute(
-            select(MetricOutcome.decision, func.count()).group_by(MetricOutcome.decision)
+            select(MetricOutcomeRow.decision, func.count()).group_by(MetricOutcomeRow.decision)
         ).all()))  # fmt: skip
-        cube = int(session.scalar(select(func.coalesce(func.sum(MetricDailyCoverage.n), 0))) or 0)
+        cube = int(session.scalar(select(func.coalesce(func.sum(MetricDailyCoverageRow.n), 0))) or 0)
         requests = ReportsRepository(session).requests_page(None, None, 1_000_000)
     engine.dispose()
     return decisions, cube, len(recount_coverage(requests))
@@ -69,3 +71,24 @@ def test_the_service_refreshes_in_the_background(sqlite_url: str) -> None:
             time.sleep(0.1)
     assert decisions == Counter({"accepted": 1, "rejected": 1})
     assert cube == 2  # no report was asked for: the service folded them itself
+
+
+def test_a_report_reads_what_was_folded_just_before(database: Database) -> None:
+    engine = make_engine(database.url)
+    upgrade(engine)
+    seed_tenants(database.url)
+    seed_scenario(database.url)
+    factory = make_sessionmaker(engine)
+    assert _counts(database.url)[:2] == (Counter(), 0)  # nothing folded yet
+    writer = DecisionWriter(factory, 0.01)
+    reader = ReportReader(factory, writer, lag_s=0)
+    counts = reader.read(lambda reports: reports.outcome_counts(Filters("acme"), []))
+    covered = reader.read(lambda reports: reports.coverage_counts(Filters("acme"), []), coverage=True)
+    writer.close()
+    with factory() as session:
+        acme = session.scalar(select(func.count()).where(MetricOutcomeRow.tenant_id == "acme"))
+    engine.dispose()
+    _, cube, interactions = _counts(database.url)
+    assert sum(c.n for c in counts) == acme > 0
+    assert sum(c.n for c in covered) > 0
+    assert cube == interactions

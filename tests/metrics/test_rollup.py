@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from advisor.metrics.cubes import CUBES, MEASURES, add_delta, new_deltas
+from advisor.metrics.cubes import CUBES, MEASURES, add_delta, column, new_deltas
 from advisor.metrics.models import Filters, Outcome
 from advisor.metrics.rollup import recount, refresh
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
-from advisor.store.reports import CUBE_COLUMNS, CUBE_TABLES, ReportsRepository
-from advisor.store.tables import FeedbackEvent
+from advisor.store.reports import ReportsRepository
+from advisor.store.rollups import CUBE_TABLES
+from advisor.store.tables.decisions import FeedbackEventRow
 from tests.builders import run_together, seed_tenants
 from tests.conftest import Database
 from tests.metrics.factory import T0, TEXT, EventFactory
@@ -46,9 +47,9 @@ def _state(url: str, tenant: str) -> tuple[list[dict[str, object]], list[dict[st
         texts = repo.rendered_texts({e.recommendation_id for e in events})
         raw = dict(
             session.execute(
-                select(FeedbackEvent.action, func.count(func.distinct(FeedbackEvent.recommendation_id)))
-                .where(FeedbackEvent.tenant_id == tenant, FeedbackEvent.action != "shown")
-                .group_by(FeedbackEvent.action)
+                select(FeedbackEventRow.action, func.count(func.distinct(FeedbackEventRow.recommendation_id)))
+                .where(FeedbackEventRow.tenant_id == tenant, FeedbackEventRow.action != "shown")
+                .group_by(FeedbackEventRow.action)
             ).all()
         )
     engine.dispose()
@@ -79,7 +80,7 @@ def _cubes(url: str) -> Cells:
     out: Cells = {}
     with make_sessionmaker(engine)() as session:
         for name, table in CUBE_TABLES.items():
-            keys = ["tenant_id", *(CUBE_COLUMNS.get(c, c) for c in CUBES[name])]
+            keys = ["tenant_id", *(column(c) for c in CUBES[name])]
             out[name] = {
                 tuple(getattr(row, k) for k in keys): tuple(
                     round(float(getattr(row, m)), 6) for m in MEASURES
@@ -146,7 +147,7 @@ def test_recent_events_are_reread_until_old_enough(database: Database) -> None:
     engine.dispose()
     assert (first.advanced, first.events, second.events) == (False, 2, 2)  # re-read, not double counted
     assert third.advanced
-    assert [(r["decision"], r["n"]) for r in counts] == [("accepted", 1)]
+    assert [(r.decision, r.n) for r in counts] == [("accepted", 1)]
 
 
 @pytest.mark.parametrize("ttd", [None, 2500])

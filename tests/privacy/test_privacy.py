@@ -16,7 +16,9 @@ from advisor.privacy.service import scrub_expired
 from advisor.settings import Settings
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.privacy import SCRUBBED
-from advisor.store.tables import Base, FeedbackEvent, Recommendation, RecommendationRequest, utcnow
+from advisor.store.tables.base import Base
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.utc import utcnow
 from tests.builders import Keys, auth, make_context, seed_tenants
 from tests.conftest import Database, make_settings
 
@@ -64,7 +66,7 @@ def dump(url: str) -> str:
 def final_texts(url: str) -> list[str | None]:
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
-        texts = list(session.scalars(select(FeedbackEvent.final_text).order_by(FeedbackEvent.id)))
+        texts = list(session.scalars(select(FeedbackEventRow.final_text).order_by(FeedbackEventRow.id)))
     engine.dispose()
     return texts
 
@@ -97,25 +99,25 @@ class TestRetention:
         factory = make_sessionmaker(engine)
         long_ago = utcnow() - timedelta(days=40)
         with factory() as session, session.begin():
-            session.execute(update(FeedbackEvent).values(received_at=long_ago))
-            session.execute(update(Recommendation).values(created_at=long_ago))
-            session.execute(update(RecommendationRequest).values(created_at=long_ago))
+            session.execute(update(FeedbackEventRow).values(received_at=long_ago))
+            session.execute(update(RecommendationRow).values(created_at=long_ago))
+            session.execute(update(RecommendationRequestRow).values(created_at=long_ago))
         decide(client, keys, "new-chat", n=2)
         before = rates(client, keys)  # rolls every decision up
         assert scrub_expired(factory, retention_days=30) > 0
         with factory() as session:
             old = session.scalars(
-                select(FeedbackEvent.final_text).where(FeedbackEvent.interaction_id == "old-chat")
+                select(FeedbackEventRow.final_text).where(FeedbackEventRow.interaction_id == "old-chat")
             ).all()
             new = session.scalars(
-                select(FeedbackEvent.final_text).where(FeedbackEvent.interaction_id == "new-chat")
+                select(FeedbackEventRow.final_text).where(FeedbackEventRow.interaction_id == "new-chat")
             ).all()
             old_recs = session.scalars(
-                select(Recommendation.text).where(Recommendation.interaction_id == "old-chat")
+                select(RecommendationRow.text).where(RecommendationRow.interaction_id == "old-chat")
             ).all()
             topics = session.scalars(
-                select(RecommendationRequest.topic_text).where(
-                    RecommendationRequest.interaction_id == "old-chat"
+                select(RecommendationRequestRow.topic_text).where(
+                    RecommendationRequestRow.interaction_id == "old-chat"
                 )
             ).all()
         engine.dispose()
@@ -132,7 +134,7 @@ class TestRetention:
             decide(client, keys, "old-chat", n=2)
             engine = make_engine(settings.database_url)
             with make_sessionmaker(engine)() as session, session.begin():
-                session.execute(update(FeedbackEvent).values(received_at=utcnow() - timedelta(days=2)))
+                session.execute(update(FeedbackEventRow).values(received_at=utcnow() - timedelta(days=2)))
             engine.dispose()
             for _ in range(100):
                 if final_texts(settings.database_url) == [None, None]:

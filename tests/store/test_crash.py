@@ -24,15 +24,10 @@ from sqlalchemy import select
 
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
-from advisor.store.tables import (
-    AuditEntry,
-    FeedbackEvent,
-    PatternVersion,
-    Recommendation,
-    RecommendationRequest,
-    WebhookDelivery,
-    WebhookSubscription,
-)
+from advisor.store.tables.audit import AuditEntryRow
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.store.tables.patterns import PatternVersionRow
+from advisor.store.tables.webhooks import WebhookDeliveryRow, WebhookSubscriptionRow
 from tests.builders import TEST_PACK, Keys, auth, make_context, make_pattern_body, seed_tenants
 from tests.conftest import Database
 
@@ -49,7 +44,7 @@ def _subscribe(url: str) -> None:
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session, session.begin():
         session.add(
-            WebhookSubscription(
+            WebhookSubscriptionRow(
                 id=str(uuid.uuid4()),
                 tenant_id="acme",
                 url="https://hooks.example.com/advisor",
@@ -181,15 +176,15 @@ def test_sigkill_leaves_no_row_without_its_audit_or_outbox_row(database: Databas
 
     engine = make_engine(database.url)
     with make_sessionmaker(engine)() as session:
-        stored = set(session.scalars(select(FeedbackEvent.client_event_id)))
+        stored = set(session.scalars(select(FeedbackEventRow.client_event_id)))
         outbox = [
             d.payload["data"]
-            for d in session.scalars(select(WebhookDelivery))
+            for d in session.scalars(select(WebhookDeliveryRow))
             if d.event_type == "feedback.recorded"
         ]
-        created = {p for p in session.scalars(select(PatternVersion.pattern_id)) if p.startswith("crash_")}
+        created = {p for p in session.scalars(select(PatternVersionRow.pattern_id)) if p.startswith("crash_")}
         audited = set(
-            session.scalars(select(AuditEntry.subject_id).where(AuditEntry.action == "pattern.create"))
+            session.scalars(select(AuditEntryRow.subject_id).where(AuditEntryRow.action == "pattern.create"))
         )
     engine.dispose()
     assert unexpected == []
@@ -265,9 +260,13 @@ def test_sigkill_then_resend_stores_every_acknowledged_event_exactly_once(
 
     engine = make_engine(database.url)
     with make_sessionmaker(engine)() as session:
-        events = list(session.execute(select(FeedbackEvent.client_event_id, FeedbackEvent.recommendation_id)))
-        suggestions = list(session.execute(select(Recommendation.id, Recommendation.request_id)))
-        requests = list(session.execute(select(RecommendationRequest.id, RecommendationRequest.escalate)))
+        events = list(
+            session.execute(select(FeedbackEventRow.client_event_id, FeedbackEventRow.recommendation_id))
+        )
+        suggestions = list(session.execute(select(RecommendationRow.id, RecommendationRow.request_id)))
+        requests = list(
+            session.execute(select(RecommendationRequestRow.id, RecommendationRequestRow.escalate))
+        )
     engine.dispose()
     assert unexpected == []
     assert len(acknowledged) >= ENOUGH

@@ -20,8 +20,10 @@ from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.migrate import alembic_config, upgrade
 from advisor.store.patterns import PatternRepository
-from advisor.store.tables import LearnedExample, RecommendationRequest, utcnow
+from advisor.store.tables.decisions import RecommendationRequestRow
+from advisor.store.tables.learned import LearnedExampleRow
 from advisor.store.tenancy import TenancyRepository
+from advisor.utc import utcnow
 from tests.builders import TEST_PACK
 from tests.conftest import Database, make_settings
 
@@ -73,7 +75,7 @@ def test_migration_0007_upgrades_a_store_that_has_served_requests(database: Data
     assert columns["topic_text"]["nullable"] is True
     assert {"learned_examples", "learned_example_agents"} <= set(inspect(engine).get_table_names())
     with make_sessionmaker(engine)() as s:
-        row = s.get(RecommendationRequest, "req-old")
+        row = s.get(RecommendationRequestRow, "req-old")
         assert row is not None
         assert row.topic_text is None
 
@@ -82,7 +84,7 @@ def test_migration_0007_upgrades_a_store_that_has_served_requests(database: Data
     assert "topic_text" not in {c["name"] for c in inspect(engine).get_columns("recommendation_requests")}
     upgrade(engine)
     with make_sessionmaker(engine)() as s:
-        assert s.scalar(select(RecommendationRequest.id)) == "req-old"
+        assert s.scalar(select(RecommendationRequestRow.id)) == "req-old"
     engine.dispose()
 
 
@@ -139,7 +141,7 @@ def test_a_pattern_that_does_not_serve_brings_no_examples(session: Session) -> N
     session.commit()
     assert "lost_package" not in _serving(session)
     assert all("driver" not in e for spec in _serving(session).values() for e in spec.examples)
-    stored = session.scalars(select(LearnedExample.status)).all()
+    stored = session.scalars(select(LearnedExampleRow.status)).all()
     assert stored == ["approved"]  # kept for when the pattern serves again
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from advisor.store.engine import WRITER_LOCKS, Engine, make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
-from advisor.store.tables import Tenant
+from advisor.store.tables.tenancy import TenantRow
 from tests.builders import run_together
 
 
@@ -28,24 +28,24 @@ def test_commit_rollback_and_failure_each_free_the_writer_lock(engine: Engine) -
     lock = WRITER_LOCKS[engine]
     factory = make_sessionmaker(engine)
     with factory() as session, session.begin():
-        session.add(Tenant(id="acme", name="Acme"))
+        session.add(TenantRow(id="acme", name="Acme"))
         session.flush()
         assert lock.locked()  # held from the first write ...
     assert not lock.locked()  # ... to the commit
     with factory() as session:
-        session.add(Tenant(id="globex", name="Globex"))
+        session.add(TenantRow(id="globex", name="Globex"))
         session.flush()
         session.rollback()
     assert not lock.locked()
     with pytest.raises(IntegrityError), factory() as session, session.begin():
-        session.add(Tenant(id="acme", name="Acme again"))  # duplicate key: the write fails
+        session.add(TenantRow(id="acme", name="Acme again"))  # duplicate key: the write fails
     assert not lock.locked()
     with factory() as session:
-        session.add(Tenant(id="initech", name="Initech"))
+        session.add(TenantRow(id="initech", name="Initech"))
         session.flush()  # closed without commit or rollback: closing rolls back and frees it
     assert not lock.locked()
     with factory() as session:
-        assert session.scalar(select(func.count()).select_from(Tenant)) == 1
+        assert session.scalar(select(func.count()).select_from(TenantRow)) == 1
 
 
 def test_concurrent_writers_all_land(engine: Engine) -> None:
@@ -54,10 +54,10 @@ def test_concurrent_writers_all_land(engine: Engine) -> None:
     def write() -> None:
         for _ in range(20):
             with factory() as session, session.begin():
-                session.add(Tenant(id=uuid.uuid4().hex, name="tenant"))
+                session.add(TenantRow(id=uuid.uuid4().hex, name="tenant"))
 
     errors = run_together(write, 8)
     assert errors == []
     with factory() as session:
-        assert session.scalar(select(func.count()).select_from(Tenant)) == 160
+        assert session.scalar(select(func.count()).select_from(TenantRow)) == 160
     assert not WRITER_LOCKS[engine].locked()

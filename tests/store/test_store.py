@@ -17,8 +17,10 @@ from advisor.store.decisions import DecisionLog
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.migrate import upgrade
 from advisor.store.patterns import PatternRepository
-from advisor.store.tables import Base, FeedbackEvent, Recommendation, RecommendationRequest, utcnow
+from advisor.store.tables.base import Base
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
 from advisor.store.tenancy import TenancyRepository
+from advisor.utc import utcnow
 from tests.builders import TEST_PACK
 from tests.conftest import Database
 
@@ -111,7 +113,7 @@ def test_feedback_is_idempotent_per_client_event(session: Session) -> None:
     TenancyRepository(session).ensure_tenant("acme")
     add_patterns(PatternRepository(session), "acme", load_patterns(TEST_PACK))
     log = DecisionLog(session)
-    request = RecommendationRequest(
+    request = RecommendationRequestRow(
         id="req-1",
         tenant_id="acme",
         interaction_id="i",
@@ -127,7 +129,7 @@ def test_feedback_is_idempotent_per_client_event(session: Session) -> None:
         candidates=[],
         latency_ms=1.0,
     )
-    rec = Recommendation(
+    rec = RecommendationRow(
         id="rec-1",
         request_id="req-1",
         tenant_id="acme",
@@ -148,8 +150,8 @@ def test_feedback_is_idempotent_per_client_event(session: Session) -> None:
     )
     log.add_request(request, [rec])
 
-    def event() -> FeedbackEvent:
-        return FeedbackEvent(
+    def event() -> FeedbackEventRow:
+        return FeedbackEventRow(
             tenant_id="acme",
             client_event_id="e1",
             recommendation_id="rec-1",

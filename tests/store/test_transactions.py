@@ -13,7 +13,9 @@ from advisor.patterns.models import PatternSpec, Status
 from advisor.store.decisions import DecisionLog
 from advisor.store.engine import Engine, make_engine, make_sessionmaker
 from advisor.store.patterns import PatternRepository
-from advisor.store.tables import FeedbackEvent, PatternVersion, Recommendation, utcnow
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow
+from advisor.store.tables.patterns import PatternVersionRow
+from advisor.utc import utcnow
 from tests.builders import auth, make_context, seed_tenants
 from tests.conftest import Database, make_settings
 
@@ -30,8 +32,8 @@ def engine(database: Database) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _feedback(rec: Recommendation) -> FeedbackEvent:
-    return FeedbackEvent(
+def _feedback(rec: RecommendationRow) -> FeedbackEventRow:
+    return FeedbackEventRow(
         tenant_id=rec.tenant_id,
         client_event_id="desk-savepoint",
         recommendation_id=rec.id,
@@ -62,21 +64,21 @@ def _spec() -> PatternSpec:
 
 def _feedback_count(engine: Engine) -> int:
     with make_sessionmaker(engine)() as other:
-        query = select(func.count()).select_from(FeedbackEvent)
-        return other.scalar(query.where(FeedbackEvent.client_event_id == "desk-savepoint")) or 0
+        query = select(func.count()).select_from(FeedbackEventRow)
+        return other.scalar(query.where(FeedbackEventRow.client_event_id == "desk-savepoint")) or 0
 
 
 def _pattern_count(engine: Engine) -> int:
     with make_sessionmaker(engine)() as other:
-        query = select(func.count()).select_from(PatternVersion)
-        return other.scalar(query.where(PatternVersion.pattern_id == "savepoint_probe")) or 0
+        query = select(func.count()).select_from(PatternVersionRow)
+        return other.scalar(query.where(PatternVersionRow.pattern_id == "savepoint_probe")) or 0
 
 
 def test_feedback_is_unseen_until_the_outer_commit_and_gone_on_its_rollback(engine: Engine) -> None:
     factory = make_sessionmaker(engine)
     with factory() as session:
         session.begin()
-        rec = session.scalars(select(Recommendation)).first()
+        rec = session.scalars(select(RecommendationRow)).first()
         assert rec is not None
         _, created = DecisionLog(session).add_feedback(_feedback(rec))
         assert created
@@ -98,7 +100,7 @@ def test_new_pattern_is_unseen_until_the_outer_commit_and_gone_on_its_rollback(e
 def test_feedback_lands_on_the_outer_commit(engine: Engine) -> None:
     factory = make_sessionmaker(engine)
     with factory() as session, session.begin():
-        rec = session.scalars(select(Recommendation)).first()
+        rec = session.scalars(select(RecommendationRow)).first()
         assert rec is not None
         DecisionLog(session).add_feedback(_feedback(rec))
     assert _feedback_count(engine) == 1

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from advisor.app import create_app
 from advisor.store.engine import make_engine, make_sessionmaker
-from advisor.store.tables import Recommendation, RecommendationRequest
+from advisor.store.tables.decisions import RecommendationRequestRow, RecommendationRow
 from tests.builders import auth, make_context, seed_tenants
 from tests.conftest import Database, make_settings
 
@@ -29,8 +29,8 @@ def feedback(client: TestClient, key: str, rec_id: str, event: str) -> int:
 def count(url: str) -> tuple[int, int]:
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
-        requests = session.scalar(select(func.count()).select_from(RecommendationRequest))
-        suggestions = session.scalar(select(func.count()).select_from(Recommendation))
+        requests = session.scalar(select(func.count()).select_from(RecommendationRequestRow))
+        suggestions = session.scalar(select(func.count()).select_from(RecommendationRow))
     engine.dispose()
     return int(requests or 0), int(suggestions or 0)
 

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from advisor.settings import DEMO_PACK_DIR, Settings
-from advisor.store.tables import FeedbackEvent
+from advisor.store.tables.decisions import FeedbackEventRow
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.browser
@@ -59,10 +59,10 @@ def ready_card(page: Any) -> Any:
     return page.locator(CARD).filter(has_not=page.locator("mark.slot")).first
 
 
-def feedback(settings: Settings, action: str) -> list[FeedbackEvent]:
+def feedback(settings: Settings, action: str) -> list[FeedbackEventRow]:
     engine = create_engine(settings.database_url)
     with Session(engine) as session:
-        rows = list(session.scalars(select(FeedbackEvent).where(FeedbackEvent.action == action)))
+        rows = list(session.scalars(select(FeedbackEventRow).where(FeedbackEventRow.action == action)))
     engine.dispose()
     return rows
 

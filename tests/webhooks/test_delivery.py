@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from advisor.settings import WebhookSettings
 from advisor.store import Session, sessionmaker
-from advisor.store.tables import utcnow
 from advisor.store.webhooks import WebhookRepository
+from advisor.utc import utcnow
 from advisor.webhooks import verify_signature
 from advisor.webhooks.dispatcher import WebhookDispatcher
 from advisor.webhooks.service import publish_pattern_change

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from advisor.store.tables import DemoSecret, Tenant
+from advisor.store.tables.tenancy import DemoSecretRow, TenantRow
 
 
 class DemoSecretRepository:
@@ -15,17 +15,17 @@ class DemoSecretRepository:
 
     def tenant_exists(self, tenant_id: str) -> bool:
         """Return whether the tenant exists."""
-        return self.session.get(Tenant, tenant_id) is not None
+        return self.session.get(TenantRow, tenant_id) is not None
 
-    def get(self, name: str) -> DemoSecret | None:
+    def get(self, name: str) -> DemoSecretRow | None:
         """Return a stored secret by name."""
-        return self.session.get(DemoSecret, name)
+        return self.session.get(DemoSecretRow, name)
 
     def put(self, name: str, tenant_id: str, secret: str) -> None:
         """Store (or replace) a secret."""
-        row = self.session.get(DemoSecret, name)
+        row = self.session.get(DemoSecretRow, name)
         if row is None:
-            self.session.add(DemoSecret(name=name, tenant_id=tenant_id, secret=secret))
+            self.session.add(DemoSecretRow(name=name, tenant_id=tenant_id, secret=secret))
         else:
             row.tenant_id, row.secret = tenant_id, secret
         self.session.flush()

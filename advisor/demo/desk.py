@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import BaseModel
 
-from advisor.store.demo import DemoSecretRepository
+from advisor.demo.repository import DemoSecretRepository
 from advisor.store.tenancy import TenancyRepository
 from advisor.tenancy.models import ApiRole
 from advisor.tenancy.service import DEMO_AGENT, DEMO_TEAM, DEMO_TENANT
@@ -12,9 +12,8 @@ from advisor.tenancy.service import DEMO_AGENT, DEMO_TEAM, DEMO_TENANT
 DESK_KEY = "demo_desk_agent_key"
 
 
-@dataclass(frozen=True)
-class DeskConfig:
-    """What the /demo page needs to call the API as the demo agent."""
+class DemoConfig(BaseModel):
+    """What the demo desk needs to call the API as the demo agent."""
 
     tenant_id: str
     agent_id: str
@@ -27,7 +26,7 @@ def demo_available(demo: DemoSecretRepository) -> bool:
     return demo.tenant_exists(DEMO_TENANT)
 
 
-def desk_config(tenancy: TenancyRepository, demo: DemoSecretRepository) -> DeskConfig | None:
+def desk_config(tenancy: TenancyRepository, demo: DemoSecretRepository) -> DemoConfig | None:
     """Return the demo desk's agent key, creating it (once) when missing or revoked; None without demo."""
     if not demo.tenant_exists(DEMO_TENANT):
         return None
@@ -38,4 +37,4 @@ def desk_config(tenancy: TenancyRepository, demo: DemoSecretRepository) -> DeskC
             DEMO_TENANT, ApiRole.agent, team_id=DEMO_TEAM, agent_id=DEMO_AGENT, label="demo desk (/demo)"
         )
         demo.put(DESK_KEY, DEMO_TENANT, secret)
-    return DeskConfig(tenant_id=DEMO_TENANT, agent_id=DEMO_AGENT, team_id=DEMO_TEAM, api_key=secret)
+    return DemoConfig(tenant_id=DEMO_TENANT, agent_id=DEMO_AGENT, team_id=DEMO_TEAM, api_key=secret)

@@ -32,7 +32,7 @@ def seed(
 ) -> None:
     """Simulate agents with different habits using the demo pack, through the real services."""
     from advisor.bootstrap import build_ranker_factory, prepare_store
-    from advisor.demo_traffic import Step, popularity, quality_of, simulate_interaction, timeline
+    from advisor.demo.traffic import Step, popularity, quality_of, simulate_interaction, timeline
     from advisor.metrics.coverage import refresh_coverage
     from advisor.metrics.rollup import refresh
     from advisor.recommendations.library import LibraryCache

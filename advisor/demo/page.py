@@ -1,38 +1,23 @@
-"""The demo desk (/demo), its loopback-only key hand-out (/demo/config) and the iframe host (/widget)."""
+"""The demo desk (/demo) and its loopback-only key hand-out (/demo/config)."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel
 
-from advisor.api.deps import SessionDep, SettingsDep
-from advisor.demo import demo_available, desk_config
+from advisor.api.deps import SessionDep
+from advisor.demo.desk import DemoConfig, demo_available, desk_config
+from advisor.demo.repository import DemoSecretRepository
 from advisor.errors import NotFound
-from advisor.store.demo import DemoSecretRepository
 from advisor.store.tenancy import TenancyRepository
-from advisor.web.app import templates
+from advisor.web.jinja import page_csp, render_page
 
 router = APIRouter(tags=["demo"])
 
 LOOPBACK_PEERS = {"127.0.0.1", "::1"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors {ancestors}"
-)
-
-
-class DemoConfig(BaseModel):
-    """What the demo desk needs to call the API as the demo agent."""
-
-    tenant_id: str
-    agent_id: str
-    team_id: str
-    api_key: str
 
 
 def demo_repo(session: SessionDep) -> DemoSecretRepository:
@@ -51,19 +36,11 @@ def is_local(request: Request) -> bool:
     return peer in LOOPBACK_PEERS and request.url.hostname in LOOPBACK_HOSTS and not proxied
 
 
-def _page(request: Request, name: str, context: dict[str, object], ancestors: str) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, context)
-    response.headers["Content-Security-Policy"] = PAGE_CSP.format(ancestors=ancestors)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @router.get("/demo", response_class=HTMLResponse, include_in_schema=False)
 def demo_page(request: Request, demo: DemoRepoDep) -> HTMLResponse:
     """Serve the simulated agent desk (conversation, reply box and the widget)."""
     context: dict[str, object] = {"available": demo_available(demo), "local": is_local(request)}
-    return _page(request, "demo.html", context, "'self'")
+    return render_page(request, "demo.html", context, page_csp("'self'", inline_styles=True))
 
 
 @router.get(
@@ -94,15 +71,4 @@ def demo_config(request: Request, session: SessionDep, demo: DemoRepoDep) -> JSO
         raise NotFound(
             "the store has no demo tenant: start advisor on an empty store with ADVISOR_SEED_DEMO=true"
         )
-    body = DemoConfig(
-        tenant_id=config.tenant_id, agent_id=config.agent_id, team_id=config.team_id, api_key=config.api_key
-    )
-    return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
-
-
-@router.get("/widget", response_class=HTMLResponse, include_in_schema=False)
-def widget_page(request: Request, settings: SettingsDep) -> HTMLResponse:
-    """Host the widget for an iframe; only the configured embed origins may frame it or message it."""
-    origins = [o.rstrip("/") for o in settings.embed_origins if o.strip() and o.strip() != "*"]
-    ancestors = " ".join(["'self'", *origins])
-    return _page(request, "widget.html", {"allowed_origins": json.dumps(origins)}, ancestors)
+    return JSONResponse(config.model_dump(), headers={"Cache-Control": "no-store"})

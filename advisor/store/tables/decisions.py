@@ -1,0 +1,119 @@
+"""The decision log: served requests, the suggestions shown, and the agents' feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from advisor.store.tables.base import Base
+from advisor.utc import utcnow
+
+
+class RecommendationRequestRow(Base):
+    """One served request: context hash, ranker version and every candidate considered (the audit trail)."""
+
+    __tablename__ = "recommendation_requests"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    interaction_id: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(32))
+    context_hash: Mapped[str] = mapped_column(String(64))
+    ranker_version: Mapped[str] = mapped_column(String(200))
+    library_stamp: Mapped[int] = mapped_column(Integer)
+    escalate: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    candidates: Mapped[list[Any]] = mapped_column()
+    latency_ms: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    topic_text: Mapped[str | None] = mapped_column(Text)
+    """The customer turn that raised the topic the ranking followed, identifiers masked (migration 0007);
+    None when nothing was suggested. The only customer text kept for learning (advisor.learned.capture)."""
+    __table_args__ = (Index("ix_requests_tenant_created", "tenant_id", "created_at"),)
+
+
+class RecommendationRow(Base):
+    """One suggestion shown to an agent; feedback refers to its id."""
+
+    __tablename__ = "recommendations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("recommendation_requests.id"), index=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    interaction_id: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int] = mapped_column(Integer)
+    pattern_id: Mapped[str] = mapped_column(String(128))
+    pattern_version: Mapped[int] = mapped_column(Integer)
+    intent: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    approved_text: Mapped[str] = mapped_column(Text)
+    unfilled: Mapped[list[Any]] = mapped_column()
+    risk: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "pattern_id", "pattern_version"],
+            ["pattern_versions.tenant_id", "pattern_versions.pattern_id", "pattern_versions.version"],
+            name="fk_recommendations_pattern_version",
+        ),
+        Index("ix_recommendations_tenant_created", "tenant_id", "created_at"),
+    )
+
+
+class FeedbackEventRow(Base):
+    """An agent's action on a suggestion (append-only); ``client_event_id`` makes resends idempotent."""
+
+    __tablename__ = "feedback_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    client_event_id: Mapped[str] = mapped_column(String(128))
+    recommendation_id: Mapped[str] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    interaction_id: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    pattern_id: Mapped[str] = mapped_column(String(128))
+    pattern_version: Mapped[int] = mapped_column(Integer)
+    intent: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    final_text: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    time_to_decision_ms: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_event_id", name="uq_feedback_events_tenant_client_event"),
+        Index("ix_feedback_tenant_occurred", "tenant_id", "occurred_at"),
+        Index("ix_feedback_tenant_pattern", "tenant_id", "pattern_id", "pattern_version"),
+    )
+
+
+# The coverage roll-up reads new requests in (created_at, id) order (migration 0005).
+Index("ix_requests_created", RecommendationRequestRow.created_at, RecommendationRequestRow.id)
+# The coverage roll-up joins each request to its top suggestion (migration 0003).
+Index(
+    "ix_recommendations_request_rank",
+    RecommendationRow.request_id,
+    RecommendationRow.rank,
+    RecommendationRow.intent,
+)
