@@ -3,6 +3,8 @@
 #   bash bench/http_wrk.sh [duration_s] [connections] [workers]
 # The store is a new SQLite file, or with BENCH_PG=1 a new PostgreSQL database "advisor_wrk" on 127.0.0.1.
 # BENCH_APP=nowork serves bench/nowork_app.py instead (same request model, no work): the HTTP stack's ceiling.
+# BENCH_PATTERNS=N serves a library of N patterns (bench/latency.py's, 10 examples each) instead of the
+# demo pack, e.g. `BENCH_PATTERNS=1000 bash bench/http_wrk.sh 8 8 1`.
 # BENCH_PROBE=1 is the load probe: /healthz is timed once a second during the load (5 s timeout) and
 # once after it, e.g. `BENCH_PROBE=1 bash bench/http_wrk.sh 20 200 1`.
 set -euo pipefail
@@ -16,6 +18,18 @@ else
   export ADVISOR_DATABASE_URL="sqlite:///$dir/bench.db"
 fi
 export ADVISOR_PORT=$port
+if [ -n "${BENCH_PATTERNS:-}" ]; then
+  mkdir -p "$dir/pack"
+  (cd "$(dirname "$0")/.." && python -c '
+import random, sys
+from pathlib import Path
+from advisor.patterns.files import dump_patterns
+from bench.latency import build
+specs, _ = build(int(sys.argv[1]), random.Random(0))
+Path(sys.argv[2]).write_text(dump_patterns(specs), encoding="utf-8")
+' "$BENCH_PATTERNS" "$dir/pack/patterns.yaml")
+  export ADVISOR_PATTERNS_DIR="$dir/pack"
+fi
 if [ "${BENCH_APP:-advisor}" = nowork ]; then
   (cd "$(dirname "$0")" && uvicorn nowork_app:app --port "$port" --workers "$workers" --log-level warning) >"$dir/serve.log" 2>&1 &
 else
@@ -23,8 +37,13 @@ else
 fi
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
 key="$(grep -m1 'agent key:' "$dir/serve.log" | awk '{print $3}' || true)"
+# One request before the load: the tenant's ranker is built on its first request (seconds for a large
+# library), which is start-up, not serving.
+curl -s -o /dev/null -m 300 -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  -d '{"interaction_id":"warm-up","channel":"chat","agent_id":"agent-demo","turns":[{"role":"customer","text":"hello"}]}' \
+  "http://127.0.0.1:$port/v1/recommendations" || true
 cat >"$dir/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"

@@ -1,6 +1,6 @@
 """Admission control: at most ``limit`` requests are served at once; the others wait briefly, then get a 503.
 
-A request served by advisor uses a pool thread and a database connection. The app sizes both pools above
+A request served by advisor may use a pool thread and a database connection. The app sizes both pools above
 the admission limit (``app.py``), so an admitted request never waits for one of them while it holds the
 other, and overload turns into prompt 503s with ``Retry-After`` instead of a lock-up. Waiting happens here,
 on the event loop, before any thread or connection is taken. ``/healthz``, ``/readyz`` and ``/metrics``

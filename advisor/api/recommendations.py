@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from advisor.api.deps import PrincipalDep, SettingsDep, TelemetryDep, in_transaction
 from advisor.context.models import within_limits
+from advisor.feedback.acceptance import AcceptanceBook
+from advisor.ranking.rank import HybridRanker
 from advisor.recommendations.library import LibraryCache
 from advisor.recommendations.models import RecommendationRequest, RecommendationsResponse
 from advisor.recommendations.service import recommend
@@ -18,6 +21,9 @@ from advisor.store.stamps import StoreStamps
 from advisor.store.writer import DecisionWriter
 
 router = APIRouter(tags=["recommendations"])
+INLINE_PATTERNS = 2000
+"""Libraries up to this size are ranked on the event loop; a larger one in a pool thread, where its matrix
+products, which release the GIL, overlap with other requests' work (10,000 patterns: docs/benchmarks.md)."""
 
 EXAMPLE = {
     "interaction_id": "chat-20261125-0042",
@@ -64,15 +70,27 @@ async def create_recommendations(
     library: LibraryCache = request.state.library
     stamps: StoreStamps = request.state.stamps
     writer: DecisionWriter = request.state.writer
+    tenant = principal.tenant_id
 
-    def serve(session: Session) -> RecommendationsResponse:
+    def load(session: Session) -> tuple[HybridRanker, int, AcceptanceBook | None]:
         stamps.refresh(session)
-        tenant = principal.tenant_id
         ranker, stamp = library.ranker(tenant, PatternRepository(session), stamps.library(tenant))
-        acceptance = library.acceptance(tenant, DecisionLog(session))
-        started = time.perf_counter()
-        served = recommend(body, principal, ranker, stamp, writer, acceptance)
-        telemetry.observe_ranking(time.perf_counter() - started, served.escalate)
-        return served
+        return ranker, stamp, library.acceptance(tenant, DecisionLog(session))
 
-    return await in_transaction(request, serve)
+    # The usual request needs nothing from the store: the stamps, the ranker and agents' decisions are
+    # in memory and fresh, so it takes no connection, and a library of usual size is ranked here without
+    # a thread hop (whose hand-overs of the GIL cost more than the ranking). A store read that is due
+    # goes to one pool thread.
+    stamp = stamps.library(tenant)
+    cached = library.in_memory(tenant, stamp) if stamps.fresh() else None
+    if cached is None:
+        ranker, stamp, acceptance = await in_transaction(request, load)
+    else:
+        ranker, acceptance = cached
+    started = time.perf_counter()
+    if len(ranker.index) <= INLINE_PATTERNS:
+        served = recommend(body, principal, ranker, stamp, writer, acceptance)
+    else:
+        served = await run_in_threadpool(recommend, body, principal, ranker, stamp, writer, acceptance)
+    telemetry.observe_ranking(time.perf_counter() - started, served.escalate)
+    return served

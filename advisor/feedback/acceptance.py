@@ -49,10 +49,15 @@ class AcceptanceBook:
             self._tallies.pop(key, None)
             self.cursor = d.id
 
+    def due(self, now: float | None = None) -> bool:
+        """Return whether the next request should fold in new decisions (the book is ``refresh_s`` old)."""
+        now = time.monotonic() if now is None else now
+        return now - self._refreshed >= self.refresh_s
+
     def refresh(self, tenant_id: str, log: DecisionLog, *, now: float | None = None) -> None:
         """Fold in new decisions from the log unless the book was refreshed in the last ``refresh_s``."""
         now = time.monotonic() if now is None else now
-        if now - self._refreshed < self.refresh_s:
+        if not self.due(now):
             return
         with self._lock:
             if now - self._refreshed < self.refresh_s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -34,6 +35,12 @@ def customer_segment(context: InteractionContext) -> str | None:
 
 def locale_matches(allowed: list[str], locale: str) -> bool:
     """Match a locale against allowed tags; ``en`` admits ``en-US``, ``en-US`` only itself."""
+    return _locale_matches(tuple(allowed), locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _locale_matches(allowed: tuple[str, ...], locale: str) -> bool:
+    # Every pattern of a library asks the same few questions on every request.
     tag = locale.replace("_", "-").lower()
     return any(tag == a.lower().replace("_", "-") or tag.startswith(a.lower() + "-") for a in allowed)
 

@@ -102,6 +102,7 @@ class FlowTracker:
             for place in spec.flows:
                 steps.setdefault(place.name, set()).add(place.step)
         self.steps = {name: tuple(sorted(found)) for name, found in steps.items()}
+        self._collectors = [(spec.id, spec.collects) for spec in self.specs if spec.collects]
 
     def similarity(self, turns: Sequence[str], values: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
         """Return (fuzzy, cosine) similarity matrices of ``turns`` (rows) against the masked bodies."""
@@ -129,7 +130,9 @@ class FlowTracker:
             t.text for t in context.turns if t.role is Role.agent and len(t.text.strip()) >= MIN_TURN_CHARS
         ]
         slots = context.slot_values()
-        sent: set[str] = {spec.id for spec in self.specs if any(slot in slots for slot in spec.collects)}
+        sent: set[str] = {
+            pid for pid, collects in self._collectors if any(slot in slots for slot in collects)
+        }
         if turns and self.specs:
             fuzzy, cosine = self.similarity(turns, list(slots.values()))
             hit = sent_matrix(fuzzy, cosine).any(axis=0)
@@ -186,11 +189,15 @@ def apply_flows(candidates: list[Candidate], progress: FlowProgress) -> list[Can
     """
     result = [c for c in candidates if not _already_done(c, progress)]
     flows = list(dict.fromkeys(p.name for c in result for p in c.spec.flows))
+    if not flows:
+        return result
     for flow in flows:
         wanted = progress.next_step(flow)
         if wanted is None:
             continue
-        members = [i for i, c in enumerate(result) if any(p.name == flow for p in c.spec.flows)]
+        members = [
+            i for i, c in enumerate(result) if c.spec.flows and any(p.name == flow for p in c.spec.flows)
+        ]
         pick = next(
             (i for i in members if any(p.name == flow and p.step == wanted for p in result[i].spec.flows)),
             None,

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from advisor.patterns.models import SLOT_RE, PatternSpec
 from advisor.ranking.protocols import Embedder, Vectors
-from advisor.ranking.text import terms
+from advisor.ranking.text import document_terms
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -33,7 +33,7 @@ class PatternIndex:
         self.vocabulary: list[set[str]] = []
         corpus = []
         for spec in self.specs:
-            tokens = terms(pattern_document(spec))
+            tokens = document_terms(pattern_document(spec))
             corpus.append(tokens or ["\u2205"])
             self.vocabulary.append(set(tokens))
         self.bm25 = bm25s.BM25(k1=k1, b=b)

@@ -66,8 +66,13 @@ def normalise(value: str) -> str:
 
 def one_of(value: str, allowed: list[str]) -> bool:
     """Return whether ``value`` equals one of ``allowed``, ignoring case and separators."""
-    folded = normalise(value)
-    return any(folded == normalise(a) for a in allowed)
+    return normalise(value) in _folded(tuple(allowed))
+
+
+@lru_cache(maxsize=4096)
+def _folded(allowed: tuple[str, ...]) -> frozenset[str]:
+    # Eligibility asks every pattern's premises on every request: fold each list of values once.
+    return frozenset(normalise(a) for a in allowed)
 
 
 def reference_time(context: InteractionContext) -> datetime:

@@ -22,6 +22,7 @@ from advisor.ranking.conversation import (
     StateModel,
     TextEvidence,
 )
+from advisor.ranking.embedding import CachedEmbedder
 from advisor.ranking.head import LibraryHead
 from advisor.ranking.index import FloatArray, PatternIndex
 from advisor.ranking.protocols import Embedder
@@ -34,6 +35,7 @@ from advisor.ranking.weights_file import fitted_file
 RANKER_NAME = "state-hybrid-bm25-static"
 SHORTLIST = 256
 EVIDENCE_CACHE = 4096
+EMBED_CACHE = 4096
 TOPIC_BELIEF = 0.5
 """An escalation names the conversation's topic only when the state holds it at least this likely."""
 AGREE_MARGIN = 0.05
@@ -76,7 +78,11 @@ class HybridRanker:
     ) -> None:
         self.index = PatternIndex(specs, embedder)
         self.intents = IntentMap(self.index.specs)
-        self.embedder = embedder
+        # A request embeds each customer turn for its evidence and again in the weighted query, and a
+        # conversation sends its turns again with every request: each text is embedded once.
+        self.embedder = (
+            embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, EMBED_CACHE)
+        )
         self.head = self._fit_head() if library_head and LibraryHead.applies(len(self.intents)) else None
         shipped_calibration, shipped_state = fitted_models(head=self.head is not None)
         self.calibration = calibration or shipped_calibration
@@ -93,7 +99,7 @@ class HybridRanker:
         self._positions = {s.key: n for n, s in enumerate(self.index.specs)}
         self._vocabulary: set[str] = set().union(*self.index.vocabulary) if self.index.vocabulary else set()
         has_flows = any(spec.flows for spec in self.index.specs)
-        self._flows = flows.FlowTracker(self.index.specs, embedder) if has_flows else None
+        self._flows = flows.FlowTracker(self.index.specs, self.embedder) if has_flows else None
         self._evidence: OrderedDict[str, TextEvidence] = OrderedDict()
         self._evidence_lock = threading.Lock()
 
@@ -359,7 +365,7 @@ def state_note(
     state: ConversationState, names: Sequence[str], context: InteractionContext, intent: int
 ) -> str | None:
     """Say in words when a suggestion relies on an earlier turn ("continuing: ...")."""
-    if state.active != intent or state.raised_at is None or not state.continuing:
+    if state.raised_at is None or not state.continuing or state.active != intent:
         return None
     ago = state.turns_ago
     quote = context.turns[state.raised_at].text.strip()

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import Stemmer
 
+TERM_CACHE = 8192
+"""Request texts whose terms are kept (a bounded LRU; library documents bypass it: ``document_terms``)."""
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
 # Function words plus chat filler; content words like "not", "never", "no" stay (they change intents).
 STOPWORDS = frozenset(
@@ -179,6 +181,17 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
     """Yield (stemmed term, start, end) for each content word of ``text``."""
+    yield from term_spans(text)
+
+
+@functools.lru_cache(maxsize=TERM_CACHE)
+def term_spans(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Return (stemmed term, start, end) for each content word of ``text`` (cached: a conversation's
+    turns, their detail-free forms and the CRM values are tokenised again by every request)."""
+    return tuple(_scan(text))
+
+
+def _scan(text: str) -> Iterator[tuple[str, int, int]]:
     stem = _stemmer().stemWord
     for match in TOKEN_RE.finditer(text):
         word = match.group(0).lower()
@@ -190,4 +203,9 @@ def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
 
 def terms(text: str) -> list[str]:
     """Return the stemmed content words of ``text``."""
-    return [t for t, _, _ in iter_terms(text)]
+    return [t for t, _, _ in term_spans(text)]
+
+
+def document_terms(text: str) -> list[str]:
+    """Return the stemmed content words of a library document, without keeping them in the cache."""
+    return [t for t, _, _ in _scan(text)]

@@ -46,6 +46,19 @@ class LibraryCache:
         book.refresh(tenant_id, log)
         return book
 
+    def in_memory(self, tenant_id: str, stamp: int) -> tuple[HybridRanker, AcceptanceBook | None] | None:
+        """Return the tenant's ranker for ``stamp`` and its acceptance book when neither needs the store
+        now (the usual request); None when the ranker must be built or the book refreshed first."""
+        cached = self._rankers.get(tenant_id)
+        if cached is None or cached[0] != stamp:
+            return None
+        if not self._learn:
+            return cached[1], None
+        book = self._books.get(tenant_id)
+        if book is None or book.due():
+            return None
+        return cached[1], book
+
     def ranker(
         self, tenant_id: str, repo: PatternRepository, stamp: int | None = None
     ) -> tuple[HybridRanker, int]:

@@ -54,7 +54,10 @@ class DecisionWriter:
             self._pending.update(r.id for r in recommendations)
             self._pending.add(request.id)
             self._submitted += 1
-            self._cond.notify_all()
+            if len(self._queue) == 1:
+                # Only the first of a batch wakes the writer: it then gathers for ``flush_s`` anyway, and
+                # waking it per request hands it the GIL in the middle of every other request.
+                self._cond.notify_all()
 
     def queue_depth(self) -> int:
         """Return how many served requests wait to be written."""

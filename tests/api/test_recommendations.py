@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.orm import Session
 
 from advisor.bootstrap import try_it_request
@@ -368,3 +369,36 @@ class TestFirstRequests:
         data = client.post(URL, json=body, headers=auth(keys.acme_agent)).json()
         assert data["escalate"] is False
         assert data["recommendations"][0]["pattern_id"] == "missing_package_reship"
+
+
+class TestServedFromMemory:
+    @pytest.fixture
+    def settings(self, sqlite_url: str) -> Settings:
+        # Store reads fall due once a minute at most here, so a second request finds everything fresh.
+        return make_settings(
+            sqlite_url,
+            server={"stamp_poll_s": 60, "readiness_poll_s": 60},
+            ranking={"decisions_refresh_s": 60},
+            metrics={"refresh_interval_s": 0},
+        )
+
+    def test_a_request_with_nothing_due_takes_no_thread_and_no_transaction(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        assert client.post(URL, json=make_context(), headers=auth(keys.acme_agent)).status_code == 200
+        factory = client.app_state["sessionmaker"]
+        begun: list[str] = []
+
+        def note(*_: object) -> None:
+            begun.append(threading.current_thread().name)
+
+        event.listen(factory, "after_transaction_create", note)
+        try:
+            response = client.post(
+                URL, json=make_context(interaction_id="int-2"), headers=auth(keys.acme_agent)
+            )
+        finally:
+            event.remove(factory, "after_transaction_create", note)
+        assert response.status_code == 200
+        assert response.json()["recommendations"][0]["pattern_id"] == "lost_package"
+        assert [name for name in begun if name != "advisor-decision-writer"] == []

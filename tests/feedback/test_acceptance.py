@@ -54,3 +54,18 @@ def test_confidence_moves_towards_decisions_and_a_new_pattern_keeps_its_own() ->
     assert phrase(Tally(decisions=50, taken=41)) == (
         "accepted 82% of the time by your agents for requests like this (50 decisions)"
     )
+
+
+class NoNewDecisions:
+    """A decision log with nothing new (the book's only use of it)."""
+
+    def decisions_after(self, tenant_id: str, cursor: int, limit: int) -> list[Decision]:
+        return []
+
+
+def test_a_book_is_due_for_new_decisions_every_refresh_interval() -> None:
+    book = AcceptanceBook(refresh_s=2.0)
+    assert book.due(now=100.0)  # never refreshed
+    book.refresh("acme", NoNewDecisions(), now=100.0)  # type: ignore[arg-type]
+    assert not book.due(now=101.9)
+    assert book.due(now=102.0)
