@@ -6,20 +6,16 @@
 # wrk counted with the rows in feedback_events: lost = 201s without a row, duplicated = rows beyond.
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-1}"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+. "$(dirname "$0")/serve_lib.sh"
+need_wrk
 dir="$(mktemp -d)"; port=18766
-if [ "${BENCH_PG:-0}" = 1 ]; then
-  psql -h 127.0.0.1 -U postgres -d test -qc 'DROP DATABASE IF EXISTS advisor_fb' -c 'CREATE DATABASE advisor_fb'
-  export ADVISOR_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/advisor_fb"
-else
-  export ADVISOR_DATABASE_URL="sqlite:///$dir/bench.db"
-fi
+fresh_store advisor_fb "$dir"
 export ADVISOR_PORT=$port ADVISOR_LOG__ACCESS=false
 advisor serve --workers "$workers" >"$dir/serve.log" 2>"$dir/serve.err" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
-key="$(grep -m1 'agent key:' "$dir/serve.log" | awk '{print $3}')"
+wait_healthy "$port" 240
+key="$(agent_key "$dir/serve.log")"
 python - "$port" "$key" "$dir/ids.lua" <<'PY'
 import json, sys, urllib.request
 port, key, out = sys.argv[1], sys.argv[2], sys.argv[3]

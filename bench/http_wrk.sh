@@ -9,14 +9,10 @@
 # once after it, e.g. `BENCH_PROBE=1 bash bench/http_wrk.sh 20 200 1`.
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-2}"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+. "$(dirname "$0")/serve_lib.sh"
+need_wrk
 dir="$(mktemp -d)"; port=18765
-if [ "${BENCH_PG:-0}" = 1 ]; then
-  psql -h 127.0.0.1 -U postgres -d test -qc 'DROP DATABASE IF EXISTS advisor_wrk' -c 'CREATE DATABASE advisor_wrk'
-  export ADVISOR_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/advisor_wrk"
-else
-  export ADVISOR_DATABASE_URL="sqlite:///$dir/bench.db"
-fi
+fresh_store advisor_wrk "$dir"
 export ADVISOR_PORT=$port
 if [ -n "${BENCH_PATTERNS:-}" ]; then
   mkdir -p "$dir/pack"
@@ -37,8 +33,8 @@ else
 fi
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
-key="$(grep -m1 'agent key:' "$dir/serve.log" | awk '{print $3}' || true)"
+wait_healthy "$port" 600
+key="$(agent_key "$dir/serve.log")"
 # One request before the load: the tenant's ranker is built on its first request (seconds for a large
 # library), which is start-up, not serving.
 curl -s -o /dev/null -m 300 -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \

@@ -41,23 +41,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def advisor_process(url: str, logs: Path, *args: str) -> Iterator[Served]:
-    """Run ``advisor serve *args`` on the store ``url`` (test pack, no demo seeding) until the block ends."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "ADVISOR_DATABASE_URL": url,
-        "ADVISOR_SEED_DEMO": "false",
-        "ADVISOR_PATTERNS_DIR": str(TEST_PACK),
-        "ADVISOR_PORT": str(port),
-    }
+def served(command: list[str], env: dict[str, str], port: int, logs: Path) -> Iterator[Served]:
+    """Run ``command`` (a server on ``port``) until the block ends, once its /healthz answers.
+
+    It runs in a process group of its own, killed with everything in it at the end (worker processes,
+    or a server hung by the test); its stderr goes to ``logs``.
+    """
     with logs.open("wb") as err:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-            [sys.executable, "-m", "advisor", "serve", *args],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,  # its own process group: worker processes go with it
+            command, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -69,10 +61,30 @@ def advisor_process(url: str, logs: Path, *args: str) -> Iterator[Served]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"advisor serve did not start: {logs.read_text()[-3000:]}")
+                pytest.fail(f"the server did not start: {logs.read_text()[-3000:]}")
             time.sleep(0.2)
         yield Served(process, base, logs)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def served_env(url: str, port: int) -> dict[str, str]:
+    """The environment of a served test: store ``url``, the test pack, no demo seeding, ``port``."""
+    return {
+        **os.environ,
+        "ADVISOR_DATABASE_URL": url,
+        "ADVISOR_SEED_DEMO": "false",
+        "ADVISOR_PATTERNS_DIR": str(TEST_PACK),
+        "ADVISOR_PORT": str(port),
+    }
+
+
+@contextmanager
+def advisor_process(url: str, logs: Path, *args: str) -> Iterator[Served]:
+    """Run ``advisor serve *args`` on the store ``url`` (test pack, no demo seeding) until the block ends."""
+    port = free_port()
+    command = [sys.executable, "-m", "advisor", "serve", *args]
+    with served(command, served_env(url, port), port, logs) as server:
+        yield server

@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -17,8 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.builders import TEST_PACK, auth, make_context, seed_tenants
+from tests.builders import auth, make_context, seed_tenants
 from tests.conftest import Database
+from tests.servers import free_port, served, served_env
 
 CLIENTS = 200
 LOAD_S = 6.0
@@ -27,51 +25,18 @@ REQUEST_TIMEOUT_S = 15.0
 HEALTH_TIMEOUT_S = 5.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(database: Database, tmp_path: Path) -> Iterator[str]:
     """``advisor.app:create_app`` served by uvicorn in its own process on a free port; yield its base URL."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ADVISOR_DATABASE_URL": database.url,
-        "ADVISOR_SEED_DEMO": "false",
-        "ADVISOR_PATTERNS_DIR": str(TEST_PACK),
-    }
+    port = free_port()
     command = [sys.executable, "-m", "uvicorn", "advisor.app:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     # The load generator shares the cores with the server and may leave a kept-alive connection idle past
     # uvicorn's 5 s default; a request sent just as the server closes it fails on the client's side (a race
     # of HTTP keep-alive itself, which real clients retry), so the idle limit is raised for this test.
     command += ["--timeout-keep-alive", "60"]
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "server.log").read_text())
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a hung server (the lock-up this file tests for) is killed
-            process.kill()
-            process.wait(timeout=30)
-        log.close()
+    with served(command, served_env(database.url, port), port, tmp_path / "server.log") as running:
+        yield running.base
 
 
 async def _client(http: httpx.AsyncClient, headers: dict[str, str], until: float, seen: Counter[str]) -> None:
