@@ -106,7 +106,7 @@ def eval_run(
     ] = None,
     head: Annotated[
         bool | None,
-        typer.Option(help="Fit the library head (default: the setting ranking.library_head, off)."),
+        typer.Option(help="Fit the library head (default: the setting ranking.library_head, on)."),
     ] = None,
 ) -> None:
     """Replay labelled cases and print top1, top3, mrr, coverage, top1_when_answered and latency as JSON."""
@@ -172,7 +172,7 @@ def _labelled(patterns: list[Path], cases: list[Path], *, head: bool, fresh: boo
 HeadOption = Annotated[
     bool,
     typer.Option(
-        help="Fit for rankers with the library head (--head) or without it (--no-head, the default)."
+        help="Fit for rankers with the library head (--head, the default ranker) or without it (--no-head)."
     ),
 ]
 
@@ -182,7 +182,7 @@ def eval_calibrate(
     patterns: Annotated[list[Path], typer.Option(help="Pattern dir (repeat, paired with --cases).")],
     cases: Annotated[list[Path], typer.Option(help="Cases file (repeat, paired with --patterns).")],
     out: Annotated[Path | None, typer.Option(help="Where to write the calibration JSON.")] = None,
-    head: HeadOption = False,
+    head: HeadOption = True,
 ) -> None:
     """Fit the confidence calibration (and so the escalation detector) on labelled dev cases."""
     import numpy as np
@@ -208,7 +208,7 @@ def eval_fit_state(
     patterns: Annotated[list[Path], typer.Option(help="Pattern dir (repeat, paired with --cases).")],
     cases: Annotated[list[Path], typer.Option(help="Cases: the intent active at each turn (repeatable).")],
     out: Annotated[Path | None, typer.Option(help="Where to write the state model JSON.")] = None,
-    head: HeadOption = False,
+    head: HeadOption = True,
 ) -> None:
     """Fit the conversation-state model on labelled (multi-turn) cases and write conversation.json."""
     from advisor.evaluation import state_sequences

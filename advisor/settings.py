@@ -30,8 +30,8 @@ class RankingSettings(Group):
     embedder: str = "minilm-static-cs"
     """Sentence embedder: minilm-static-cs (shipped), onnx-paraphrase-minilm-l3 (extra onnx), or a
     model2vec directory."""
-    library_head: bool = False
-    """Fit a scorer on each library's examples (ranking/head.py); off by default, see docs/benchmarks.md."""
+    library_head: bool = True
+    """Fit a scorer on each library's examples, with an out-of-library class (ranking/head.py)."""
     learn_from_decisions: bool = True
     """Agents' accept/edit/reject decisions update confidences and order (ranking/acceptance.py)."""
     decisions_refresh_s: float = Field(default=2.0, ge=0.0, le=3600.0)

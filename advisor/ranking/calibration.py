@@ -40,6 +40,7 @@ FEATURES = (
     "latest_peak",
     "continuing_x_latest_peak",
     "latest_supplies_data",
+    "continuing_x_latest_off_topic",
 )
 
 
@@ -56,6 +57,7 @@ class Calibration:
         -0.5,
         0.5,
         1.0,
+        0.0,
         0.0,
         0.0,
         0.0,

@@ -101,6 +101,9 @@ class TextEvidence:
     known: int
     learnt: FloatArray | None = None
     """The library head's probability of each intent (None: the ranker has no head)."""
+    off_topic: float = 0.0
+    """How much better an everyday off-topic request matches the text than the library does
+    (``background.BackgroundBank.margin``; positive: most likely not for this library)."""
 
     @property
     def empty(self) -> bool:

@@ -11,15 +11,18 @@ other weights), so a message's intent is sharper, while a detail turn, on which 
 confidently arbitrary, is no evidence for it (as for retrieval). It never adds a pattern: eligibility
 and approval decide which patterns exist for the ranker before any score is computed.
 
-Off by default (setting ``ranking.library_head``): on small libraries a softmax over their intents
-gives off-topic text a confident-looking intent (docs/benchmarks.md measures both sides).
+On by default (setting ``ranking.library_head``). A softmax over a small library's topics alone would
+give off-topic text a confident-looking topic, so the head has one class more, ``OFF_TOPIC``, fitted on
+the everyday requests of ``background.py``'s bank that the library does not cover; its probability is
+left out of the topics' (a row sums to less than 1 for text the library is not about).
 A library with more topics than ``MAX_TOPICS`` is ranked by retrieval alone (the weights would grow
 with topics × features); so is one with a single topic (there is nothing to separate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -33,13 +36,16 @@ WEIGHT_BUDGET = 6_000_000
 EMBEDDING_SCALE = 2.0
 """The unit-length embedding is scaled so that it weighs like the n-gram blocks (each unit length)."""
 REGULARISATION_C = 10.0
+Analyzer = Callable[[str], list[str]]
+OFF_TOPIC = -1
+"""The label of the out-of-library class: everyday requests the library does not cover."""
 
 
 class LibraryHead:
     """Topic probabilities for texts, from a model fitted on the library's own examples."""
 
     def __init__(self, texts: Sequence[str], vectors: npt.NDArray[np.float32], topics: Sequence[int]) -> None:
-        """Fit on ``texts`` (their embeddings ``vectors``) labelled with topic numbers 0..n-1."""
+        """Fit on ``texts`` (their embeddings ``vectors``) labelled with topics 0..n-1 or ``OFF_TOPIC``."""
         classes = len(set(topics))
         per_block = max(1000, WEIGHT_BUDGET // (2 * classes))
         self.vectorizers = (
@@ -62,6 +68,16 @@ class LibraryHead:
         if classes == 2:  # scikit-learn keeps one weight vector for two classes: make it two
             self.coef = np.hstack([-self.coef / 2, self.coef / 2])
             self.intercept = np.asarray([-self.intercept[0] / 2, self.intercept[0] / 2], dtype=np.float32)
+        # Scoring a few texts per request: scikit-learn's own analyzers, then the TF-IDF weighting and
+        # the sparse product done here (its ``transform`` costs about 0.5 ms a call in validation and
+        # matrix building, several times the arithmetic). ``scores`` equals the scikit-learn pipeline.
+        offset = vectors.shape[1]
+        self._blocks: list[tuple[Analyzer, dict[str, int], npt.NDArray[np.float64], int]] = []
+        for vectorizer in self.vectorizers:
+            vocabulary = {str(gram): int(n) for gram, n in vectorizer.vocabulary_.items()}
+            idf = vectorizer.idf_.astype(np.float64)
+            self._blocks.append((vectorizer.build_analyzer(), vocabulary, idf, offset))
+            offset += len(vocabulary)
 
     @staticmethod
     def applies(topics: int) -> bool:
@@ -77,16 +93,30 @@ class LibraryHead:
 
     def scores(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Return [texts × known topics] logits (columns in the order of ``self.topics``)."""
-        out: npt.NDArray[np.float32] = np.asarray(self._features(texts, vectors) @ self.coef) + self.intercept
+        width = vectors.shape[1]
+        out: npt.NDArray[np.float32] = (vectors * EMBEDDING_SCALE) @ self.coef[:width] + self.intercept
+        for row, text in enumerate(texts):
+            for analyzer, vocabulary, idf, offset in self._blocks:
+                counts = Counter(n for n in map(vocabulary.get, analyzer(text)) if n is not None)
+                if not counts:
+                    continue
+                columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
+                # Sublinear term frequency times idf, unit length per block (TfidfVectorizer's settings).
+                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                weights = (1.0 + np.log(tf)) * idf[columns]
+                weights /= np.linalg.norm(weights)
+                out[row] += weights.astype(np.float32) @ self.coef[columns + offset]
         return out
 
     def probabilities(
         self, texts: Sequence[str], vectors: npt.NDArray[np.float32], n_topics: int
     ) -> npt.NDArray[np.float64]:
-        """Return [texts × n_topics] probabilities (rows sum to 1 over the topics the head knows)."""
+        """Return [texts × n_topics] probabilities; a row sums to 1 minus the out-of-library class's."""
         logits = self.scores(texts, vectors)
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits.astype(np.float64))
+        odds /= odds.sum(axis=1, keepdims=True)
         out = np.zeros((len(texts), n_topics))
-        out[:, self.topics] = odds / odds.sum(axis=1, keepdims=True)
+        known = self.topics >= 0  # the rest is the out-of-library class (OFF_TOPIC)
+        out[:, self.topics[known]] = odds[:, known]
         return out

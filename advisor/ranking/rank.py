@@ -15,6 +15,7 @@ from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec
 from advisor.ranking import conversation, eligibility, flows
 from advisor.ranking.acceptance import Acceptance, exploration, phrase, posterior
+from advisor.ranking.background import BackgroundBank
 from advisor.ranking.calibration import Calibration
 from advisor.ranking.conversation import (
     ConversationState,
@@ -23,7 +24,7 @@ from advisor.ranking.conversation import (
     TextEvidence,
 )
 from advisor.ranking.embedding import CachedEmbedder
-from advisor.ranking.head import LibraryHead
+from advisor.ranking.head import OFF_TOPIC, LibraryHead
 from advisor.ranking.index import FloatArray, PatternIndex
 from advisor.ranking.protocols import Embedder
 from advisor.ranking.query import build_query
@@ -74,7 +75,7 @@ class HybridRanker:
         threshold: float = 0.4,
         candidates: int = 20,
         library_stamp: str = "",
-        library_head: bool = False,
+        library_head: bool = True,
     ) -> None:
         self.index = PatternIndex(specs, embedder)
         self.intents = IntentMap(self.index.specs)
@@ -83,6 +84,7 @@ class HybridRanker:
         self.embedder = (
             embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, EMBED_CACHE)
         )
+        self.background = BackgroundBank(self.embedder, self.index.vectors)
         self.head = self._fit_head() if library_head and LibraryHead.applies(len(self.intents)) else None
         shipped_calibration, shipped_state = fitted_models(head=self.head is not None)
         self.calibration = calibration or shipped_calibration
@@ -104,13 +106,15 @@ class HybridRanker:
         self._evidence_lock = threading.Lock()
 
     def _fit_head(self) -> LibraryHead:
-        """Fit the library head on every example and title, labelled with its pattern's own topics."""
+        """Fit the library head on every example and title, labelled with its pattern's own topics, and on
+        the off-topic bank's sentences the library does not cover (the out-of-library class)."""
         rows = [
             (n, topic) for n, owner in enumerate(self.index.row_owner) for topic in self.intents.own[owner]
         ]
-        texts = [self.index.row_texts[n] for n, _ in rows]
-        vectors = self.index.vectors[[n for n, _ in rows]]
-        return LibraryHead(texts, vectors, [topic for _, topic in rows])
+        texts = [self.index.row_texts[n] for n, _ in rows] + self.background.texts
+        vectors = np.vstack([self.index.vectors[[n for n, _ in rows]], self.background.vectors])
+        labels = [topic for _, topic in rows] + [OFF_TOPIC] * len(self.background)
+        return LibraryHead(texts, vectors, labels)
 
     def _fuse(
         self,
@@ -168,14 +172,26 @@ class HybridRanker:
             if self.head is not None and vectors is not None
             else None
         )
-        for t in missing:
-            if t in position and vectors is not None and centrals is not None:
+        library_best = np.zeros(len(to_embed))
+        fused_of: dict[str, FloatArray] = {}
+        for t in to_embed:
+            if vectors is not None and centrals is not None:
                 n = position[t]
-                fused, _, _, _ = self._fuse(vectors[n : n + 1], [(words[t], 1.0)], centrals[:, n])
-                intents = self.intents.reduce(fused)
+                fused_of[t], _, _, sims = self._fuse(vectors[n : n + 1], [(words[t], 1.0)], centrals[:, n])
+                library_best[n] = float(sims.max()) if len(sims) else 0.0
+        off_topic = self.background.margin(vectors, library_best) if vectors is not None else library_best
+        for t in missing:
+            if t in fused_of:
+                n = position[t]
+                intents = self.intents.reduce(fused_of[t])
                 known = sum(w in self._vocabulary for w in words[t])
                 found[t] = TextEvidence(
-                    intents, float(intents.max()), len(words[t]), known, None if learnt is None else learnt[n]
+                    intents,
+                    float(intents.max()),
+                    len(words[t]),
+                    known,
+                    None if learnt is None else learnt[n],
+                    float(off_topic[n]),
                 )
             else:
                 nothing = np.zeros(len(self.intents))
@@ -214,6 +230,7 @@ class HybridRanker:
         spread = float(scores.std()) if len(scores) > 1 else 0.0
         peak = 0.0 if latest.empty or spread == 0.0 else (strength - float(scores.mean())) / spread
         terms_, unknown = math.log1p(latest.terms), math.log1p(latest.terms - latest.known)
+        off_topic = 0.0 if latest.empty else latest.off_topic
         rows: list[tuple[float, ...]] = []
         for intent in intents:
             agrees = float(clear and intent == leader)
@@ -236,6 +253,7 @@ class HybridRanker:
                     peak,
                     continuing * peak,
                     float(state.last.supplied),
+                    continuing * off_topic,
                 )
             )
         return rows

@@ -66,6 +66,28 @@ def test_two_topic_head_gives_probabilities_that_favour_the_right_topic() -> Non
     assert probabilities[1, 1] > 0.5
 
 
+def test_off_topic_text_goes_to_the_out_of_library_class_not_to_a_topic() -> None:
+    # Without the bank, a softmax over two restaurant topics must give the weather to one of them.
+    library = [spec("book_table", BOOK), spec("find_restaurant", FIND)]
+    ranker = HybridRanker(library, EMBEDDER, library_head=True)
+    assert ranker.head is not None
+    assert len(ranker.background) > 100
+    queries = ["is it going to be sunny in lisbon on sunday", "reserve me a table for six"]
+    probabilities = ranker.head.probabilities(queries, EMBEDDER.encode(queries), len(ranker.intents))
+    assert probabilities[0].sum() < 0.5
+    assert probabilities[1].sum() > 0.5
+    assert probabilities[1].argmax() == ranker.intents.names.index("book_table")
+
+
+def test_a_library_that_answers_an_everyday_topic_takes_it_out_of_its_bank() -> None:
+    # The bank has restaurant and hotel requests; a restaurant desk answers them, so they are not off topic.
+    plain = HybridRanker([spec("a", ["reset my password"]), spec("b", ["where is my parcel"])], EMBEDDER)
+    restaurants = HybridRanker([spec("book_table", BOOK), spec("find_restaurant", FIND)], EMBEDDER)
+    assert len(restaurants.background) < len(plain.background)
+    assert not any("table for two" in text for text in restaurants.background.texts)
+    assert any("table for two" in text for text in plain.background.texts)
+
+
 def test_the_head_never_brings_in_an_ineligible_pattern() -> None:
     # The voice-only pattern is the best match for the message, but the conversation is a chat.
     ranker = HybridRanker(
@@ -113,5 +135,5 @@ def test_the_head_makes_few_shot_banking_intents_more_often_right(shared_dataset
         cases += [Case(f"{intent}-{n}", ask(t), frozenset([intent])) for n, t in enumerate(texts[10:18])]
     cases = rng.sample(cases, 600)
     learnt = evaluate(HybridRanker(library, EMBEDDER, library_head=True), cases)["top1"]
-    retrieval = evaluate(HybridRanker(library, EMBEDDER), cases)["top1"]
+    retrieval = evaluate(HybridRanker(library, EMBEDDER, library_head=False), cases)["top1"]
     assert learnt > retrieval
