@@ -16,7 +16,10 @@ give off-topic text a confident-looking topic, so the head has one class more, `
 the everyday requests of ``background.py``'s bank that the library does not cover; its probability is
 left out of the topics' (a row sums to less than 1 for text the library is not about).
 A library with more topics than ``MAX_TOPICS`` is ranked by retrieval alone (the weights would grow
-with topics × features); so is one with a single topic (there is nothing to separate).
+with topics × features); so is one with a single topic (there is nothing to separate). Fitting costs
+about rows × topics: a large library's head reads at most ``rows_per_topic`` rows of each topic (its
+patterns' titles first, then their first examples, in turn), so that a rebuild stays within seconds
+(retrieval still reads every example).
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-MAX_TOPICS = 1000
+MAX_TOPICS = 300
+FIT_BUDGET = 400_000
+"""Training rows × classes: one core fits that in a few seconds (CLINC150's 150 topics × 12 rows fit)."""
+MIN_ROWS_PER_TOPIC = 3
 WEIGHT_BUDGET = 6_000_000
 """Topics × n-gram features stays below this (24 MB of float32 weights per library)."""
 EMBEDDING_SCALE = 2.0
@@ -78,6 +84,11 @@ class LibraryHead:
             idf = vectorizer.idf_.astype(np.float64)
             self._blocks.append((vectorizer.build_analyzer(), vocabulary, idf, offset))
             offset += len(vocabulary)
+
+    @staticmethod
+    def rows_per_topic(topics: int) -> int:
+        """How many training rows of each topic the head reads, for a library of this many topics."""
+        return max(MIN_ROWS_PER_TOPIC, FIT_BUDGET // (topics + 1) ** 2)
 
     @staticmethod
     def applies(topics: int) -> bool:

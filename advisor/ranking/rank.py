@@ -106,11 +106,22 @@ class HybridRanker:
         self._evidence_lock = threading.Lock()
 
     def _fit_head(self) -> LibraryHead:
-        """Fit the library head on every example and title, labelled with its pattern's own topics, and on
-        the off-topic bank's sentences the library does not cover (the out-of-library class)."""
-        rows = [
-            (n, topic) for n, owner in enumerate(self.index.row_owner) for topic in self.intents.own[owner]
-        ]
+        """Fit the library head on the examples and titles, labelled with their pattern's own topics, and
+        on the off-topic bank's sentences the library does not cover (the out-of-library class).
+
+        Each topic gives at most ``LibraryHead.rows_per_topic`` rows: every pattern's title, then every
+        pattern's first example, and so on, so that a topic's patterns all speak."""
+        cap = LibraryHead.rows_per_topic(len(self.intents))
+        starts = self.index.starts
+        turn = [n - starts[owner] for n, owner in enumerate(self.index.row_owner)]
+        taken: dict[int, int] = {}
+        rows: list[tuple[int, int]] = []
+        for n in sorted(range(len(turn)), key=lambda n: (turn[n], n)):
+            for topic in self.intents.own[self.index.row_owner[n]]:
+                if taken.get(topic, 0) < cap:
+                    taken[topic] = taken.get(topic, 0) + 1
+                    rows.append((n, topic))
+        rows.sort()
         texts = [self.index.row_texts[n] for n, _ in rows] + self.background.texts
         vectors = np.vstack([self.index.vectors[[n for n, _ in rows]], self.background.vectors])
         labels = [topic for _, topic in rows] + [OFF_TOPIC] * len(self.background)
