@@ -16,7 +16,7 @@ answer; per-text scores are cached only to save time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -239,11 +239,15 @@ class ConversationState:
 
 
 def customer_turns(
-    context: InteractionContext, evidence: Callable[[Sequence[str]], list[TextEvidence]], window: int
+    context: InteractionContext,
+    evidence: Callable[[Sequence[str], Collection[str]], list[TextEvidence]],
+    window: int,
 ) -> list[CustomerTurn]:
     """Return the first and the last ``window - 1`` customer turns with their evidence and agent turns.
 
-    ``evidence`` scores a batch of texts (one embedding call for all the texts not yet cached).
+    ``evidence`` scores a batch of texts (one embedding call for all the texts not yet cached), with the
+    library head's reading for those of the second argument: customer turns that say something beyond
+    details (``turn_features`` reads no other).
     """
     details = frozenset(t for value in context.slot_values().values() for t in terms(value))
     picked: list[tuple[int, str, str | None]] = []
@@ -259,7 +263,8 @@ def customer_turns(
         picked = [picked[0], *picked[-(window - 1) :]]
     novel = [novel_text(text, agent, details) for _, text, agent in picked]
     texts = [text for _, text, _ in picked] + novel + [agent for _, _, agent in picked if agent]
-    scored = dict(zip(texts, evidence(texts), strict=True))
+    learn = {text for (_, text, _), plain in zip(picked, novel, strict=True) if terms(plain)}
+    scored = dict(zip(texts, evidence(texts, learn), strict=True))
     return [
         CustomerTurn(
             index=index,

@@ -6,7 +6,7 @@ import functools
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,13 +164,19 @@ class HybridRanker:
         vectors = weights[:, None] * self.embedder.encode([p.text for p in parts])
         return self._fuse(vectors, [(terms(p.text), p.weight) for p in parts])
 
-    def evidence(self, texts: Sequence[str]) -> list[TextEvidence]:
-        """Score each text on its own against every pattern and intent (cached per library).
+    def evidence(self, texts: Sequence[str], learn: Collection[str] = ()) -> list[TextEvidence]:
+        """Score each text on its own against every pattern and intent (cached per library), and with
+        the library head those in ``learn`` (the head's reading is the costlier part).
 
         The texts not yet cached are embedded in one call; a restarted process computes the same values.
         """
         with self._evidence_lock:
-            found = {t: self._evidence[t] for t in dict.fromkeys(texts) if t in self._evidence}
+            found = {
+                t: self._evidence[t]
+                for t in dict.fromkeys(texts)
+                if t in self._evidence
+                and not (self.head is not None and t in learn and self._evidence[t].learnt is None)
+            }
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         words = {t: terms(t) for t in missing}
         to_embed = [t for t in missing if words[t] and len(self.index)]
@@ -178,11 +184,13 @@ class HybridRanker:
         position = {t: n for n, t in enumerate(to_embed)}
         # One matrix product for the centroid similarities of the whole batch (unit-length rows).
         centrals = self.index.centroid_similarity_many(vectors) if vectors is not None else None
-        learnt = (
-            self.head.probabilities(to_embed, vectors, len(self.intents))
-            if self.head is not None and vectors is not None
-            else None
-        )
+        to_learn = [n for n, t in enumerate(to_embed) if t in learn]
+        learnt: dict[int, conversation.FloatArray] = {}
+        if self.head is not None and vectors is not None and to_learn:
+            probabilities = self.head.probabilities(
+                [to_embed[n] for n in to_learn], vectors[to_learn], len(self.intents)
+            )
+            learnt = dict(zip(to_learn, probabilities, strict=True))
         library_best = np.zeros(len(to_embed))
         fused_of: dict[str, FloatArray] = {}
         for t in to_embed:
@@ -201,7 +209,7 @@ class HybridRanker:
                     float(intents.max()),
                     len(words[t]),
                     known,
-                    None if learnt is None else learnt[n],
+                    learnt.get(n),
                     float(off_topic[n]),
                 )
             else:
