@@ -1,14 +1,15 @@
 """What a library is not about: a bank of everyday off-topic requests, written for this project.
 
-A message that matches the library weakly may still be a request the library knows in other words;
-a message that matches some everyday off-topic request ("who won the match last night", "give me a
-recipe for banana bread") better than anything in the library is most likely not for this library.
-The margin between the two (``BackgroundBank.margin``) is one of the calibration's features, so the
-escalation threshold keeps its meaning (confidence = how often a suggestion like this is right).
+A softmax over a library's topics must give every text to some topic, however unrelated. The bank
+(``off_topic.txt``: weather, sport, recipes, homework, small talk...) is the library head's extra class,
+"not for this library" (``head.OFF_TOPIC``), so that such text gets a low probability for every topic.
+Mid-conversation, the margin by which the latest turn matches the bank better than the library
+(``BackgroundBank.margin``) is also a calibration feature: the escalation threshold keeps its meaning
+(confidence = how often a suggestion like this is right).
 
-The bank (``off_topic.txt``) is general text, not any data set's wording. A library that covers one
-of its topics (a travel desk answering "find me a cheap hotel") takes those lines out of its bank:
-a bank sentence as close as ``COVERED`` to one of the library's titles or examples is the library's.
+The bank is general text, not any data set's wording. A library that covers one of its topics (a travel
+desk answering "find me a cheap hotel") takes those lines out of its bank: a bank sentence as close as
+``COVERED`` to one of the library's titles or examples is the library's.
 """
 
 from __future__ import annotations
