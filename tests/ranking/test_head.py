@@ -119,6 +119,15 @@ def test_a_library_of_one_topic_ranks_without_a_head() -> None:
     assert [c.spec.id for c in ranked.considered] == ["book_table"]
 
 
+def test_a_library_of_more_topics_than_a_head_can_fit_quickly_ranks_by_retrieval() -> None:
+    topics = [spec(f"topic_{n}", [f"question number {n} about item {n}"]) for n in range(301)]
+    ranker = HybridRanker(topics, EMBEDDER, library_head=True)
+    assert ranker.head is None
+    assert "/head" not in ranker.version
+    ranked = ranker.rank(ask("question number 7 about item 7"), k=1)
+    assert [c.spec.id for c in ranked.considered[:1]] == ["topic_7"]
+
+
 def test_the_head_makes_few_shot_banking_intents_more_often_right(shared_datasets: Path) -> None:
     """Ten examples per BANKING77 intent, 600 other utterances: the head gets more of them right.
 
