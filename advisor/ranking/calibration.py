@@ -41,6 +41,7 @@ FEATURES = (
     "continuing_x_latest_peak",
     "latest_supplies_data",
     "continuing_x_latest_off_topic",
+    "continuing_x_latest_off_library",
 )
 
 
@@ -57,6 +58,7 @@ class Calibration:
         -0.5,
         0.5,
         1.0,
+        0.0,
         0.0,
         0.0,
         0.0,

@@ -250,6 +250,9 @@ class HybridRanker:
         peak = 0.0 if latest.empty or spread == 0.0 else (strength - float(scores.mean())) / spread
         terms_, unknown = math.log1p(latest.terms), math.log1p(latest.terms - latest.known)
         off_topic = 0.0 if latest.empty else latest.off_topic
+        learnt = state.last.raw.learnt
+        # The head's out-of-library class: what its topics' probabilities leave over.
+        elsewhere = 0.0 if latest.empty or learnt is None else max(0.0, 1.0 - float(learnt.sum()))
         rows: list[tuple[float, ...]] = []
         for intent in intents:
             agrees = float(clear and intent == leader)
@@ -273,6 +276,7 @@ class HybridRanker:
                     continuing * peak,
                     float(state.last.supplied),
                     continuing * off_topic,
+                    continuing * elsewhere,
                 )
             )
         return rows

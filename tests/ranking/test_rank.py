@@ -84,7 +84,7 @@ def test_rationale_names_customer_words_and_rules(ranker: HybridRanker) -> None:
 
 def test_confidence_grows_with_belief_margin_and_agreement() -> None:
     calibration = Calibration.load()
-    values = (0.5, 0.0, 0.5, 0.5, 1.0, 0.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    values = (0.5, 0.0, 0.5, 0.5, 1.0, 0.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     base = dict(zip(FEATURES, values, strict=True))
 
     def conf(**changes: float) -> float:
