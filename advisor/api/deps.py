@@ -82,7 +82,9 @@ async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""The request's transaction: committed when the endpoint returns, before the response is sent (the
+default "request" scope would commit after sending, so a 2xx could precede a failed commit)."""
 
 
 async def get_library(request: Request) -> LibraryCache:

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from advisor.app import create_app
 from advisor.learned.models import MAX_APPROVED_PER_PATTERN, MAX_REVIEW_IDS, LearnedStatus
 from advisor.settings import Settings
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
 from advisor.utc import utcnow
-from tests.builders import Keys, add_key, auth
+from tests.builders import Keys, add_key, auth, seed_tenants
 from tests.conftest import Database, make_settings
 from tests.learned.steps import PROBE, TAUGHT, TEACH, URL, accept, listed, serve, stored_examples, taught
 
@@ -125,6 +126,27 @@ class TestEndToEnd:
         assert again.status_code == 200
         assert statuses(settings) == ["approved"]
         assert serve(client, keys.acme_agent, PROBE)["escalate"] is False
+
+
+def test_a_review_is_committed_before_its_answer_is_sent(settings: Settings) -> None:
+    """A lead who gets 200 and lists again at once sees the change: the answer never precedes the commit."""
+    seen_at_answer: list[list[str]] = []
+    app = create_app(settings)
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def spy(message: Any) -> None:
+            if message["type"] == "http.response.start" and scope["path"] == REVIEW:
+                seen_at_answer.append(statuses(settings))  # another connection, as the next request would
+            await send(message)
+
+        await app(scope, receive, spy)
+
+    with TestClient(watching) as client:
+        keys = seed_tenants(settings.database_url)
+        [candidate] = add_candidates(settings, "lost_package", 1)
+        review = post(client, REVIEW, {"approve": [candidate]}, keys.acme_lead)
+    assert review.status_code == 200, review.text
+    assert seen_at_answer == [["approved"]]
 
 
 class TestListLearnedExamples:
