@@ -17,6 +17,7 @@ from fastapi_offline import FastAPIOffline
 from advisor import __version__
 from advisor.api import api_router
 from advisor.api.admission import AdmissionMiddleware, Gate
+from advisor.api.feedback import FeedbackWriter, feedback_writer
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
 from advisor.bootstrap import build_ranker_factory, prepare_store
 from advisor.demo import page as demo_page
@@ -56,6 +57,7 @@ class State(TypedDict):
     keys: KeyCache
     store_check: StoreCheck
     writer: DecisionWriter
+    feedback: FeedbackWriter
     reports: ReportReader
     http: httpx.AsyncClient
     connectors: Registry
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store_check = StoreCheck(factory, server.readiness_poll_s)
         store_check.check()
         writer = DecisionWriter(factory, server.decision_flush_s)
+        feedback = feedback_writer(factory)
         library = LibraryCache(
             build_ranker_factory(settings),
             learn=settings.ranking.learn_from_decisions,
@@ -104,6 +107,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "advisor_decision_queue_depth": writer.queue_depth(),
             "advisor_decision_batches": writer.batches,
             "advisor_decision_flush_seconds": writer.flush_seconds,
+            "advisor_feedback_queue_depth": feedback.queue_depth(),
+            "advisor_feedback_batches": feedback.batches,
+            "advisor_feedback_flush_seconds": feedback.flush_seconds,
         }
         timeout = httpx.Timeout(5.0, connect=2.0)
         targets = TargetPolicy(settings.webhooks.allow_targets)
@@ -131,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     keys=KeyCache(factory, stamps),
                     store_check=store_check,
                     writer=writer,
+                    feedback=feedback,
                     reports=ReportReader(factory, writer, lag_s=settings.metrics.refresh_lag_s),
                     http=http,
                     connectors=connectors,
@@ -141,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task
+        feedback.close()  # nothing is queued once requests have drained; stop its thread
         writer.close()  # the served requests still queued are written before the engine goes
         stamps.close(factory)
         engine.dispose()

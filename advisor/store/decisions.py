@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -25,6 +26,15 @@ class Decision(NamedTuple):
 
 
 DECISIVE = ("accepted", "edited", "rejected")
+CONFIRMING = ("accepted", "edited")
+"""The actions that may confirm a suggestion (``advisor.learned.capture.confirms`` decides)."""
+CHUNK = 500
+"""Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits."""
+
+
+def _chunks(values: Collection[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
 
 
 class DecisionLog:
@@ -59,6 +69,63 @@ class DecisionLog:
                 FeedbackEventRow.tenant_id == tenant_id, FeedbackEventRow.client_event_id == client_event_id
             )
         )
+
+    def get_recommendations(self, tenant_id: str, ids: Collection[str]) -> dict[str, RecommendationRow]:
+        """Return the tenant's suggestions with these ids (another tenant's are simply absent)."""
+        found: dict[str, RecommendationRow] = {}
+        for chunk in _chunks(ids):
+            rows = self.session.scalars(
+                select(RecommendationRow).where(
+                    RecommendationRow.tenant_id == tenant_id, RecommendationRow.id.in_(chunk)
+                )
+            )
+            found.update((r.id, r) for r in rows)
+        return found
+
+    def find_feedback_many(
+        self, tenant_id: str, client_event_ids: Collection[str]
+    ) -> dict[str, FeedbackEventRow]:
+        """Return the events already stored under these client event ids, by client event id."""
+        found: dict[str, FeedbackEventRow] = {}
+        for chunk in _chunks(client_event_ids):
+            rows = self.session.scalars(
+                select(FeedbackEventRow).where(
+                    FeedbackEventRow.tenant_id == tenant_id, FeedbackEventRow.client_event_id.in_(chunk)
+                )
+            )
+            found.update((r.client_event_id, r) for r in rows)
+        return found
+
+    def add_feedback_many(self, events: list[FeedbackEventRow]) -> None:
+        """Append new feedback events in one statement (their ids are set after it).
+
+        Raises IntegrityError when one of them was stored meanwhile (a resend racing in another process):
+        the caller's transaction is then unusable and the caller takes the one-by-one path.
+        """
+        self.session.add_all(events)
+        self.session.flush()
+
+    def confirming_events(
+        self, tenant_id: str, recommendation_ids: Collection[str]
+    ) -> dict[str, list[tuple[int, str, str | None]]]:
+        """Return (id, action, final_text) of the accept and edit events on these suggestions."""
+        found: dict[str, list[tuple[int, str, str | None]]] = {}
+        for chunk in _chunks(recommendation_ids):
+            rows = self.session.execute(
+                select(
+                    FeedbackEventRow.recommendation_id,
+                    FeedbackEventRow.id,
+                    FeedbackEventRow.action,
+                    FeedbackEventRow.final_text,
+                ).where(
+                    FeedbackEventRow.tenant_id == tenant_id,
+                    FeedbackEventRow.recommendation_id.in_(chunk),
+                    FeedbackEventRow.action.in_(CONFIRMING),
+                )
+            )
+            for rec_id, event_id, action, final_text in rows:
+                found.setdefault(rec_id, []).append((event_id, action, final_text))
+        return found
 
     def add_feedback(self, event: FeedbackEventRow) -> tuple[FeedbackEventRow, bool]:
         """Append a feedback event; return (stored event, created). A concurrent resend loses the race."""
