@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from advisor.store.privacy import redact_for_insert
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.utc import utcnow
 
 
 class Decision(NamedTuple):
@@ -97,13 +99,28 @@ class DecisionLog:
         return found
 
     def add_feedback_many(self, events: list[FeedbackEventRow]) -> None:
-        """Append new feedback events in one statement (their ids are set after it).
+        """Append new feedback events in one statement and set their ids (the rows stay out of the session).
 
         Raises IntegrityError when one of them was stored meanwhile (a resend racing in another process):
         the caller's transaction is then unusable and the caller takes the one-by-one path.
         """
-        self.session.add_all(events)
-        self.session.flush()
+        if not events:
+            return
+        # One multi-row INSERT … RETURNING (the ORM's flush sends one INSERT per row here); the text is
+        # redacted as the ORM's insert hook would, and ids are matched back by client event id.
+        table = FeedbackEventRow.__table__
+        columns = [c.key for c in table.columns if c.key != "id"]
+        now = utcnow()
+        values = []
+        for event in events:
+            if event.received_at is None:
+                event.received_at = now
+            redact_for_insert(self.session, event)
+            values.append({key: getattr(event, key) for key in columns})
+        statement = insert(FeedbackEventRow).returning(FeedbackEventRow.client_event_id, FeedbackEventRow.id)
+        ids: dict[str, int] = {row[0]: row[1] for row in self.session.execute(statement, values)}
+        for event in events:
+            event.id = ids[event.client_event_id]
 
     def confirming_events(
         self, tenant_id: str, recommendation_ids: Collection[str]
@@ -111,20 +128,23 @@ class DecisionLog:
         """Return (id, action, final_text) of the accept and edit events on these suggestions."""
         found: dict[str, list[tuple[int, str, str | None]]] = {}
         for chunk in _chunks(recommendation_ids):
+            # The tenant is checked here, not in SQL: with it there, SQLite's planner scans the tenant's
+            # events by its (tenant, occurred) index instead of looking up each suggestion's.
             rows = self.session.execute(
                 select(
+                    FeedbackEventRow.tenant_id,
                     FeedbackEventRow.recommendation_id,
                     FeedbackEventRow.id,
                     FeedbackEventRow.action,
                     FeedbackEventRow.final_text,
                 ).where(
-                    FeedbackEventRow.tenant_id == tenant_id,
                     FeedbackEventRow.recommendation_id.in_(chunk),
                     FeedbackEventRow.action.in_(CONFIRMING),
                 )
             )
-            for rec_id, event_id, action, final_text in rows:
-                found.setdefault(rec_id, []).append((event_id, action, final_text))
+            for tenant, rec_id, event_id, action, final_text in rows:
+                if tenant == tenant_id:
+                    found.setdefault(rec_id, []).append((event_id, action, final_text))
         return found
 
     def add_feedback(self, event: FeedbackEventRow) -> tuple[FeedbackEventRow, bool]:
