@@ -159,15 +159,15 @@ def _record_tenant(
         row = stored[event.client_event_id] = _row(event, principal, rec)
         plan.append((row, True))
         new.append((row, rec))
-    confirming = {rec.id for row, rec in new if confirms(row.action, rec.text, row.final_text)}
-    earlier = log.confirming_events(tenant, confirming)
+    confirming = {rec.id: rec.text for row, rec in new if confirms(row.action, rec.text, row.final_text)}
+    confirmed = log.confirmed(tenant, confirming, confirms)
     log.add_feedback_many([row for row, _ in new])
     subscribed = bool(new) and webhooks.has_subscribers(tenant, EventType.feedback_recorded.value)
     for row, rec in new:
         # One suggestion is one decision: confirmed before, or by an event earlier in this batch.
-        before = earlier.setdefault(rec.id, [])
-        capture(learned, log, row, rec, earlier=[(action, text) for _, action, text in before])
-        before.append((row.id, row.action, row.final_text))
+        capture(learned, log, row, rec, confirmed_before=rec.id in confirmed)
+        if confirms(row.action, rec.text, row.final_text):
+            confirmed.add(rec.id)
         if subscribed:
             publish_feedback(webhooks, tenant, row.id)
     outcomes: list[FeedbackAck | AdvisorError] = []

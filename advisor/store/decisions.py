@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,35 @@ CONFIRMING = ("accepted", "edited")
 """The actions that may confirm a suggestion (``advisor.learned.capture.confirms`` decides)."""
 CHUNK = 500
 """Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits."""
+
+
+# Built once: a batch's look-ups run per transaction, and building a statement costs about as much as
+# running it on SQLite. Each takes the tenant and an expanding list of ids.
+_FEEDBACK_BY_CLIENT_ID = select(FeedbackEventRow).where(
+    FeedbackEventRow.tenant_id == bindparam("tenant"),
+    FeedbackEventRow.client_event_id.in_(bindparam("ids", expanding=True)),
+)
+_RECOMMENDATIONS_BY_ID = select(RecommendationRow).where(
+    RecommendationRow.tenant_id == bindparam("tenant"),
+    RecommendationRow.id.in_(bindparam("ids", expanding=True)),
+)
+# The tenant is checked by the caller, not in SQL: with it there, SQLite's planner scans the tenant's
+# events by its (tenant, occurred) index instead of looking up each suggestion's.
+_CONFIRMING_BY_RECOMMENDATION = (
+    select(
+        FeedbackEventRow.tenant_id,
+        FeedbackEventRow.recommendation_id,
+        FeedbackEventRow.action,
+        FeedbackEventRow.final_text,
+    )
+    .where(
+        FeedbackEventRow.recommendation_id.in_(bindparam("ids", expanding=True)),
+        FeedbackEventRow.action.in_(CONFIRMING),
+    )
+    .distinct()
+)
+_INSERT_FEEDBACK = insert(FeedbackEventRow).returning(FeedbackEventRow.client_event_id, FeedbackEventRow.id)
+_FEEDBACK_COLUMNS = [c.key for c in FeedbackEventRow.__table__.columns if c.key != "id"]
 
 
 def _chunks(values: Collection[str]) -> list[list[str]]:
@@ -76,11 +105,7 @@ class DecisionLog:
         """Return the tenant's suggestions with these ids (another tenant's are simply absent)."""
         found: dict[str, RecommendationRow] = {}
         for chunk in _chunks(ids):
-            rows = self.session.scalars(
-                select(RecommendationRow).where(
-                    RecommendationRow.tenant_id == tenant_id, RecommendationRow.id.in_(chunk)
-                )
-            )
+            rows = self.session.scalars(_RECOMMENDATIONS_BY_ID, {"tenant": tenant_id, "ids": chunk})
             found.update((r.id, r) for r in rows)
         return found
 
@@ -90,11 +115,7 @@ class DecisionLog:
         """Return the events already stored under these client event ids, by client event id."""
         found: dict[str, FeedbackEventRow] = {}
         for chunk in _chunks(client_event_ids):
-            rows = self.session.scalars(
-                select(FeedbackEventRow).where(
-                    FeedbackEventRow.tenant_id == tenant_id, FeedbackEventRow.client_event_id.in_(chunk)
-                )
-            )
+            rows = self.session.scalars(_FEEDBACK_BY_CLIENT_ID, {"tenant": tenant_id, "ids": chunk})
             found.update((r.client_event_id, r) for r in rows)
         return found
 
@@ -108,43 +129,33 @@ class DecisionLog:
             return
         # One multi-row INSERT … RETURNING (the ORM's flush sends one INSERT per row here); the text is
         # redacted as the ORM's insert hook would, and ids are matched back by client event id.
-        table = FeedbackEventRow.__table__
-        columns = [c.key for c in table.columns if c.key != "id"]
         now = utcnow()
         values = []
         for event in events:
             if event.received_at is None:
                 event.received_at = now
             redact_for_insert(self.session, event)
-            values.append({key: getattr(event, key) for key in columns})
-        statement = insert(FeedbackEventRow).returning(FeedbackEventRow.client_event_id, FeedbackEventRow.id)
-        ids: dict[str, int] = {row[0]: row[1] for row in self.session.execute(statement, values)}
+            values.append({key: getattr(event, key) for key in _FEEDBACK_COLUMNS})
+        ids: dict[str, int] = {row[0]: row[1] for row in self.session.execute(_INSERT_FEEDBACK, values)}
         for event in events:
             event.id = ids[event.client_event_id]
 
-    def confirming_events(
-        self, tenant_id: str, recommendation_ids: Collection[str]
-    ) -> dict[str, list[tuple[int, str, str | None]]]:
-        """Return (id, action, final_text) of the accept and edit events on these suggestions."""
-        found: dict[str, list[tuple[int, str, str | None]]] = {}
-        for chunk in _chunks(recommendation_ids):
-            # The tenant is checked here, not in SQL: with it there, SQLite's planner scans the tenant's
-            # events by its (tenant, occurred) index instead of looking up each suggestion's.
-            rows = self.session.execute(
-                select(
-                    FeedbackEventRow.tenant_id,
-                    FeedbackEventRow.recommendation_id,
-                    FeedbackEventRow.id,
-                    FeedbackEventRow.action,
-                    FeedbackEventRow.final_text,
-                ).where(
-                    FeedbackEventRow.recommendation_id.in_(chunk),
-                    FeedbackEventRow.action.in_(CONFIRMING),
-                )
-            )
-            for tenant, rec_id, event_id, action, final_text in rows:
-                if tenant == tenant_id:
-                    found.setdefault(rec_id, []).append((event_id, action, final_text))
+    def confirmed(
+        self,
+        tenant_id: str,
+        recommendations: Mapping[str, str],
+        confirms: Callable[[str, str, str | None], bool],
+    ) -> set[str]:
+        """Return which of these suggestions (id → text) a stored accept or edit already confirmed.
+
+        ``confirms(action, suggested text, sent text)`` decides (``advisor.learned.capture.confirms``).
+        """
+        found: set[str] = set()
+        for chunk in _chunks(recommendations):
+            rows = self.session.execute(_CONFIRMING_BY_RECOMMENDATION, {"ids": chunk})
+            for tenant, rec_id, action, final_text in rows:
+                if tenant == tenant_id and confirms(action, recommendations[rec_id], final_text):
+                    found.add(rec_id)
         return found
 
     def add_feedback(self, event: FeedbackEventRow) -> tuple[FeedbackEventRow, bool]:

@@ -83,7 +83,12 @@ class WebhookRepository:
 
     def has_subscribers(self, tenant_id: str, event_type: str) -> bool:
         """Return whether any active subscription of the tenant wants ``event_type``."""
-        return any(event_type in sub.events for sub in self.list_subscriptions(tenant_id))
+        subscribed = self.session.scalars(
+            select(WebhookSubscriptionRow.events).where(
+                WebhookSubscriptionRow.tenant_id == tenant_id, WebhookSubscriptionRow.deleted_at.is_(None)
+            )
+        )
+        return any(event_type in events for events in subscribed)
 
     def get_feedback(self, tenant_id: str, event_id: int) -> FeedbackEventRow | None:
         """Return a stored feedback event of the tenant."""
