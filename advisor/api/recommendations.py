@@ -80,11 +80,20 @@ async def create_recommendations(
     # The usual request needs nothing from the store: the stamps, the ranker and agents' decisions are
     # in memory and fresh, so it takes no connection, and a library of usual size is ranked here without
     # a thread hop (whose hand-overs of the GIL cost more than the ranking). A store read that is due
-    # goes to one pool thread.
+    # goes to one pool thread, made by one request at a time: while it runs, the others are served from
+    # memory as it was (unless this process changed the store since, when they wait for a read too).
+    # Every due read used to send each request that arrived meanwhile to a thread of its own, twice a
+    # second, and those convoys were the tail at 32 connections.
     stamp = stamps.library(tenant)
     cached = library.in_memory(tenant, stamp) if stamps.fresh() else None
+    if cached is None and tenant in library.refreshing and stamps.current():
+        cached = library.in_memory(tenant, stamp, due_ok=True)
     if cached is None:
-        ranker, stamp, acceptance = await in_transaction(request, load)
+        library.refreshing.add(tenant)
+        try:
+            ranker, stamp, acceptance = await in_transaction(request, load)
+        finally:
+            library.refreshing.discard(tenant)
     else:
         ranker, acceptance = cached
     started = time.perf_counter()

@@ -46,6 +46,10 @@ class StoreStamps:
         read_at = self._read_at
         return read_at > self._invalid_at and time.monotonic() - read_at < self.poll_s
 
+    def current(self) -> bool:
+        """Return whether no change committed here since the last read (the copy is at most old)."""
+        return self._read_at > self._invalid_at
+
     def refresh(self, session: Session) -> None:
         """Re-read the stamps unless fresh.
 
