@@ -3,10 +3,11 @@
 Durability contract (docs/decisions.md): a served request and its suggestions are written by a background
 thread within ``flush_s`` of being served, in one transaction per batch (so never half-written: no
 suggestion without its request). A crash loses at most the requests of the last window, which are then
-absent from every metric, never counted half. Feedback is not batched: it is acknowledged only once
-committed. Feedback for a suggestion this process has not written yet waits for it (``pending``), and the
-feedback route retries a not-found suggestion for ``2 × flush_s`` plus a margin before a 404, for a
-suggestion served by another process. Shutdown flushes what is queued (``close``).
+absent from every metric, never counted half. Feedback has its own writer (``groupcommit``): an event is
+acknowledged only once the batch holding it committed. Feedback for a suggestion this process has not
+written yet waits for it (``pending``), and the feedback route retries a not-found suggestion for
+``2 × flush_s`` plus a margin before a 404, for a suggestion served by another process. Shutdown flushes
+what is queued (``close``).
 """
 
 from __future__ import annotations
