@@ -76,9 +76,16 @@ class GroupCommitter(Generic[I, R]):
             if self._closing:
                 raise RuntimeError(f"{self._thread.name} is closed")
             self._queue.append(_Waiting(item, future, loop))
-            if len(self._queue) == 1:
-                self._cond.notify_all()
+            first = len(self._queue) == 1
+        if first:
+            # Wake the writer on the loop's next turn, not now: the requests this turn is still serving
+            # then join the same batch (a turn runs every request whose data the last poll read).
+            loop.call_soon(self._wake)
         return await future
+
+    def _wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
 
     def queue_depth(self) -> int:
         """Return how many items wait for a batch."""
