@@ -27,6 +27,7 @@ from advisor.store import Session
 from advisor.store.decisions import DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
+from advisor.store.stamps import StoreStamps
 from advisor.telemetry.prometheus import Telemetry
 from advisor.tenancy.keycache import KeyCache
 from advisor.tenancy.models import ApiRole, Principal
@@ -105,8 +106,14 @@ async def get_principal(
     key's rate limit."""
     key = credentials.credentials.strip() if credentials else None
     keys: KeyCache = request.state.keys
-    cached = keys.cached(key) if key else None
-    principal = cached if cached is not None else await run_in_threadpool(keys.load, key)
+    principal = keys.cached(key) if key else None
+    if principal is None:
+        stamps: StoreStamps = request.state.stamps
+        stamps.reading += 1  # the others use the copy in memory meanwhile
+        try:
+            principal = await run_in_threadpool(keys.load, key)
+        finally:
+            stamps.reading -= 1
     limiter: KeyRateLimiter | None = request.state.limiter
     if limiter is not None:
         limiter.check(principal.key_id)

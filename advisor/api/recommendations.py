@@ -85,14 +85,15 @@ async def create_recommendations(
     # Every due read used to send each request that arrived meanwhile to a thread of its own, twice a
     # second, and those convoys were the tail at 32 connections.
     stamp = stamps.library(tenant)
-    cached = library.in_memory(tenant, stamp) if stamps.fresh() else None
-    if cached is None and tenant in library.refreshing and stamps.current():
-        cached = library.in_memory(tenant, stamp, due_ok=True)
+    due_ok = tenant in library.refreshing  # another request is refreshing the acceptance book
+    cached = library.in_memory(tenant, stamp, due_ok=due_ok) if stamps.usable() else None
     if cached is None:
+        stamps.reading += 1
         library.refreshing.add(tenant)
         try:
             ranker, stamp, acceptance = await in_transaction(request, load)
         finally:
+            stamps.reading -= 1
             library.refreshing.discard(tenant)
     else:
         ranker, acceptance = cached

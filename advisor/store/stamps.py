@@ -35,6 +35,8 @@ class StoreStamps:
         self._read_at = float("-inf")
         self._invalid_at = float("-inf")
         self._lock = threading.Lock()
+        self.reading = 0
+        """Requests on the event loop that went to a thread to read the store now (the loop's only)."""
         event.listen(factory, "after_commit", self._after_commit)
 
     def _after_commit(self, session: Session) -> None:
@@ -49,6 +51,11 @@ class StoreStamps:
     def current(self) -> bool:
         """Return whether no change committed here since the last read (the copy is at most old)."""
         return self._read_at > self._invalid_at
+
+    def usable(self) -> bool:
+        """Return whether a request may use the copy in memory: fresh, or merely old while another request
+        is re-reading it (one read at a time; not after a change made here, which every request waits for)."""
+        return self.fresh() or (self.reading > 0 and self.current())
 
     def refresh(self, session: Session) -> None:
         """Re-read the stamps unless fresh.
