@@ -59,6 +59,7 @@ class State(TypedDict):
     store_check: StoreCheck
     writer: DecisionWriter
     feedback: FeedbackWriter
+    background: set[asyncio.Task[object]]
     reports: ReportReader
     http: httpx.AsyncClient
     connectors: Registry
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
                 tasks.append(asyncio.create_task(refresher))
             if freeze_heap:
                 settle_heap()
+            background: set[asyncio.Task[object]] = set()  # store reads started by requests (deps.read_later)
             try:
                 limiter = KeyRateLimiter(settings.rate_limits) if settings.rate_limits.enabled else None
                 yield State(
@@ -162,12 +164,14 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
                     store_check=store_check,
                     writer=writer,
                     feedback=feedback,
+                    background=background,
                     reports=ReportReader(factory, writer, lag_s=settings.metrics.refresh_lag_s),
                     http=http,
                     connectors=connectors,
                     limiter=limiter,
                 )
             finally:
+                await asyncio.gather(*background, return_exceptions=True)
                 for task in tasks:
                     task.cancel()
                     with suppress(asyncio.CancelledError):

@@ -30,12 +30,12 @@ class LibraryCache:
         self._factory = factory
         self._learn = learn
         self._refresh_s = decisions_refresh_s
+        self.refresh_s = decisions_refresh_s
+        """How often agents' decisions are folded in; 0: before every request, never in the background."""
         self._rankers: dict[str, tuple[int, HybridRanker]] = {}
         self._books: dict[str, AcceptanceBook] = {}
         self._lock = threading.Lock()
         self._on_reload = on_reload
-        self.refreshing: set[str] = set()
-        """Tenants whose due store reads one request is making now (the event loop's only)."""
 
     def acceptance(self, tenant_id: str, log: DecisionLog) -> AcceptanceBook | None:
         """Return the tenant's acceptance book, brought up to date with the decision log (None when
@@ -53,7 +53,7 @@ class LibraryCache:
     ) -> tuple[HybridRanker, AcceptanceBook | None] | None:
         """Return the tenant's ranker for ``stamp`` and its acceptance book when neither needs the store
         now (the usual request); None when the ranker must be built or the book refreshed first.
-        ``due_ok``: a book due for a refresh is returned as it is (another request is refreshing it)."""
+        ``due_ok``: a book due for a refresh is returned as it is (it is refreshed in the background)."""
         cached = self._rankers.get(tenant_id)
         if cached is None or cached[0] != stamp:
             return None

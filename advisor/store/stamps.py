@@ -36,7 +36,7 @@ class StoreStamps:
         self._invalid_at = float("-inf")
         self._lock = threading.Lock()
         self.reading = 0
-        """Requests on the event loop that went to a thread to read the store now (the loop's only)."""
+        """Reads of the store in flight that the event loop started (the loop's only): one at a time."""
         event.listen(factory, "after_commit", self._after_commit)
 
     def _after_commit(self, session: Session) -> None:
@@ -53,9 +53,10 @@ class StoreStamps:
         return self._read_at > self._invalid_at
 
     def usable(self) -> bool:
-        """Return whether a request may use the copy in memory: fresh, or merely old while another request
-        is re-reading it (one read at a time; not after a change made here, which every request waits for)."""
-        return self.fresh() or (self.reading > 0 and self.current())
+        """Return whether a request may use the copy in memory: fresh, or merely old (it is then re-read in
+        the background); never after a change made here, which every request waits for, nor with a poll
+        interval of 0 (read on every request)."""
+        return self.fresh() or (self.poll_s > 0 and self.current())
 
     def refresh(self, session: Session) -> None:
         """Re-read the stamps unless fresh.

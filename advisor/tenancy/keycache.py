@@ -25,7 +25,7 @@ class KeyCache:
     def cached(self, secret: str) -> Principal | None:
         """Return the key's principal from memory, or None when the store must be asked.
 
-        While another request re-reads the stamps, a copy that is merely old is used as it is
+        A copy that is merely old is used as it is while the stamps are re-read in the background
         (``StoreStamps.usable``): requests no longer each go to a thread whenever a read is due.
         """
         if not self._stamps.usable():
