@@ -159,8 +159,9 @@ def _record_tenant(
         row = stored[event.client_event_id] = _row(event, principal, rec)
         plan.append((row, True))
         new.append((row, rec))
-    confirming = {rec.id: rec.text for row, rec in new if confirms(row.action, rec.text, row.final_text)}
-    confirmed = log.confirmed(tenant, confirming, confirms)
+    # Every new event's suggestion is looked up: whether an event confirms is decided on its stored
+    # (redacted) text, which is known only after the insert.
+    confirmed = log.confirmed(tenant, {rec.id: rec.text for _, rec in new}, confirms)
     log.add_feedback_many([row for row, _ in new])
     subscribed = bool(new) and webhooks.has_subscribers(tenant, EventType.feedback_recorded.value)
     for row, rec in new:
