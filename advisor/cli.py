@@ -62,7 +62,7 @@ def serve(
         from advisor.app import create_app
 
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, freeze_heap=True),
             host=host,
             port=port,
             log_config=None,

@@ -7,6 +7,7 @@
 # demo pack, e.g. `BENCH_PATTERNS=1000 bash bench/http_wrk.sh 8 8 1`.
 # BENCH_PROBE=1 is the load probe: /healthz is timed once a second during the load (5 s timeout) and
 # once after it, e.g. `BENCH_PROBE=1 bash bench/http_wrk.sh 20 200 1`.
+# BENCH_CLIENT=asyncio loads with bench/http_client.py instead of wrk (same requests, same connections).
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-2}"
 . "$(dirname "$0")/serve_lib.sh"
@@ -65,6 +66,8 @@ if [ "${BENCH_PROBE:-0}" = 1 ]; then
   wait $load || true
   cat "$dir/wrk.txt"
   echo "after load: /healthz $(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/healthz" || true)"
+elif [ "${BENCH_CLIENT:-wrk}" = asyncio ]; then
+  python "$(dirname "$0")/http_client.py" --port "$port" --key "$key" --connections "$connections" --duration "$duration"
 else
   wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$dir/post.lua" "http://127.0.0.1:$port" | tee "$dir/wrk.txt"
 fi

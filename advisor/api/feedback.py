@@ -4,18 +4,48 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response
 
-from advisor.api.deps import PrincipalDep, TelemetryDep, in_transaction
+from advisor.api.deps import PrincipalDep, TelemetryDep
 from advisor.errors import NotFound
 from advisor.feedback.models import FeedbackAck, FeedbackIn
-from advisor.feedback.service import record
-from advisor.store import Session
+from advisor.feedback.service import Sent, record, record_many
+from advisor.store import Session, sessionmaker
 from advisor.store.decisions import DecisionLog
+from advisor.store.groupcommit import GroupCommitter
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.webhooks import WebhookRepository
 from advisor.store.writer import DecisionWriter
+
+FeedbackWriter = GroupCommitter[Sent, FeedbackAck]
+"""Feedback events group-committed: each is acknowledged once the transaction holding it committed."""
+
+
+def _batch(session: Session, sent: Sequence[Sent]) -> list[FeedbackAck | BaseException]:
+    # webhook outbox and learned-example counts in the same transaction as the events
+    log, learned, webhooks = (
+        DecisionLog(session),
+        LearnedExampleRepository(session),
+        WebhookRepository(session),
+    )
+    outcomes: list[FeedbackAck | BaseException] = []
+    outcomes.extend(record_many(sent, log, learned, webhooks))
+    return outcomes
+
+
+def _single(session: Session, sent: Sent) -> FeedbackAck:
+    event, principal = sent
+    return record(
+        event, principal, DecisionLog(session), LearnedExampleRepository(session), WebhookRepository(session)
+    )
+
+
+def feedback_writer(factory: sessionmaker[Session]) -> FeedbackWriter:
+    """Start the process's feedback writer (the lifespan closes it after the last request)."""
+    return GroupCommitter(factory, _batch, _single, name="advisor-feedback-writer")
+
 
 router = APIRouter(tags=["feedback"])
 # Beyond two batch windows, how long a suggestion not found yet may still be in another process's batch.
@@ -54,15 +84,11 @@ async def create_feedback(
     not stored twice. An unknown `recommendation_id` is a 404, after up to about two seconds in which
     advisor makes sure it is not a suggestion served moments ago by another process. An acceptance or
     a light edit makes the customer's (masked) words a candidate example of the pattern for a team lead
-    to review.
+    to review. A 201 or 200 is sent only once the event is durably stored.
     """
 
-    def store(session: Session) -> FeedbackAck:
-        # webhook outbox and learned-example counts in the same transaction
-        learned, webhooks = LearnedExampleRepository(session), WebhookRepository(session)
-        return record(body, principal, DecisionLog(session), learned, webhooks)
-
     writer: DecisionWriter = request.state.writer
+    events: FeedbackWriter = request.state.feedback
     # A suggestion served moments ago may still be in the decision writer's batch: here (wait until it
     # is written, however slow the machine), or in another process's (look again until that batch must
     # have been written).
@@ -72,7 +98,8 @@ async def create_feedback(
     deadline = time.monotonic() + 2 * writer.flush_s + LOOK_AGAIN_S
     while True:
         try:
-            ack = await in_transaction(request, store)
+            # Group commit: answered once the batch holding this event has committed.
+            ack = await events.submit((body, principal))
             break
         except NotFound as exc:
             if exc.extra.get("field") != "recommendation_id" or time.monotonic() >= deadline:

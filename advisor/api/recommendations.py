@@ -7,7 +7,7 @@ import time
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from advisor.api.deps import PrincipalDep, SettingsDep, TelemetryDep, in_transaction
+from advisor.api.deps import PrincipalDep, SettingsDep, TelemetryDep, in_transaction, read_later
 from advisor.context.models import within_limits
 from advisor.feedback.acceptance import AcceptanceBook
 from advisor.ranking.rank import HybridRanker
@@ -77,16 +77,28 @@ async def create_recommendations(
         ranker, stamp = library.ranker(tenant, PatternRepository(session), stamps.library(tenant))
         return ranker, stamp, library.acceptance(tenant, DecisionLog(session))
 
+    def refresh(session: Session) -> None:
+        stamps.refresh(session)
+        library.acceptance(tenant, DecisionLog(session))
+
     # The usual request needs nothing from the store: the stamps, the ranker and agents' decisions are
-    # in memory and fresh, so it takes no connection, and a library of usual size is ranked here without
-    # a thread hop (whose hand-overs of the GIL cost more than the ranking). A store read that is due
-    # goes to one pool thread.
+    # in memory, so it takes no connection, and a library of usual size is ranked here without a thread
+    # hop (whose hand-overs of the GIL cost more than the ranking). When the stamps or the book are merely
+    # old, the read they are due goes on in the background (one at a time) and this request is served
+    # from memory; it waits for the store only when the library must be (re)built, nothing was read yet,
+    # or this process changed the store since the last read.
     stamp = stamps.library(tenant)
-    cached = library.in_memory(tenant, stamp) if stamps.fresh() else None
+    cached = library.in_memory(tenant, stamp, due_ok=library.refresh_s > 0) if stamps.usable() else None
     if cached is None:
-        ranker, stamp, acceptance = await in_transaction(request, load)
+        stamps.reading += 1
+        try:
+            ranker, stamp, acceptance = await in_transaction(request, load)
+        finally:
+            stamps.reading -= 1
     else:
         ranker, acceptance = cached
+        if not stamps.fresh() or (acceptance is not None and acceptance.due()):
+            read_later(request, refresh)
     started = time.perf_counter()
     if len(ranker.index) <= INLINE_PATTERNS:
         served = recommend(body, principal, ranker, stamp, writer, acceptance)

@@ -64,19 +64,27 @@ class Learning:
 
 
 def capture(
-    repo: LearnedExampleRepository, log: DecisionLog, event: FeedbackEventRow, rec: RecommendationRow
+    repo: LearnedExampleRepository,
+    log: DecisionLog,
+    event: FeedbackEventRow,
+    rec: RecommendationRow,
+    *,
+    confirmed_before: bool | None = None,
 ) -> LearnedExampleRow | None:
     """Count a newly stored decision towards a candidate example when it confirms the suggestion.
 
     Called once per stored feedback event (never for a resend), in the event's transaction. Returns the
     candidate counted, or None when the decision does not confirm the suggestion (or an earlier event
     already confirmed the same suggestion), the request kept no text, the text is already one of the
-    pattern's examples, or it was rejected or withdrawn before.
+    pattern's examples, or it was rejected or withdrawn before. ``confirmed_before``: whether an earlier
+    event confirmed the suggestion, when the caller knows (a batch); else the suggestion's events are read.
     """
     if not confirms(event.action, rec.text, event.final_text):
         return None
-    earlier = [e for e in log.feedback_for(rec.tenant_id, rec.id) if e.id != event.id]
-    if any(confirms(e.action, rec.text, e.final_text) for e in earlier):
+    if confirmed_before is None:
+        earlier = [e for e in log.feedback_for(rec.tenant_id, rec.id) if e.id != event.id]
+        confirmed_before = any(confirms(e.action, rec.text, e.final_text) for e in earlier)
+    if confirmed_before:
         return None  # one suggestion is one decision, however many events confirm it
     request = log.get_request(rec.tenant_id, rec.request_id)
     text = request.topic_text if request is not None else None

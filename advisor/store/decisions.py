@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable, Collection, Mapping
+from typing import NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from advisor.store.privacy import redact_for_insert
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.utc import utcnow
 
 
 class Decision(NamedTuple):
@@ -25,6 +28,46 @@ class Decision(NamedTuple):
 
 
 DECISIVE = ("accepted", "edited", "rejected")
+CONFIRMING = ("accepted", "edited")
+"""The actions that may confirm a suggestion (``advisor.learned.capture.confirms`` decides)."""
+CHUNK = 500
+"""Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits."""
+
+
+# Built once: a batch's look-ups run per transaction, and building a statement costs about as much as
+# running it on SQLite. Each takes the tenant and an expanding list of ids.
+_FEEDBACK_BY_CLIENT_ID = select(FeedbackEventRow).where(
+    FeedbackEventRow.tenant_id == bindparam("tenant"),
+    FeedbackEventRow.client_event_id.in_(bindparam("ids", expanding=True)),
+)
+_RECOMMENDATIONS_BY_ID = select(RecommendationRow).where(
+    RecommendationRow.tenant_id == bindparam("tenant"),
+    RecommendationRow.id.in_(bindparam("ids", expanding=True)),
+)
+# The tenant is checked by the caller, not in SQL: with it there, SQLite's planner scans the tenant's
+# events by its (tenant, occurred) index instead of looking up each suggestion's.
+_CONFIRMING_BY_RECOMMENDATION = (
+    select(
+        FeedbackEventRow.tenant_id,
+        FeedbackEventRow.recommendation_id,
+        FeedbackEventRow.action,
+        FeedbackEventRow.final_text,
+    )
+    .where(
+        FeedbackEventRow.recommendation_id.in_(bindparam("ids", expanding=True)),
+        FeedbackEventRow.action.in_(CONFIRMING),
+    )
+    .distinct()
+)
+_FEEDBACK = cast(Table, FeedbackEventRow.__table__)
+# A Core insert: the ORM's bulk insert costs several times the statement itself.
+_INSERT_FEEDBACK = insert(_FEEDBACK).returning(_FEEDBACK.c.client_event_id, _FEEDBACK.c.id)
+_FEEDBACK_COLUMNS = [c.key for c in _FEEDBACK.columns if c.key != "id"]
+
+
+def _chunks(values: Collection[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
 
 
 class DecisionLog:
@@ -59,6 +102,63 @@ class DecisionLog:
                 FeedbackEventRow.tenant_id == tenant_id, FeedbackEventRow.client_event_id == client_event_id
             )
         )
+
+    def get_recommendations(self, tenant_id: str, ids: Collection[str]) -> dict[str, RecommendationRow]:
+        """Return the tenant's suggestions with these ids (another tenant's are simply absent)."""
+        found: dict[str, RecommendationRow] = {}
+        for chunk in _chunks(ids):
+            rows = self.session.scalars(_RECOMMENDATIONS_BY_ID, {"tenant": tenant_id, "ids": chunk})
+            found.update((r.id, r) for r in rows)
+        return found
+
+    def find_feedback_many(
+        self, tenant_id: str, client_event_ids: Collection[str]
+    ) -> dict[str, FeedbackEventRow]:
+        """Return the events already stored under these client event ids, by client event id."""
+        found: dict[str, FeedbackEventRow] = {}
+        for chunk in _chunks(client_event_ids):
+            rows = self.session.scalars(_FEEDBACK_BY_CLIENT_ID, {"tenant": tenant_id, "ids": chunk})
+            found.update((r.client_event_id, r) for r in rows)
+        return found
+
+    def add_feedback_many(self, events: list[FeedbackEventRow]) -> None:
+        """Append new feedback events in one statement and set their ids (the rows stay out of the session).
+
+        Raises IntegrityError when one of them was stored meanwhile (a resend racing in another process):
+        the caller's transaction is then unusable and the caller takes the one-by-one path.
+        """
+        if not events:
+            return
+        # One multi-row INSERT … RETURNING (the ORM's flush sends one INSERT per row here); the text is
+        # redacted as the ORM's insert hook would, and ids are matched back by client event id.
+        now = utcnow()
+        values = []
+        for event in events:
+            if event.received_at is None:
+                event.received_at = now
+            redact_for_insert(self.session, event)
+            values.append({key: getattr(event, key) for key in _FEEDBACK_COLUMNS})
+        ids: dict[str, int] = {row[0]: row[1] for row in self.session.execute(_INSERT_FEEDBACK, values)}
+        for event in events:
+            event.id = ids[event.client_event_id]
+
+    def confirmed(
+        self,
+        tenant_id: str,
+        recommendations: Mapping[str, str],
+        confirms: Callable[[str, str, str | None], bool],
+    ) -> set[str]:
+        """Return which of these suggestions (id → text) a stored accept or edit already confirmed.
+
+        ``confirms(action, suggested text, sent text)`` decides (``advisor.learned.capture.confirms``).
+        """
+        found: set[str] = set()
+        for chunk in _chunks(recommendations):
+            rows = self.session.execute(_CONFIRMING_BY_RECOMMENDATION, {"ids": chunk})
+            for tenant, rec_id, action, final_text in rows:
+                if tenant == tenant_id and confirms(action, recommendations[rec_id], final_text):
+                    found.add(rec_id)
+        return found
 
     def add_feedback(self, event: FeedbackEventRow) -> tuple[FeedbackEventRow, bool]:
         """Append a feedback event; return (stored event, created). A concurrent resend loses the race."""

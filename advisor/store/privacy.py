@@ -36,7 +36,13 @@ TEXT_COLUMNS: dict[type[Any], tuple[str, ...]] = {
 
 def _redact_on_insert(_mapper: Mapper[Any], _connection: Connection, target: Any) -> None:
     session = object_session(target)
-    if session is None or not session.info.get(REDACT_INFO_KEY, False):
+    if session is not None:
+        redact_for_insert(session, target)
+
+
+def redact_for_insert(session: Session, target: Any) -> None:
+    """Redact a row's conversation text as ``session``'s inserts do (for inserts that bypass the ORM)."""
+    if not session.info.get(REDACT_INFO_KEY, False):
         return
     for column in TEXT_COLUMNS[type(target)]:
         value = getattr(target, column)

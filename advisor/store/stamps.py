@@ -35,6 +35,8 @@ class StoreStamps:
         self._read_at = float("-inf")
         self._invalid_at = float("-inf")
         self._lock = threading.Lock()
+        self.reading = 0
+        """Reads of the store in flight that the event loop started (the loop's only): one at a time."""
         event.listen(factory, "after_commit", self._after_commit)
 
     def _after_commit(self, session: Session) -> None:
@@ -45,6 +47,16 @@ class StoreStamps:
         """Return whether the copy in memory may be used without asking the store."""
         read_at = self._read_at
         return read_at > self._invalid_at and time.monotonic() - read_at < self.poll_s
+
+    def current(self) -> bool:
+        """Return whether no change committed here since the last read (the copy is at most old)."""
+        return self._read_at > self._invalid_at
+
+    def usable(self) -> bool:
+        """Return whether a request may use the copy in memory: fresh, or merely old (it is then re-read in
+        the background); never after a change made here, which every request waits for, nor with a poll
+        interval of 0 (read on every request)."""
+        return self.fresh() or (self.poll_s > 0 and self.current())
 
     def refresh(self, session: Session) -> None:
         """Re-read the stamps unless fresh.

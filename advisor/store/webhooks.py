@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from advisor.store.tables.decisions import FeedbackEventRow
@@ -28,6 +28,12 @@ class DueDelivery:
     attempts: int
     url: str
     secret: str
+
+
+# Built once: the feedback writer asks it once per batch.
+_SUBSCRIBED_EVENTS = select(WebhookSubscriptionRow.events).where(
+    WebhookSubscriptionRow.tenant_id == bindparam("tenant"), WebhookSubscriptionRow.deleted_at.is_(None)
+)
 
 
 class WebhookRepository:
@@ -83,7 +89,8 @@ class WebhookRepository:
 
     def has_subscribers(self, tenant_id: str, event_type: str) -> bool:
         """Return whether any active subscription of the tenant wants ``event_type``."""
-        return any(event_type in sub.events for sub in self.list_subscriptions(tenant_id))
+        subscribed = self.session.scalars(_SUBSCRIBED_EVENTS, {"tenant": tenant_id})
+        return any(event_type in events for events in subscribed)
 
     def get_feedback(self, tenant_id: str, event_id: int) -> FeedbackEventRow | None:
         """Return a stored feedback event of the tenant."""

@@ -3,10 +3,11 @@
 Durability contract (docs/decisions.md): a served request and its suggestions are written by a background
 thread within ``flush_s`` of being served, in one transaction per batch (so never half-written: no
 suggestion without its request). A crash loses at most the requests of the last window, which are then
-absent from every metric, never counted half. Feedback is not batched: it is acknowledged only once
-committed. Feedback for a suggestion this process has not written yet waits for it (``pending``), and the
-feedback route retries a not-found suggestion for ``2 × flush_s`` plus a margin before a 404, for a
-suggestion served by another process. Shutdown flushes what is queued (``close``).
+absent from every metric, never counted half. Feedback has its own writer (``groupcommit``): an event is
+acknowledged only once the batch holding it committed. Feedback for a suggestion this process has not
+written yet waits for it (``pending``), and the feedback route retries a not-found suggestion for
+``2 × flush_s`` plus a margin before a 404, for a suggestion served by another process. Shutdown flushes
+what is queued (``close``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from advisor.store.privacy import redact_for_insert
 from advisor.store.tables.decisions import RecommendationRequestRow, RecommendationRow
+from advisor.utc import utcnow
 
 logger = logging.getLogger("advisor.store")
 
@@ -119,7 +125,27 @@ class DecisionWriter:
                 logger.error("served request %s not logged: %s", served[0].id, type(exc).__name__)
 
     def _insert(self, batch: list[Served]) -> None:
+        # Core multi-row inserts (executemany): the ORM's unit of work cost several times the statements,
+        # holding the GIL that the event loop's requests wait for. Text is redacted as the ORM hook would.
         with self._factory() as session, session.begin():
-            session.add_all([request for request, _ in batch])
-            session.flush()
-            session.add_all([row for _, rows in batch for row in rows])
+            now = utcnow()
+            requests = [_values(session, request, _REQUEST_COLUMNS, now) for request, _ in batch]
+            suggestions = [
+                _values(session, row, _SUGGESTION_COLUMNS, now) for _, rows in batch for row in rows
+            ]
+            session.execute(insert(_REQUESTS), requests)
+            if suggestions:
+                session.execute(insert(_SUGGESTIONS), suggestions)
+
+
+_REQUESTS = cast(Table, RecommendationRequestRow.__table__)
+_SUGGESTIONS = cast(Table, RecommendationRow.__table__)
+_REQUEST_COLUMNS = [c.key for c in _REQUESTS.columns]
+_SUGGESTION_COLUMNS = [c.key for c in _SUGGESTIONS.columns]
+
+
+def _values(session: Session, row: Any, columns: list[str], now: datetime) -> dict[str, Any]:
+    if row.created_at is None:
+        row.created_at = now
+    redact_for_insert(session, row)
+    return {key: getattr(row, key) for key in columns}

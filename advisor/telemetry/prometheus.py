@@ -98,6 +98,12 @@ LIVE: dict[str, tuple[str, str]] = {
     "advisor_decision_queue_depth": ("gauge", "Served requests waiting for the decision writer."),
     "advisor_decision_batches": ("counter", "Batches the decision writer has written."),
     "advisor_decision_flush_seconds": ("counter", "Time the decision writer spent writing batches."),
+    "advisor_feedback_queue_depth": (
+        "gauge",
+        "Feedback events waiting for the feedback writer's next batch.",
+    ),
+    "advisor_feedback_batches": ("counter", "Batches (transactions) the feedback writer has committed."),
+    "advisor_feedback_flush_seconds": ("counter", "Time the feedback writer spent writing batches."),
 }
 
 

@@ -23,8 +23,12 @@ class KeyCache:
         self._principals: dict[str, tuple[tuple[int, int], Principal]] = {}
 
     def cached(self, secret: str) -> Principal | None:
-        """Return the key's principal from memory, or None when the store must be asked."""
-        if not self._stamps.fresh():
+        """Return the key's principal from memory, or None when the store must be asked.
+
+        A copy that is merely old is used as it is while the stamps are re-read in the background
+        (``StoreStamps.usable``): requests no longer each go to a thread whenever a read is due.
+        """
+        if not self._stamps.usable():
             return None
         entry = self._principals.get(hash_key(secret))
         if entry is None or entry[0] != self._stamps.keys_version:

@@ -16,6 +16,16 @@ from advisor.settings import DEMO_PACK_DIR, Settings
 from tests.builders import auth, make_context
 from tests.conftest import make_settings
 
+LIVE_TIMEOUT_S = 60.0  # a live server on a busy machine: these tests are about answers, not speed
+
+
+def live_get(url: str, **kwargs: Any) -> httpx.Response:
+    return httpx.get(url, timeout=LIVE_TIMEOUT_S, **kwargs)
+
+
+def live_post(url: str, **kwargs: Any) -> httpx.Response:
+    return httpx.post(url, timeout=LIVE_TIMEOUT_S, **kwargs)
+
 
 @pytest.fixture
 def settings(sqlite_url: str) -> Settings:
@@ -34,7 +44,7 @@ def bare_client(sqlite_url: str) -> Iterator[TestClient]:
 
 class TestDemoPage:
     def test_valid(self, live_server: str) -> None:
-        response = httpx.get(f"{live_server}/demo")
+        response = live_get(f"{live_server}/demo")
         assert response.status_code == 200
         assert "<advisor-suggestions" in response.text
         assert "/static/advisor-widget.js" in response.text
@@ -62,15 +72,15 @@ class TestDemoConfig:
         assert "api_key" not in response.text
 
     def test_loopback_gets_a_working_agent_key(self, live_server: str) -> None:
-        response = httpx.get(f"{live_server}/demo/config")
+        response = live_get(f"{live_server}/demo/config")
         assert response.status_code == 200
         assert response.headers["cache-control"] == "no-store"
         config = response.json()
         assert (config["tenant_id"], config["agent_id"]) == ("demo", "agent-demo")
         body = make_context("where's my order?", agent_id="agent-demo", team_id="team-care")
-        recs = httpx.post(f"{live_server}/v1/recommendations", json=body, headers=auth(config["api_key"]))
+        recs = live_post(f"{live_server}/v1/recommendations", json=body, headers=auth(config["api_key"]))
         assert recs.status_code == 200
-        assert httpx.get(f"{live_server}/demo/config").json()["api_key"] == config["api_key"]  # stable
+        assert live_get(f"{live_server}/demo/config").json()["api_key"] == config["api_key"]  # stable
 
     @pytest.mark.parametrize(
         "headers",
@@ -81,7 +91,7 @@ class TestDemoConfig:
         ],
     )
     def test_proxied_or_rebound_request_gets_404(self, live_server: str, headers: dict[str, str]) -> None:
-        assert httpx.get(f"{live_server}/demo/config", headers=headers).status_code == 404
+        assert live_get(f"{live_server}/demo/config", headers=headers).status_code == 404
 
 
 HEADLINE = "my parcel never arrived"
@@ -101,13 +111,13 @@ def desk_crm(html: str, today: date) -> dict[str, dict[str, Any]]:
 
 
 def test_headline_suggestion_is_eligible_and_true(live_server: str) -> None:
-    html = httpx.get(f"{live_server}/demo").text
+    html = live_get(f"{live_server}/demo").text
     assert f"e.g. {HEADLINE}" in html
-    key = httpx.get(f"{live_server}/demo/config").json()["api_key"]
+    key = live_get(f"{live_server}/demo/config").json()["api_key"]
     now = datetime.now(UTC)
     body = make_context(HEADLINE, agent_id="agent-demo", team_id="team-care", crm=desk_crm(html, now.date()))
     body["turns"][0]["at"] = now.isoformat()
-    response = httpx.post(f"{live_server}/v1/recommendations", json=body, headers=auth(key))
+    response = live_post(f"{live_server}/v1/recommendations", json=body, headers=auth(key))
     top = response.json()["recommendations"][0]
     assert top["pattern_id"] == "missing_package_reship"
     assert "missing for over a week" in top["text"]
@@ -122,7 +132,7 @@ class TestDemoConfigWithoutDemoTenant:
         return make_settings(sqlite_url)
 
     def test_loopback_gets_404_with_setup_hint(self, live_server: str) -> None:
-        response = httpx.get(f"{live_server}/demo/config")
+        response = live_get(f"{live_server}/demo/config")
         assert response.status_code == 404
         assert "ADVISOR_SEED_DEMO" in response.json()["detail"]
 

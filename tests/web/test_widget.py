@@ -327,7 +327,7 @@ class TestIframe:
         )
 
     def open(self, page: Any, live_server: str, host: HostPage) -> None:
-        key = httpx.get(f"{live_server}/demo/config").json()["api_key"]
+        key = httpx.get(f"{live_server}/demo/config", timeout=60).json()["api_key"]
         host.html = HOST_PAGE.format(live=live_server, key=key, **ON_TIME)
         page.goto(f"{host.origin}/desk")
 
@@ -383,7 +383,7 @@ class TestScriptTag:
     def test_one_script_tag_on_another_origin(
         self, browser_page: Any, live_server: str, crm: HostPage
     ) -> None:
-        key = httpx.get(f"{live_server}/demo/config").json()["api_key"]
+        key = httpx.get(f"{live_server}/demo/config", timeout=60).json()["api_key"]
         crm.html = SCRIPT_TAG_PAGE.format(live=live_server, key=key, **ON_TIME)
         browser_page.goto(f"{crm.origin}/desk")
         browser_page.locator(CARD).first.wait_for()

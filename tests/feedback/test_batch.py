@@ -1,0 +1,188 @@
+"""Feedback recorded in batches gives every event the answer it would get recorded alone, in order:
+resends and conflicts within the batch or against the store, refusals for one event only, one learned
+decision per suggestion, and webhook outbox rows for new events only."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, select
+
+from advisor.app import create_app
+from advisor.errors import Conflict, Forbidden, NotFound
+from advisor.feedback.models import Action, FeedbackAck, FeedbackIn
+from advisor.feedback.service import Sent, record, record_many
+from advisor.store.decisions import DecisionLog
+from advisor.store.engine import make_engine, make_sessionmaker
+from advisor.store.learned import LearnedExampleRepository
+from advisor.store.tables.decisions import FeedbackEventRow
+from advisor.store.tables.learned import LearnedExampleAgentRow, LearnedExampleRow
+from advisor.store.tables.webhooks import WebhookDeliveryRow
+from advisor.store.webhooks import WebhookRepository
+from advisor.tenancy.models import ApiRole, Principal
+from tests.builders import auth, make_context, run_together, seed_tenants, subscribe_in_store
+from tests.conftest import Database, make_settings
+
+AGENT = Principal("acme", ApiRole.agent, key_id="k1", agent_id="agent-1", team_id="team-a")
+OTHER_AGENT = Principal("acme", ApiRole.agent, key_id="k2", agent_id="agent-2", team_id="team-a")
+
+
+def serve(url: str, n: int) -> list[str]:
+    """Serve ``n`` requests through the app (real suggestions with their topic text); return one id each."""
+    ids = []
+    with TestClient(create_app(make_settings(url))) as client:
+        keys = seed_tenants(url)
+        subscribe_in_store(url, "acme", ["feedback.recorded"])
+        for i in range(n):
+            body = make_context(interaction_id=f"batch-{i}")
+            response = client.post("/v1/recommendations", json=body, headers=auth(keys.acme_agent))
+            ids.append(response.json()["recommendations"][0]["recommendation_id"])
+    return ids  # the app's shutdown wrote the decision writer's batch
+
+
+def event(rec_id: str, client_event_id: str, action: Action = Action.accepted, **extra: object) -> FeedbackIn:
+    return FeedbackIn(recommendation_id=rec_id, client_event_id=client_event_id, action=action, **extra)  # type: ignore[arg-type]
+
+
+def in_one_transaction(url: str, sent: list[Sent]) -> list[FeedbackAck | Exception]:
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        log = DecisionLog(session)
+        outcomes: list[FeedbackAck | Exception] = []
+        outcomes.extend(record_many(sent, log, LearnedExampleRepository(session), WebhookRepository(session)))
+    engine.dispose()
+    return outcomes
+
+
+def stored(url: str) -> tuple[list[str], list[str], list[int]]:
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        events = list(session.scalars(select(FeedbackEventRow.client_event_id).order_by(FeedbackEventRow.id)))
+        outbox = [
+            row.payload["data"]["client_event_id"]
+            for row in session.scalars(select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id))
+        ]
+        learned = list(session.scalars(select(LearnedExampleRow.decisions)))
+    engine.dispose()
+    return events, outbox, learned
+
+
+def test_a_batch_answers_each_event_as_if_recorded_one_after_another(database: Database) -> None:
+    first, second = serve(database.url, 2)
+    engine = make_engine(database.url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        earlier = record(
+            event(first, "before", Action.shown),
+            AGENT,
+            DecisionLog(session),
+            LearnedExampleRepository(session),
+            WebhookRepository(session),
+        )
+    engine.dispose()
+    batch: list[Sent] = [
+        (event(first, "a"), AGENT),  # new
+        (event(first, "a"), AGENT),  # resend of an event earlier in the batch
+        (event(first, "a", Action.shown), AGENT),  # the same id for other content
+        (event(first, "before", Action.shown), AGENT),  # resend of an event stored before
+        (event(first, "before", Action.rejected, reason="tone"), AGENT),  # stored id, other content
+        (event("no-such-suggestion", "x"), AGENT),  # unknown suggestion
+        (event(second, "y"), OTHER_AGENT),  # another agent's suggestion
+        (event(second, "b", Action.shown), AGENT),  # new
+        (event(second, "c"), AGENT),  # new, confirms the suggestion
+        (event(second, "d"), AGENT),  # new, confirms it again: not a second learned decision
+    ]
+    outcomes = in_one_transaction(database.url, batch)
+
+    acks = {i: o for i, o in enumerate(outcomes) if isinstance(o, FeedbackAck)}
+    assert sorted(acks) == [0, 1, 3, 7, 8, 9]
+    assert [acks[i].duplicate for i in (0, 1, 3, 7, 8, 9)] == [False, True, True, False, False, False]
+    assert acks[1].event_id == acks[0].event_id
+    assert acks[3].event_id == earlier.event_id
+    assert isinstance(outcomes[2], Conflict)
+    assert isinstance(outcomes[4], Conflict)
+    assert isinstance(outcomes[5], NotFound)
+    assert isinstance(outcomes[6], Forbidden)
+    events, outbox, learned = stored(database.url)
+    assert events == ["before", "a", "b", "c", "d"]
+    assert acks[0].event_id < acks[7].event_id < acks[8].event_id < acks[9].event_id  # stored in order
+    assert outbox == events  # one feedback.recorded per stored event, none for resends or refusals
+    # "a" confirmed the first suggestion, "c" the second; "d" confirmed it again and is not counted.
+    assert learned == [2]  # one candidate text, confirmed once per suggestion
+
+
+def test_a_batch_gives_the_same_answers_as_recording_one_by_one(database: Database) -> None:
+    recs = serve(database.url, 1)
+    batch: list[Sent] = [
+        (event(recs[0], "e1"), AGENT),
+        (event(recs[0], "e1"), AGENT),
+        (event(recs[0], "e1", Action.shown), AGENT),
+        (event("missing", "e2"), AGENT),
+        (event(recs[0], "e3", Action.edited, final_text="Hello there"), AGENT),
+    ]
+    batched = in_one_transaction(database.url, batch)
+    _, _, learned_batched = stored(database.url)
+
+    engine = make_engine(database.url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        for table in (WebhookDeliveryRow, FeedbackEventRow, LearnedExampleAgentRow, LearnedExampleRow):
+            session.execute(delete(table))
+    one_by_one: list[FeedbackAck | Exception] = []
+    for sent in batch:
+        try:
+            with make_sessionmaker(engine)() as session, session.begin():
+                one_by_one.append(
+                    record(
+                        *sent,
+                        DecisionLog(session),
+                        LearnedExampleRepository(session),
+                        WebhookRepository(session),
+                    )
+                )
+        except (Conflict, NotFound, Forbidden) as exc:
+            one_by_one.append(exc)
+    engine.dispose()
+    _, _, learned_alone = stored(database.url)
+
+    def shape(outcome: FeedbackAck | Exception) -> tuple[object, ...]:
+        if isinstance(outcome, FeedbackAck):
+            return ("ack", outcome.client_event_id, outcome.action, outcome.duplicate)
+        return (type(outcome).__name__, str(outcome))
+
+    assert [shape(o) for o in batched] == [shape(o) for o in one_by_one]
+    assert learned_batched == learned_alone
+
+
+def test_concurrent_feedback_over_http_with_resends_and_a_bad_event(database: Database) -> None:
+    """Sent at once by several clients (so they share batches as they come): each resend is a 200 and
+    stored once, each new event a 201, the unknown suggestion a 404 problem, and nothing else is lost."""
+    with TestClient(create_app(make_settings(database.url))) as client:
+        keys = seed_tenants(database.url)
+        response = client.post("/v1/recommendations", json=make_context(), headers=auth(keys.acme_agent))
+        rec = response.json()["recommendations"][0]["recommendation_id"]
+        bodies = [
+            {"recommendation_id": rec, "client_event_id": f"c-{i}", "action": "shown"} for i in range(16)
+        ]
+        bodies += [{"recommendation_id": rec, "client_event_id": "same", "action": "shown"}] * 6
+        bodies += [{"recommendation_id": "missing", "client_event_id": "bad", "action": "shown"}]
+        answers: dict[int, tuple[int, str]] = {}
+        lock = threading.Lock()
+        turn = iter(range(len(bodies)))
+
+        def post() -> None:
+            while True:
+                with lock:
+                    i = next(turn, None)
+                if i is None:
+                    return
+                r = client.post("/v1/feedback", json=bodies[i], headers=auth(keys.acme_agent))
+                answers[i] = (r.status_code, r.headers["content-type"])
+
+        assert run_together(post, 8) == []
+    events, _, _ = stored(database.url)
+    statuses = [answers[i][0] for i in range(len(bodies))]
+    assert statuses[:16] == [201] * 16
+    assert sorted(statuses[16:22]) == [200] * 5 + [201]
+    assert statuses[22] == 404
+    assert answers[22][1] == "application/problem+json"
+    assert sorted(events) == sorted([f"c-{i}" for i in range(16)] + ["same"])
