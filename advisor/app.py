@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     ``freeze_heap``: call ``settle_heap`` after start-up and after each library rebuild (``advisor serve``).
     """
     settings = settings or Settings()
-    gate = Gate(settings.server.max_in_flight)
+    gate = Gate(settings.server.max_in_flight, settings.server.admissions_per_turn)
     telemetry = Telemetry()
 
     @asynccontextmanager

@@ -53,11 +53,11 @@ def serve(
     from advisor.telemetry.logs import configure_logging
 
     workers, why = choose_workers(settings.database_url, workers)
-    print(f"advisor: {workers} worker(s) ({why}), {http_stack()}", flush=True)
+    print(f"advisor: {workers} worker(s) ({why}), {http_stack(settings.server.event_loop)}", flush=True)
     print(listening_banner(host, port), flush=True)
     configure_logging(settings.log.format, settings.log.level)
     if workers > 1:
-        run_workers(host, port, workers, settings.shutdown_grace_s)
+        run_workers(host, port, workers, settings.shutdown_grace_s, settings.server.event_loop)
     else:
         from advisor.app import create_app
 
@@ -66,6 +66,7 @@ def serve(
             host=host,
             port=port,
             log_config=None,
+            loop=settings.server.event_loop,
             timeout_graceful_shutdown=settings.shutdown_grace_s,
         )
 

@@ -29,9 +29,8 @@ def choose_workers(database_url: str, requested: int | None) -> tuple[int, str]:
     return cores, f"one per core ({cores}) on PostgreSQL"
 
 
-def http_stack() -> str:
-    """Name the event loop and HTTP parser uvicorn picks here (uvloop and httptools when installed)."""
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+def http_stack(loop: str) -> str:
+    """Name the event loop and the HTTP parser uvicorn picks here (httptools when installed)."""
     parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
     return f"{loop} + {parser}"
 
@@ -42,7 +41,7 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
     return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
-def run_workers(host: str, port: int, workers: int, grace_s: int) -> None:
+def run_workers(host: str, port: int, workers: int, grace_s: int, loop: str) -> None:
     """Serve ``advisor.app:create_served_app`` from ``workers`` processes until interrupted.
 
     The workers share one directory of Prometheus samples (``/metrics`` sums them), fresh per run.
@@ -55,6 +54,7 @@ def run_workers(host: str, port: int, workers: int, grace_s: int) -> None:
             host=host,
             port=port,
             workers=workers,
+            loop=loop,
             log_config=None,
             timeout_graceful_shutdown=grace_s,
         )

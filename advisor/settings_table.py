@@ -38,7 +38,12 @@ def rows(model: type[BaseModel], prefix: str = "ADVISOR_") -> Iterator[tuple[str
         yield variable, _default(field.get_default(call_default_factory=True)), field.description or ""
 
 
+def _cell(text: str) -> str:
+    """One table cell: a docstring's lines joined (a line break would end the row), bars escaped."""
+    return " ".join(text.split()).replace("|", "/")
+
+
 def settings_table() -> str:
     """Return docs/settings.md's text."""
-    body = "".join(f"| `{v}` | {d} | {m.replace('|', '/')} |\n" for v, d, m in rows(Settings))
+    body = "".join(f"| `{v}` | {d} | {_cell(m)} |\n" for v, d, m in rows(Settings))
     return HEADER + body

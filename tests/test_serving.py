@@ -18,8 +18,8 @@ def test_one_worker_on_sqlite_and_one_per_core_on_postgresql() -> None:
     assert choose_workers("sqlite:///advisor.db", 3) == (3, "as asked")
 
 
-def test_uvloop_and_httptools_are_installed() -> None:
-    assert http_stack() == "uvloop + httptools"  # uvicorn[standard]: uvicorn picks both by itself
+def test_the_banner_names_the_chosen_loop_and_the_httptools_parser() -> None:
+    assert http_stack("asyncio") == "asyncio + httptools"  # uvicorn[standard] installs httptools
 
 
 def test_connections_accepted_on_the_shared_socket_have_tcp_nodelay() -> None:

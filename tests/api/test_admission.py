@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from advisor.api.admission import Gate
 from tests.builders import auth, make_context, seed_tenants
 from tests.conftest import Database
 from tests.servers import free_port, served, served_env
@@ -30,7 +31,7 @@ def server(database: Database, tmp_path: Path) -> Iterator[str]:
     """``advisor.app:create_app`` served by uvicorn in its own process on a free port; yield its base URL."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "advisor.app:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--loop", "asyncio"]
     # The load generator shares the cores with the server and may leave a kept-alive connection idle past
     # uvicorn's 5 s default; a request sent just as the server closes it fails on the client's side (a race
     # of HTTP keep-alive itself, which real clients retry), so the idle limit is raised for this test.
@@ -93,3 +94,29 @@ class TestOverload:
         after = httpx.post(f"{server}/v1/recommendations", json=make_context(), headers=headers, timeout=30)
         assert after.status_code == 200
         assert after.json()["recommendations"]
+
+
+def test_at_most_per_turn_requests_are_let_in_per_turn_of_the_loop() -> None:
+    """A request ranked on the loop never yields: were every waiting request let in at once, one turn of
+    the loop would run all of them back to back and read no socket (new connection, /healthz) meanwhile."""
+    turns = 0
+    let_in: Counter[int] = Counter()
+
+    async def request(gate: Gate) -> None:
+        assert await gate.enter(wait_s=5.0)
+        let_in[turns] += 1  # served without yielding, as a ranking on the loop is
+        gate.leave()
+
+    async def main() -> None:
+        nonlocal turns
+        gate = Gate(limit=16, per_turn=2)
+        requests = [asyncio.ensure_future(request(gate)) for _ in range(20)]
+        while not all(r.done() for r in requests):
+            await asyncio.sleep(0)  # one turn of the loop
+            turns += 1
+        await asyncio.gather(*requests)
+
+    asyncio.run(main())
+
+    assert sum(let_in.values()) == 20  # everyone was served, none shed
+    assert max(let_in.values()) <= 2, let_in
