@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from advisor.context.redaction import redact
 from advisor.errors import AdvisorError, Conflict, NotFound
 from advisor.feedback.models import Action, FeedbackAck, FeedbackIn
 from advisor.learned.capture import confirms
@@ -20,12 +21,13 @@ from advisor.webhooks.service import publish_feedback
 
 
 def _same(stored: FeedbackEventRow, event: FeedbackIn) -> bool:
-    return (stored.recommendation_id, stored.action, stored.final_text, stored.reason) == (
+    """Return whether a resend carries the stored event; the store may hold its text redacted."""
+    sent = event.final_text
+    return (stored.recommendation_id, stored.action, stored.reason) == (
         event.recommendation_id,
         event.action.value,
-        event.final_text,
         event.reason.value if event.reason else None,
-    )
+    ) and stored.final_text in (sent, redact(sent) if sent else sent)
 
 
 def _ack(stored: FeedbackEventRow, event: FeedbackIn, created: bool) -> FeedbackAck:

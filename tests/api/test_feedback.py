@@ -114,6 +114,21 @@ class TestFeedback:
         assert second.json()["event_id"] == first.json()["event_id"]
         assert len(events(settings)) == 1
 
+    def test_resend_of_an_edit_stored_redacted_is_acknowledged(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        rec = recommend(client, keys.acme_agent)
+        edit = event(rec, action="edited", final_text="I've sent the label to dana@example.com.")
+        first = client.post(URL, json=edit, headers=auth(keys.acme_agent))
+        second = client.post(URL, json=edit, headers=auth(keys.acme_agent))  # e.g. after a timeout
+        assert (first.status_code, second.status_code) == (201, 200)
+        assert second.json()["duplicate"] is True
+        assert [e.final_text for e in events(settings)] == ["I've sent the label to [EMAIL]."]
+        other = client.post(
+            URL, json={**edit, "final_text": "Sent to another address."}, headers=auth(keys.acme_agent)
+        )
+        assert other.status_code == 409
+
     def test_reused_event_id_for_other_content_is_conflict(
         self, client: TestClient, keys: Keys, settings: Settings
     ) -> None:
