@@ -34,7 +34,7 @@ from advisor.ranking.text import terms
 from advisor.ranking.weights_file import fitted_file
 
 RANKER_NAME = "state-hybrid-bm25-static"
-SHORTLIST = 256
+SHORTLIST = 64
 EVIDENCE_CACHE = 4096
 EMBED_CACHE = 4096
 TOPIC_BELIEF = 0.5
@@ -147,10 +147,10 @@ class HybridRanker:
             if central is None:
                 central = self.index.centroid_similarity(query)
             prelim = self.weights.semantic * central + (1 - self.weights.semantic) * lexical
-            shortlist = np.union1d(
-                np.argpartition(-prelim, SHORTLIST)[:SHORTLIST],
-                np.argpartition(-lexical, SHORTLIST // 4)[: SHORTLIST // 4],
-            )
+            picked = np.zeros(len(self.index), dtype=bool)
+            picked[np.argpartition(-prelim, SHORTLIST)[:SHORTLIST]] = True
+            picked[np.argpartition(-lexical, SHORTLIST // 4)[: SHORTLIST // 4]] = True
+            shortlist = np.flatnonzero(picked)
         semantic, sims = self.index.semantic(
             query, nearest_weight=self.weights.nearest, shortlist=shortlist, central=central
         )
