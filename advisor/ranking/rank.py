@@ -34,7 +34,10 @@ from advisor.ranking.text import terms
 from advisor.ranking.weights_file import fitted_file
 
 RANKER_NAME = "state-hybrid-bm25-static"
+EXACT_UP_TO = 256
+"""Libraries of up to this many patterns compare the query with every example (cheap at that size)."""
 SHORTLIST = 64
+"""A larger library compares examples only for this many patterns (centroid and BM25 first)."""
 EVIDENCE_CACHE = 4096
 EMBED_CACHE = 4096
 TOPIC_BELIEF = 0.5
@@ -142,7 +145,7 @@ class HybridRanker:
         bm25 = self.index.lexical(weighted_terms)
         lexical = bm25 / (bm25 + self.weights.bm25_half)
         shortlist = None
-        if len(self.index) > SHORTLIST:
+        if len(self.index) > EXACT_UP_TO:
             # Large library: compare examples only for patterns whose centroid or words come close.
             if central is None:
                 central = self.index.centroid_similarity(query)

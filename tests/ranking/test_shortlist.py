@@ -30,7 +30,7 @@ FILLER_TOPICS = (
 
 
 def fillers() -> list[PatternSpec]:
-    """Sixty approved patterns on topics no customer of the demo desk raises."""
+    """Two hundred and forty approved patterns on topics no customer of the demo desk raises."""
     return [
         PatternSpec(
             id=f"filler_{n}",
@@ -41,7 +41,7 @@ def fillers() -> list[PatternSpec]:
             owner="test",
             status=Status.approved,
         )
-        for n in range(60)
+        for n in range(240)
         for topic in [FILLER_TOPICS[n % len(FILLER_TOPICS)]]
     ]
 
@@ -50,7 +50,7 @@ def test_a_large_library_suggests_what_comparing_every_example_suggests(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     specs = load_patterns(ROOT / "advisor" / "packs" / "demo") + fillers()
-    assert len(specs) > rank.SHORTLIST
+    assert len(specs) > rank.EXACT_UP_TO
     cases = [json.loads(line) for line in (ROOT / "bench" / "cases" / "demo.jsonl").open()]
     contexts = [InteractionContext.model_validate(c["context"]) for c in cases if c.get("expected")]
     embedder = StaticEmbedder("minilm-static-cs")
@@ -62,7 +62,7 @@ def test_a_large_library_suggests_what_comparing_every_example_suggests(
         ]
 
     shortlisted = top_ids(rank.HybridRanker(specs, embedder))
-    monkeypatch.setattr(rank, "SHORTLIST", len(specs))  # every example compared
+    monkeypatch.setattr(rank, "EXACT_UP_TO", len(specs))  # every example compared
     exact = top_ids(rank.HybridRanker(specs, embedder))
 
     same = sum(a == b for a, b in zip(shortlisted, exact, strict=True))
