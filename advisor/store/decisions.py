@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 from typing import NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select
@@ -25,6 +26,8 @@ class Decision(NamedTuple):
     agent_id: str
     action: str
     reason: str | None
+    received_at: datetime
+    """When the store received it (set on the writer's clock just before its insert; naive on SQLite)."""
 
 
 DECISIVE = ("accepted", "edited", "rejected")
@@ -58,6 +61,17 @@ _CONFIRMING_BY_RECOMMENDATION = (
         FeedbackEventRow.action.in_(CONFIRMING),
     )
     .distinct()
+)
+_DECISIONS = select(
+    FeedbackEventRow.id,
+    FeedbackEventRow.pattern_id,
+    FeedbackEventRow.pattern_version,
+    FeedbackEventRow.intent,
+    FeedbackEventRow.channel,
+    FeedbackEventRow.agent_id,
+    FeedbackEventRow.action,
+    FeedbackEventRow.reason,
+    FeedbackEventRow.received_at,
 )
 _FEEDBACK = cast(Table, FeedbackEventRow.__table__)
 # A Core insert: the ORM's bulk insert costs several times the statement itself.
@@ -186,24 +200,42 @@ class DecisionLog:
         )
 
     def decisions_after(self, tenant_id: str, after_id: int, limit: int) -> list[Decision]:
-        """Return the tenant's accept/edit/reject events with an id above ``after_id``, oldest first."""
-        rows = self.session.execute(
-            select(
-                FeedbackEventRow.id,
-                FeedbackEventRow.pattern_id,
-                FeedbackEventRow.pattern_version,
-                FeedbackEventRow.intent,
-                FeedbackEventRow.channel,
-                FeedbackEventRow.agent_id,
-                FeedbackEventRow.action,
-                FeedbackEventRow.reason,
+        """Return the tenant's accept/edit/reject events with an id above ``after_id``, in id order.
+
+        Ids are given out at insert and transactions commit in any order on PostgreSQL: a later read can
+        return an event below an id an earlier read returned (``feedback.acceptance`` allows for that).
+        """
+        query = _DECISIONS.where(
+            FeedbackEventRow.tenant_id == tenant_id,
+            FeedbackEventRow.id > after_id,
+            FeedbackEventRow.action.in_(DECISIVE),
+        )
+        return [
+            Decision(*row) for row in self.session.execute(query.order_by(FeedbackEventRow.id).limit(limit))
+        ]
+
+    def decision_ids(self, tenant_id: str, after_id: int, up_to: int) -> list[int]:
+        """Return the ids of the tenant's accept/edit/reject events above ``after_id`` up to ``up_to``."""
+        return list(
+            self.session.scalars(
+                select(FeedbackEventRow.id).where(
+                    FeedbackEventRow.tenant_id == tenant_id,
+                    FeedbackEventRow.id > after_id,
+                    FeedbackEventRow.id <= up_to,
+                    FeedbackEventRow.action.in_(DECISIVE),
+                )
             )
-            .where(
+        )
+
+    def decisions_by_id(self, tenant_id: str, ids: Collection[int]) -> list[Decision]:
+        """Return the tenant's accept/edit/reject events with these ids, in id order."""
+        ordered = sorted(ids)
+        found: list[Decision] = []
+        for i in range(0, len(ordered), CHUNK):
+            query = _DECISIONS.where(
                 FeedbackEventRow.tenant_id == tenant_id,
-                FeedbackEventRow.id > after_id,
+                FeedbackEventRow.id.in_(ordered[i : i + CHUNK]),
                 FeedbackEventRow.action.in_(DECISIVE),
             )
-            .order_by(FeedbackEventRow.id)
-            .limit(limit)
-        )
-        return [Decision(*row) for row in rows]
+            found.extend(Decision(*row) for row in self.session.execute(query.order_by(FeedbackEventRow.id)))
+        return found

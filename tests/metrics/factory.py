@@ -148,31 +148,33 @@ class EventFactory:
         reason: str | None = None,
         ttd_ms: int | None = None,
         received_at: datetime | None = None,
-    ) -> None:
-        """Append a feedback event for a suggestion."""
+        event_id: int | None = None,
+    ) -> int:
+        """Append a feedback event for a suggestion (with ``event_id`` when given); return its id."""
         rec = self.session.get(RecommendationRow, rec_id)
         assert rec is not None
-        self.session.add(
-            FeedbackEventRow(
-                tenant_id=self.tenant,
-                client_event_id=f"e-{uuid.uuid4().hex}",
-                recommendation_id=rec_id,
-                interaction_id=rec.interaction_id,
-                agent_id=rec.agent_id,
-                team_id=rec.team_id,
-                channel=rec.channel,
-                pattern_id=rec.pattern_id,
-                pattern_version=rec.pattern_version,
-                intent=rec.intent,
-                action=action,
-                final_text=final_text,
-                reason=reason,
-                time_to_decision_ms=ttd_ms,
-                occurred_at=at,
-                received_at=received_at or at,
-            )
+        row = FeedbackEventRow(
+            id=event_id,
+            tenant_id=self.tenant,
+            client_event_id=f"e-{uuid.uuid4().hex}",
+            recommendation_id=rec_id,
+            interaction_id=rec.interaction_id,
+            agent_id=rec.agent_id,
+            team_id=rec.team_id,
+            channel=rec.channel,
+            pattern_id=rec.pattern_id,
+            pattern_version=rec.pattern_version,
+            intent=rec.intent,
+            action=action,
+            final_text=final_text,
+            reason=reason,
+            time_to_decision_ms=ttd_ms,
+            occurred_at=at,
+            received_at=received_at or at,
         )
+        self.session.add(row)
         self.session.flush()
+        return row.id
 
     def decided(
         self,
