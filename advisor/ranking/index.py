@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import bm25s
@@ -13,6 +14,9 @@ from advisor.ranking.protocols import Embedder, Vectors
 from advisor.ranking.text import document_terms
 
 FloatArray = npt.NDArray[np.float32]
+EMBED_CHUNK = 8192
+"""Example texts embedded per call while an index is built: a large library is embedded into one
+preallocated matrix, chunk by chunk, instead of holding every text's intermediate arrays at once."""
 
 
 def pattern_document(spec: PatternSpec) -> str:
@@ -20,6 +24,20 @@ def pattern_document(spec: PatternSpec) -> str:
     intents = " ".join(i.replace("_", " ") for i in spec.intents)
     body = SLOT_RE.sub(" ", spec.body)
     return "\n".join([spec.title, intents, *spec.examples, body])
+
+
+def embed_rows(embedder: Embedder, rows: Sequence[str]) -> Vectors:
+    """Embed ``rows`` into one float32 matrix, ``EMBED_CHUNK`` texts per call."""
+    if not rows:
+        return np.zeros((0, 1), dtype=np.float32)
+    first = embedder.encode(rows[:EMBED_CHUNK])
+    if len(rows) <= EMBED_CHUNK:
+        return first
+    out: Vectors = np.empty((len(rows), first.shape[1]), dtype=np.float32)
+    out[: len(first)] = first
+    for start in range(EMBED_CHUNK, len(rows), EMBED_CHUNK):
+        out[start : start + EMBED_CHUNK] = embedder.encode(rows[start : start + EMBED_CHUNK])
+    return out
 
 
 class PatternIndex:
@@ -30,12 +48,13 @@ class PatternIndex:
     ) -> None:
         self.specs = list(specs)
         self.embedder = embedder
-        self.vocabulary: list[set[str]] = []
+        self.vocabulary: list[frozenset[str]] = []
+        """Each pattern's terms (interned: a word used by many patterns is stored once)."""
         corpus = []
         for spec in self.specs:
-            tokens = document_terms(pattern_document(spec))
+            tokens = [sys.intern(t) for t in document_terms(pattern_document(spec))]
             corpus.append(tokens or ["\u2205"])
-            self.vocabulary.append(set(tokens))
+            self.vocabulary.append(frozenset(tokens))
         self.bm25 = bm25s.BM25(k1=k1, b=b)
         if self.specs:
             self.bm25.index(corpus, show_progress=False)
@@ -49,7 +68,7 @@ class PatternIndex:
                 rows.append(text)
                 self.row_owner.append(i)
         self.row_texts = rows
-        self.vectors: Vectors = embedder.encode(rows) if rows else np.zeros((0, 1), dtype=np.float32)
+        self.vectors: Vectors = embed_rows(embedder, rows)
         self._starts = np.asarray(self.starts, dtype=np.intp)
         self._ends = np.append(self._starts[1:], len(rows)).astype(np.intp)
         self._centroids = self._pattern_centroids()

@@ -9,7 +9,7 @@ from advisor.ranking.text import iter_terms
 MAX_TERMS = 4
 
 
-def find_evidence(context: InteractionContext, vocabulary: set[str]) -> tuple[list[str], list[Span]]:
+def find_evidence(context: InteractionContext, vocabulary: frozenset[str]) -> tuple[list[str], list[Span]]:
     """Return the customer's words that the pattern also uses, and where they are in the turns."""
     words: list[str] = []
     spans: list[Span] = []

@@ -1,17 +1,18 @@
-"""A library larger than the shortlist compares examples only for its closest patterns: what it suggests
-must be what comparing every example suggests."""
+"""A large library: built in chunks and compared with examples only for its closest patterns, it must
+suggest what comparing every example, embedded at once, suggests."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from advisor.context.models import InteractionContext
 from advisor.patterns.files import load_patterns
 from advisor.patterns.models import PatternSpec, Status
-from advisor.ranking import rank
+from advisor.ranking import index, rank
 from advisor.ranking.embedding import StaticEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,3 +69,16 @@ def test_a_large_library_suggests_what_comparing_every_example_suggests(
     same = sum(a == b for a, b in zip(shortlisted, exact, strict=True))
     assert same == len(exact), [(a, b) for a, b in zip(shortlisted, exact, strict=True) if a != b]
     assert not any(s and s.startswith("filler_") for s in shortlisted)
+
+
+def test_a_library_embedded_in_chunks_has_the_vectors_of_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = load_patterns(ROOT / "advisor" / "packs" / "demo")
+    rows = [text for spec in specs for text in [spec.title, *spec.examples]]
+    embedder = StaticEmbedder("minilm-static-cs")
+    monkeypatch.setattr(index, "EMBED_CHUNK", 7)  # many chunks, the last one short
+
+    chunked = index.embed_rows(embedder, rows)
+
+    assert len(rows) % 7  # the last chunk is short
+    assert chunked.dtype == np.float32
+    np.testing.assert_array_equal(chunked, embedder.encode(rows))
