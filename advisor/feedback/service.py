@@ -49,18 +49,10 @@ def _missing(event: FeedbackIn) -> NotFound:
     return NotFound(f"recommendation '{event.recommendation_id}' does not exist", field="recommendation_id")
 
 
-def _row(event: FeedbackIn, principal: Principal, rec: RecommendationRow) -> FeedbackEventRow:
-    return FeedbackEventRow(
-        tenant_id=principal.tenant_id,
+def _row(event: FeedbackIn, rec: RecommendationRow) -> FeedbackEventRow:
+    return FeedbackEventRow.on(
+        rec,
         client_event_id=event.client_event_id,
-        recommendation_id=rec.id,
-        interaction_id=rec.interaction_id,
-        agent_id=rec.agent_id,
-        team_id=rec.team_id,
-        channel=rec.channel,
-        pattern_id=rec.pattern_id,
-        pattern_version=rec.pattern_version,
-        intent=rec.intent,
         action=event.action.value,
         final_text=event.final_text,
         reason=event.reason.value if event.reason else None,
@@ -90,7 +82,7 @@ def record(
     if rec is None:
         raise _missing(event)
     acting_as(principal, rec.agent_id, rec.team_id)  # feedback only on suggestions made to oneself
-    row, created = log.add_feedback(_row(event, principal, rec))
+    row, created = log.add_feedback(_row(event, rec))
     if created:
         capture(learned, log, row, rec)
         publish_feedback(webhooks, principal.tenant_id, row.id)
@@ -158,7 +150,7 @@ def _record_tenant(
         except AdvisorError as exc:
             plan.append(exc)
             continue
-        row = stored[event.client_event_id] = _row(event, principal, rec)
+        row = stored[event.client_event_id] = _row(event, rec)
         plan.append((row, True))
         new.append((row, rec))
     # Every new event's suggestion is looked up: whether an event confirms is decided on its stored

@@ -153,18 +153,10 @@ class EventFactory:
         """Append a feedback event for a suggestion (with ``event_id`` when given); return its id."""
         rec = self.session.get(RecommendationRow, rec_id)
         assert rec is not None
-        row = FeedbackEventRow(
+        row = FeedbackEventRow.on(
+            rec,
             id=event_id,
-            tenant_id=self.tenant,
             client_event_id=f"e-{uuid.uuid4().hex}",
-            recommendation_id=rec_id,
-            interaction_id=rec.interaction_id,
-            agent_id=rec.agent_id,
-            team_id=rec.team_id,
-            channel=rec.channel,
-            pattern_id=rec.pattern_id,
-            pattern_version=rec.pattern_version,
-            intent=rec.intent,
             action=action,
             final_text=final_text,
             reason=reason,

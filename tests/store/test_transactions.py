@@ -33,20 +33,7 @@ def engine(database: Database) -> Iterator[Engine]:
 
 
 def _feedback(rec: RecommendationRow) -> FeedbackEventRow:
-    return FeedbackEventRow(
-        tenant_id=rec.tenant_id,
-        client_event_id="desk-savepoint",
-        recommendation_id=rec.id,
-        interaction_id=rec.interaction_id,
-        agent_id=rec.agent_id,
-        team_id=rec.team_id,
-        channel=rec.channel,
-        pattern_id=rec.pattern_id,
-        pattern_version=rec.pattern_version,
-        intent=rec.intent,
-        action="accepted",
-        occurred_at=utcnow(),
-    )
+    return FeedbackEventRow.on(rec, client_event_id="desk-savepoint", action="accepted", occurred_at=utcnow())
 
 
 def _spec() -> PatternSpec:

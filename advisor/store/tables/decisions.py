@@ -101,6 +101,24 @@ class FeedbackEventRow(Base):
     time_to_decision_ms: Mapped[int | None] = mapped_column(Integer)
     occurred_at: Mapped[datetime] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @classmethod
+    def on(cls, rec: RecommendationRow, **fields: Any) -> FeedbackEventRow:
+        """An event on suggestion ``rec``: its tenant, interaction, agent, team, channel, pattern version and
+        intent are copied (metrics read one table); ``fields`` give the rest."""
+        return cls(
+            tenant_id=rec.tenant_id,
+            recommendation_id=rec.id,
+            interaction_id=rec.interaction_id,
+            agent_id=rec.agent_id,
+            team_id=rec.team_id,
+            channel=rec.channel,
+            pattern_id=rec.pattern_id,
+            pattern_version=rec.pattern_version,
+            intent=rec.intent,
+            **fields,
+        )
+
     __table_args__ = (
         UniqueConstraint("tenant_id", "client_event_id", name="uq_feedback_events_tenant_client_event"),
         Index("ix_feedback_tenant_occurred", "tenant_id", "occurred_at"),
