@@ -46,8 +46,9 @@ class ServerSettings(Group):
     max_in_flight: int = Field(default=16, ge=1, le=1000)
     """Requests served at once; the thread pool and the connection pool are sized above it (app.py)."""
     admissions_per_turn: int = Field(default=2, ge=1, le=1000)
-    """Requests let in per turn of the event loop: bounds how long the loop goes without reading its
-    sockets (new connections, ``/healthz``), since a request ranked on the loop runs without yielding."""
+    """Recommendation requests let in per turn of the event loop: a request ranked on the loop runs without
+    yielding, so this bounds how long the loop goes without reading its sockets (new connections,
+    ``/healthz``). Requests that wait for a thread or a commit (feedback, governance) are not paced."""
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     """The event loop ``advisor serve`` runs: asyncio accepts every pending connection at once; uvloop
     (libuv 1.45+) accepts one per turn of the loop, so 200 clients arriving together waited seconds."""

@@ -96,15 +96,15 @@ class TestOverload:
         assert after.json()["recommendations"]
 
 
-def test_at_most_per_turn_requests_are_let_in_per_turn_of_the_loop() -> None:
-    """A request ranked on the loop never yields: were every waiting request let in at once, one turn of
-    the loop would run all of them back to back and read no socket (new connection, /healthz) meanwhile."""
+def _let_in_per_turn(paced: bool) -> Counter[int]:
+    """Twenty requests at once through a gate of 16 slots and 2 paced admissions per turn: how many were let
+    in at each turn of the loop (each is served without yielding, as a ranking on the loop is)."""
     turns = 0
     let_in: Counter[int] = Counter()
 
     async def request(gate: Gate) -> None:
-        assert await gate.enter(wait_s=5.0)
-        let_in[turns] += 1  # served without yielding, as a ranking on the loop is
+        assert await gate.enter(wait_s=5.0, paced=paced)
+        let_in[turns] += 1
         gate.leave()
 
     async def main() -> None:
@@ -117,6 +117,17 @@ def test_at_most_per_turn_requests_are_let_in_per_turn_of_the_loop() -> None:
         await asyncio.gather(*requests)
 
     asyncio.run(main())
+    return let_in
 
+
+def test_at_most_per_turn_ranking_requests_are_let_in_per_turn_of_the_loop() -> None:
+    """A request ranked on the loop never yields: were every waiting request let in at once, one turn of
+    the loop would run all of them back to back and read no socket (new connection, /healthz) meanwhile."""
+    let_in = _let_in_per_turn(paced=True)
     assert sum(let_in.values()) == 20  # everyone was served, none shed
     assert max(let_in.values()) <= 2, let_in
+
+
+def test_requests_that_yield_are_not_paced() -> None:
+    """Feedback waits for its group commit: pacing it would only shrink the batches the commit gathers."""
+    assert _let_in_per_turn(paced=False) == Counter({0: 20})
