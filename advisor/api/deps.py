@@ -139,11 +139,8 @@ async def get_principal(
     stamps: StoreStamps = request.state.stamps
     principal = keys.cached(key) if key else None
     if principal is None:
-        stamps.reading += 1
-        try:
+        with stamps.read_in_flight():
             principal = await run_in_threadpool(keys.load, key)
-        finally:
-            stamps.reading -= 1
     elif not stamps.fresh():
         read_later(request, stamps.refresh)
     limiter: KeyRateLimiter | None = request.state.limiter

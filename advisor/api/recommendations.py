@@ -88,13 +88,10 @@ async def create_recommendations(
     # from memory; it waits for the store only when the library must be (re)built, nothing was read yet,
     # or this process changed the store since the last read.
     stamp = stamps.library(tenant)
-    cached = library.in_memory(tenant, stamp, due_ok=library.refresh_s > 0) if stamps.usable() else None
+    cached = library.in_memory(tenant, stamp) if stamps.usable() else None
     if cached is None:
-        stamps.reading += 1
-        try:
+        with stamps.read_in_flight():
             ranker, stamp, acceptance = await in_transaction(request, load)
-        finally:
-            stamps.reading -= 1
     else:
         ranker, acceptance = cached
         if not stamps.fresh() or (acceptance is not None and acceptance.due()):

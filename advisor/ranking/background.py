@@ -26,6 +26,8 @@ FloatArray = npt.NDArray[np.float64]
 BANK_FILE = Path(__file__).with_name("off_topic.txt")
 COVERED = 0.7
 """A bank sentence this similar (cosine) to a library row is something the library answers."""
+ROWS_PER_PRODUCT = 65_536
+"""Library rows compared with the bank per matrix product (bounds the temporary similarity matrix)."""
 
 
 @functools.cache
@@ -41,9 +43,13 @@ class BackgroundBank:
     def __init__(self, embedder: Embedder, library_rows: Vectors) -> None:
         texts = bank_texts()
         vectors = embedder.encode(list(texts)) if texts else np.zeros((0, 1), dtype=np.float32)
-        keep = np.ones(len(texts), dtype=bool)
-        if len(vectors) and len(library_rows):
-            keep = (vectors @ library_rows.T).max(axis=1) < COVERED
+        closest = np.full(len(texts), -1.0, dtype=np.float32)
+        if len(vectors):
+            # By chunks of library rows: a 100,000-pattern library has a million rows.
+            for start in range(0, len(library_rows), ROWS_PER_PRODUCT):
+                chunk = library_rows[start : start + ROWS_PER_PRODUCT]
+                np.maximum(closest, (vectors @ chunk.T).max(axis=1), out=closest)
+        keep = closest < COVERED
         self.texts = [t for t, kept in zip(texts, keep, strict=True) if kept]
         self.vectors: Vectors = np.ascontiguousarray(vectors[keep], dtype=np.float32)
 

@@ -30,7 +30,6 @@ class LibraryCache:
         self._factory = factory
         self._learn = learn
         self._refresh_s = decisions_refresh_s
-        self.refresh_s = decisions_refresh_s
         """How often agents' decisions are folded in; 0: before every request, never in the background."""
         self._rankers: dict[str, tuple[int, HybridRanker]] = {}
         self._books: dict[str, AcceptanceBook] = {}
@@ -48,19 +47,18 @@ class LibraryCache:
         book.refresh(tenant_id, log)
         return book
 
-    def in_memory(
-        self, tenant_id: str, stamp: int, *, due_ok: bool = False
-    ) -> tuple[HybridRanker, AcceptanceBook | None] | None:
+    def in_memory(self, tenant_id: str, stamp: int) -> tuple[HybridRanker, AcceptanceBook | None] | None:
         """Return the tenant's ranker for ``stamp`` and its acceptance book when neither needs the store
-        now (the usual request); None when the ranker must be built or the book refreshed first.
-        ``due_ok``: a book due for a refresh is returned as it is (it is refreshed in the background)."""
+        now (the usual request); None when the ranker must be built or the book read first. A book due
+        for a refresh is returned as it is (the caller refreshes it in the background), unless decisions
+        are folded in before every request (a refresh interval of 0)."""
         cached = self._rankers.get(tenant_id)
         if cached is None or cached[0] != stamp:
             return None
         if not self._learn:
             return cached[1], None
         book = self._books.get(tenant_id)
-        if book is None or (book.due() and not due_ok):
+        if book is None or (book.due() and self._refresh_s == 0):
             return None
         return cached[1], book
 

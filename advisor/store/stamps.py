@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,15 +50,21 @@ class StoreStamps:
         read_at = self._read_at
         return read_at > self._invalid_at and time.monotonic() - read_at < self.poll_s
 
-    def current(self) -> bool:
-        """Return whether no change committed here since the last read (the copy is at most old)."""
-        return self._read_at > self._invalid_at
-
     def usable(self) -> bool:
         """Return whether a request may use the copy in memory: fresh, or merely old (it is then re-read in
         the background); never after a change made here, which every request waits for, nor with a poll
         interval of 0 (read on every request)."""
-        return self.fresh() or (self.poll_s > 0 and self.current())
+        return self.fresh() or (self.poll_s > 0 and self._read_at > self._invalid_at)
+
+    @contextmanager
+    def read_in_flight(self) -> Iterator[None]:
+        """Count a store read the event loop started for as long as it runs (``deps.read_later`` starts
+        no background read meanwhile)."""
+        self.reading += 1
+        try:
+            yield
+        finally:
+            self.reading -= 1
 
     def refresh(self, session: Session) -> None:
         """Re-read the stamps unless fresh.

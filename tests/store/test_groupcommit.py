@@ -88,15 +88,22 @@ async def test_callers_queued_during_a_batch_share_the_next(store: Store) -> Non
     assert store.stored() == ["a", "b", "c", "d"]
 
 
-async def test_a_refused_item_fails_alone(store: Store) -> None:
-    writer = committer(store)
+async def behind_a(writer: GroupCommitter[str, int], store: Store, names: tuple[str, ...]) -> list[object]:
+    """Submit "a" and hold its commit while ``names`` queue behind it, then let both batches commit;
+    return every caller's result or error ("a" first)."""
     store.release.clear()
+    store.entered.clear()
     first = asyncio.ensure_future(writer.submit("a"))
     await asyncio.to_thread(store.entered.wait, 60)
-    rest = [asyncio.ensure_future(writer.submit(name)) for name in ("b", "refused-1", "c")]
+    rest = [asyncio.ensure_future(writer.submit(name)) for name in names]
     await asyncio.sleep(0)
     store.release.set()
-    results = await asyncio.gather(first, *rest, return_exceptions=True)
+    return await asyncio.gather(first, *rest, return_exceptions=True)
+
+
+async def test_a_refused_item_fails_alone(store: Store) -> None:
+    writer = committer(store)
+    results = await behind_a(writer, store, ("b", "refused-1", "c"))
     writer.close()
     assert isinstance(results[2], Refused)
     assert all(isinstance(r, int) for i, r in enumerate(results) if i != 2)
@@ -109,14 +116,7 @@ async def test_a_batch_that_breaks_a_constraint_is_written_one_by_one(store: Sto
     and only the offending caller gets the error; nobody was answered before a commit."""
     writer = committer(store)
     await writer.submit("taken")
-    store.release.clear()
-    store.entered.clear()
-    first = asyncio.ensure_future(writer.submit("a"))
-    await asyncio.to_thread(store.entered.wait, 60)
-    rest = [asyncio.ensure_future(writer.submit(name)) for name in ("b", "taken", "c")]
-    await asyncio.sleep(0)
-    store.release.set()
-    results = await asyncio.gather(first, *rest, return_exceptions=True)
+    results = await behind_a(writer, store, ("b", "taken", "c"))
     writer.close()
     assert isinstance(results[2], IntegrityError)
     assert all(isinstance(r, int) for i, r in enumerate(results) if i != 2)
