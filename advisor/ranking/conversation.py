@@ -328,14 +328,27 @@ def softmax(z: FloatArray) -> FloatArray:
     return out
 
 
+EVIDENCE = np.asarray([not name.startswith("previous") for name in FEATURES])
+"""The features that read the turn itself (the others only carry the previous belief forward)."""
+
+
 def run(
     turns: Sequence[CustomerTurn], weights: FloatArray, n_intents: int
 ) -> Iterator[tuple[FloatArray, FloatArray]]:
-    """Yield (features, belief) after each customer turn, oldest first."""
+    """Yield (features, belief) after each customer turn, oldest first.
+
+    A turn with no evidence of its own (a detail or an acknowledgement: "Order ID: 3554122874", "ok")
+    leaves the belief as it was: carrying it through the model would sharpen it turn after turn, so
+    a weakly raised topic became a confident one on details alone. Such a turn yields the features of
+    the last turn that had evidence, which are what its belief comes from (and what a fit must see).
+    """
     belief = np.full(n_intents, 1.0 / max(n_intents, 1))
+    x = np.zeros((n_intents, len(FEATURES)))
     for turn in turns:
-        x = turn_features(turn, belief)
-        belief = softmax(x @ weights)
+        features = turn_features(turn, belief)
+        if features[:, EVIDENCE].any():
+            x = features
+            belief = softmax(x @ weights)
         yield x, belief
 
 

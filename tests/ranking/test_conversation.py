@@ -88,6 +88,23 @@ def test_a_long_exchange_of_details_keeps_the_opening_request(ranker: HybridRank
     assert top(ranker, context) == "lost_package"
 
 
+def test_identifiers_alone_do_not_make_a_weak_topic_confident(ranker: HybridRanker) -> None:
+    """However many details follow, the belief stays what the customer's words made it."""
+    weak = ctx(
+        customer("hi, it's about my account"), agent("Sure, may I have your username, e-mail and order id?")
+    )
+    details = [customer("Username: dana77"), customer("dana@example.com"), customer("Order ID: 3348917502")]
+    beliefs = []
+    for n in range(len(details) + 1):
+        context = ctx(*weak.model_dump(mode="json")["turns"], *details[:n])
+        beliefs.append(ranker.state(context).belief)
+    for later in beliefs[1:]:
+        assert np.allclose(later, beliefs[0])
+    # A turn with words of its own still moves it.
+    worded = ctx(*weak.model_dump(mode="json")["turns"], *details, customer("I forgot my password"))
+    assert not np.allclose(ranker.state(worded).belief, beliefs[0])
+
+
 def test_only_detail_turns_escalate(ranker: HybridRanker) -> None:
     context = ctx(
         customer("A1001"), agent("Thanks."), customer("yes"), agent("OK"), customer("dana@example.com")
