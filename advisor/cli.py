@@ -102,7 +102,7 @@ def eval_run(
         str | None,
         typer.Option(
             help="Embedding model: minilm-static-cs (default), a model2vec directory, "
-            "or onnx-paraphrase-minilm-l3 (extra onnx)."
+            "onnx-minilm-l6 or onnx-paraphrase-minilm-l3 (extra onnx)."
         ),
     ] = None,
     head: Annotated[
@@ -162,18 +162,35 @@ def eval_build_fewshot(
     print(json.dumps(build_fewshot(csv_path, shots, seed, out)))
 
 
-def _labelled(patterns: list[Path], cases: list[Path], *, head: bool, fresh: bool = False):  # type: ignore[no-untyped-def]
+def _labelled(  # type: ignore[no-untyped-def]
+    patterns: list[Path], cases: list[Path], *, head: bool, embedder: str | None, fresh: bool = False
+):
     """Yield (ranker over a pack, its labelled cases) for each --patterns/--cases pair."""
     from advisor.evaluation import read_cases
 
     for pattern_dir, case_file in zip(patterns, cases, strict=True):
-        yield _ranker(pattern_dir, "hybrid", None, fresh=fresh, head=head), list(read_cases(case_file))
+        yield _ranker(pattern_dir, "hybrid", embedder, fresh=fresh, head=head), list(read_cases(case_file))
+
+
+def _fitted_for(name: str, *, head: bool, embedder: str | None) -> Path:
+    """Where a fit is written: the plain shipped file for the default embedder, else the embedder's own."""
+    from advisor.ranking.weights_file import fitted_file
+
+    own = embedder if embedder and embedder != Settings().ranking.embedder else None
+    return fitted_file(name, head=head, embedder=own, exists=False)
 
 
 HeadOption = Annotated[
     bool,
     typer.Option(
         help="Fit for rankers with the library head (--head, the default ranker) or without it (--no-head)."
+    ),
+]
+FitEmbedderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--embedder",
+        help="Fit for this embedder (default: the setting); another than the default gets its own file.",
     ),
 ]
 
@@ -184,23 +201,23 @@ def eval_calibrate(
     cases: Annotated[list[Path], typer.Option(help="Cases file (repeat, paired with --patterns).")],
     out: Annotated[Path | None, typer.Option(help="Where to write the calibration JSON.")] = None,
     head: HeadOption = True,
+    embedder: FitEmbedderOption = None,
 ) -> None:
     """Fit the confidence calibration (and so the escalation detector) on labelled dev cases."""
     import numpy as np
 
     from advisor.evaluation import confidence_features
     from advisor.ranking.calibration import fit
-    from advisor.ranking.weights_file import fitted_file
 
     rows: list[tuple[float, ...]] = []
     right: list[float] = []
-    for ranker, labelled in _labelled(patterns, cases, head=head):
+    for ranker, labelled in _labelled(patterns, cases, head=head, embedder=embedder):
         r, ok = confidence_features(ranker, labelled)
         rows += r
         right += ok
     fitted_on = ", ".join(str(c) for c in cases)
     calibration = fit(np.asarray(rows, dtype=np.float64), np.asarray(right), fitted_on=fitted_on)
-    calibration.save(out or fitted_file("calibration", head=head))
+    calibration.save(out or _fitted_for("calibration", head=head, embedder=embedder))
     print(json.dumps({"weights": calibration.weights, "bias": calibration.bias, "n": calibration.n}))
 
 
@@ -210,18 +227,18 @@ def eval_fit_state(
     cases: Annotated[list[Path], typer.Option(help="Cases: the intent active at each turn (repeatable).")],
     out: Annotated[Path | None, typer.Option(help="Where to write the state model JSON.")] = None,
     head: HeadOption = True,
+    embedder: FitEmbedderOption = None,
 ) -> None:
     """Fit the conversation-state model on labelled (multi-turn) cases and write conversation.json."""
     from advisor.evaluation import state_sequences
     from advisor.ranking.conversation import fit
-    from advisor.ranking.weights_file import fitted_file
 
     groups = [
         (state_sequences(ranker, labelled), len(ranker.intents))
-        for ranker, labelled in _labelled(patterns, cases, head=head, fresh=True)
+        for ranker, labelled in _labelled(patterns, cases, head=head, embedder=embedder, fresh=True)
     ]
     model = fit(groups, fitted_on=", ".join(str(c) for c in cases))
-    model.save(out or fitted_file("conversation", head=head))
+    model.save(out or _fitted_for("conversation", head=head, embedder=embedder))
     print(json.dumps({"weights": model.weights, "n": model.n}))
 
 

@@ -28,8 +28,8 @@ class RankingSettings(Group):
     escalate_below: float = Field(default=0.4, ge=0.0, le=1.0)
     """Calibrated confidence below which a suggestion is withheld (escalate instead of guess)."""
     embedder: str = "minilm-static-cs"
-    """Sentence embedder: minilm-static-cs (shipped), onnx-paraphrase-minilm-l3 (extra onnx), or a
-    model2vec directory."""
+    """Sentence embedder: minilm-static-cs (shipped), onnx-minilm-l6 (accurate profile: shipped, needs
+    onnxruntime from extra onnx), onnx-paraphrase-minilm-l3 (extra onnx), or a model2vec directory."""
     library_head: bool = True
     """Fit a scorer on each library's examples, with an out-of-library class (ranking/head.py)."""
     learn_from_decisions: bool = True

@@ -14,7 +14,7 @@ import numpy as np
 from model2vec import StaticModel
 from threadpoolctl import threadpool_limits
 
-from advisor.ranking.onnx_embedding import ONNX_MODEL_NAME, OnnxEmbedder
+from advisor.ranking.onnx_embedding import ONNX_MODELS, OnnxEmbedder
 from advisor.ranking.protocols import Embedder, Vectors
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -91,8 +91,8 @@ class CachedEmbedder:
 
 
 def make_embedder(name: str) -> Embedder:
-    """Build the embedder called ``name``: a bundled static model or a directory, or the ONNX one."""
-    if name == ONNX_MODEL_NAME:
+    """Build the embedder called ``name``: a bundled static model or a directory, or an ONNX one."""
+    if name in ONNX_MODELS:
         return OnnxEmbedder(name)
     return StaticEmbedder(name)
 

