@@ -50,6 +50,16 @@ def redact_for_insert(session: Session, target: Any) -> None:
             setattr(target, column, redact(value))
 
 
+def redact_values(session: Session, table: type[Any], values: dict[str, Any]) -> None:
+    """Redact the conversation text in one row's column values as ``session``'s inserts do (Core inserts)."""
+    if not session.info.get(REDACT_INFO_KEY, False):
+        return
+    for column in TEXT_COLUMNS[table]:
+        value = values.get(column)
+        if value:
+            values[column] = redact(value)
+
+
 def install_redaction() -> None:
     """Redact conversation text on every insert made by a session whose ``info`` asks for it."""
     for table in TEXT_COLUMNS:
