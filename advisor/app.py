@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from advisor import __version__
-from advisor.api import api_router
+from advisor.api import include_api
 from advisor.api.admission import AdmissionMiddleware, Gate
 from advisor.api.feedback import FeedbackWriter, feedback_writer
 from advisor.api.problems import BodyLimitMiddleware, install_problem_handlers
@@ -192,7 +192,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     )
     app.state.telemetry = telemetry
     install_problem_handlers(app)
-    app.include_router(api_router)
+    include_api(app)
     mount_web(app)
     app.include_router(demo_page.router)
     if settings.cors_origins:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response
 
-from advisor.api.deps import PrincipalDep, TelemetryDep
+from advisor.api.deps import PrincipalDep
 from advisor.errors import NotFound
 from advisor.feedback.models import FeedbackAck, FeedbackIn
 from advisor.feedback.service import Sent, record, record_many
@@ -18,6 +18,7 @@ from advisor.store.groupcommit import GroupCommitter
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.webhooks import WebhookRepository
 from advisor.store.writer import DecisionWriter
+from advisor.telemetry.prometheus import Telemetry
 
 FeedbackWriter = GroupCommitter[Sent, FeedbackAck]
 """Feedback events group-committed: each is acknowledged once the transaction holding it committed."""
@@ -75,9 +76,7 @@ PENDING_WAIT_S = 30.0
         }
     },
 )
-async def create_feedback(
-    body: FeedbackIn, principal: PrincipalDep, request: Request, response: Response, telemetry: TelemetryDep
-) -> FeedbackAck:
+async def create_feedback(body: FeedbackIn, principal: PrincipalDep, request: Request) -> Response:
     """Record what the agent did with a suggestion: shown, accepted, edited (with the text sent) or rejected.
 
     Idempotent on `client_event_id`: a resend is acknowledged with `duplicate: true` (HTTP 200) and is
@@ -105,8 +104,10 @@ async def create_feedback(
             if exc.extra.get("field") != "recommendation_id" or time.monotonic() >= deadline:
                 raise
             await asyncio.sleep(max(writer.flush_s, 0.01))
-    if ack.duplicate:
-        response.status_code = 200
-    else:
+    if not ack.duplicate:
+        telemetry: Telemetry = request.app.state.telemetry
         telemetry.feedback.labels(ack.action.value).inc()
-    return ack
+    # The acknowledgement is encoded here, with no response or telemetry dependency: on this route each
+    # dependency FastAPI solves and its response validation cost more than the work (6 % and 2.5 % of the
+    # route's instructions).
+    return Response(ack.model_dump_json(), 200 if ack.duplicate else 201, media_type="application/json")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from advisor.context.redaction import redact
 from advisor.errors import AdvisorError, Conflict, NotFound
 from advisor.feedback.models import Action, FeedbackAck, FeedbackIn
 from advisor.learned.capture import confirms
 from advisor.learned.service import capture
-from advisor.store.decisions import DecisionLog
+from advisor.store.decisions import CONFIRMING, DecisionLog
 from advisor.store.learned import LearnedExampleRepository
-from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow
+from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow, event_columns
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import Principal
 from advisor.tenancy.rights import acting_as
@@ -49,8 +50,8 @@ def _missing(event: FeedbackIn) -> NotFound:
     return NotFound(f"recommendation '{event.recommendation_id}' does not exist", field="recommendation_id")
 
 
-def _row(event: FeedbackIn, rec: RecommendationRow) -> FeedbackEventRow:
-    return FeedbackEventRow.on(
+def _columns(event: FeedbackIn, rec: RecommendationRow) -> dict[str, Any]:
+    return event_columns(
         rec,
         client_event_id=event.client_event_id,
         action=event.action.value,
@@ -82,7 +83,7 @@ def record(
     if rec is None:
         raise _missing(event)
     acting_as(principal, rec.agent_id, rec.team_id)  # feedback only on suggestions made to oneself
-    row, created = log.add_feedback(_row(event, rec))
+    row, created = log.add_feedback(FeedbackEventRow(**_columns(event, rec)))
     if created:
         capture(learned, log, row, rec)
         publish_feedback(webhooks, principal.tenant_id, row.id)
@@ -135,12 +136,18 @@ def _record_tenant(
     tenant = sent[0][1].tenant_id
     stored = log.find_feedback_many(tenant, {event.client_event_id for event, _ in sent})
     recs = log.get_recommendations(tenant, {event.recommendation_id for event, _ in sent})
-    plan: list[tuple[FeedbackEventRow, bool] | AdvisorError] = []
-    new: list[tuple[FeedbackEventRow, RecommendationRow]] = []
+    # Each event's step: a refusal, an event stored before, or (index in `new`, created): a new event, or
+    # a resend of one earlier in this batch.
+    plan: list[AdvisorError | FeedbackEventRow | tuple[int, bool]] = []
+    new: list[tuple[dict[str, Any], RecommendationRow]] = []
+    first: dict[str, int] = {}
     for event, principal in sent:
         known = stored.get(event.client_event_id)
-        if known is not None:  # stored before, or earlier in this batch
-            plan.append((known, False))
+        if known is not None:
+            plan.append(known)
+            continue
+        if event.client_event_id in first:
+            plan.append((first[event.client_event_id], False))
             continue
         rec = recs.get(event.recommendation_id)
         try:
@@ -150,28 +157,44 @@ def _record_tenant(
         except AdvisorError as exc:
             plan.append(exc)
             continue
-        row = stored[event.client_event_id] = _row(event, rec)
-        plan.append((row, True))
-        new.append((row, rec))
-    # Every new event's suggestion is looked up: whether an event confirms is decided on its stored
-    # (redacted) text, which is known only after the insert.
-    confirmed = log.confirmed(tenant, {rec.id: rec.text for _, rec in new}, confirms)
-    log.add_feedback_many([row for row, _ in new])
+        first[event.client_event_id] = len(new)
+        plan.append((len(new), True))
+        new.append((_columns(event, rec), rec))
+    # The suggestions that a new accept or edit may confirm: whether it does is decided on its stored
+    # (redacted) text, known after the insert; whether an earlier event did is read before it.
+    deciding = {rec.id: rec.text for values, rec in new if values["action"] in CONFIRMING}
+    confirmed = log.confirmed(tenant, deciding, confirms)
+    ids = log.add_feedback_many([values for values, _ in new])
     subscribed = bool(new) and webhooks.has_subscribers(tenant, EventType.feedback_recorded.value)
-    for row, rec in new:
-        # One suggestion is one decision: confirmed before, or by an event earlier in this batch.
-        capture(learned, log, row, rec, confirmed_before=rec.id in confirmed)
-        if confirms(row.action, rec.text, row.final_text):
+    for (values, rec), event_id in zip(new, ids, strict=True):
+        # One suggestion is one decision: confirmed before, or by an event earlier in this batch. Only the
+        # first confirmation is captured, so an ORM row is built for it alone.
+        if rec.id not in confirmed and confirms(values["action"], rec.text, values["final_text"]):
+            capture(learned, log, FeedbackEventRow(id=event_id, **values), rec, confirmed_before=False)
             confirmed.add(rec.id)
         if subscribed:
-            publish_feedback(webhooks, tenant, row.id)
+            publish_feedback(webhooks, tenant, event_id)
     outcomes: list[FeedbackAck | AdvisorError] = []
     for (event, _), step in zip(sent, plan, strict=True):
         if isinstance(step, AdvisorError):
             outcomes.append(step)
             continue
+        if isinstance(step, tuple):
+            index, created = step
+            if created:
+                outcomes.append(
+                    FeedbackAck(
+                        event_id=ids[index],
+                        recommendation_id=event.recommendation_id,
+                        client_event_id=event.client_event_id,
+                        action=event.action,
+                        duplicate=False,
+                    )
+                )
+                continue
+            step = FeedbackEventRow(id=ids[index], **new[index][0])  # as stored by this batch
         try:
-            outcomes.append(_ack(step[0], event, created=step[1]))
+            outcomes.append(_ack(step, event, created=False))
         except AdvisorError as exc:
             outcomes.append(exc)
     return outcomes

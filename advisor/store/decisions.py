@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from advisor.store.privacy import redact_for_insert
+from advisor.store.privacy import redact_values
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
 from advisor.utc import utcnow
 
@@ -76,7 +76,6 @@ _DECISIONS = select(
 _FEEDBACK = cast(Table, FeedbackEventRow.__table__)
 # A Core insert: the ORM's bulk insert costs several times the statement itself.
 _INSERT_FEEDBACK = insert(_FEEDBACK).returning(_FEEDBACK.c.client_event_id, _FEEDBACK.c.id)
-_FEEDBACK_COLUMNS = [c.key for c in _FEEDBACK.columns if c.key != "id"]
 
 
 def _chunks(values: Collection[str]) -> list[list[str]]:
@@ -135,26 +134,23 @@ class DecisionLog:
             found.update((r.client_event_id, r) for r in rows)
         return found
 
-    def add_feedback_many(self, events: list[FeedbackEventRow]) -> None:
-        """Append new feedback events in one statement and set their ids (the rows stay out of the session).
+    def add_feedback_many(self, events: list[dict[str, Any]]) -> list[int]:
+        """Append new feedback events, given as column values, in one statement; return their ids in order.
 
-        Raises IntegrityError when one of them was stored meanwhile (a resend racing in another process):
-        the caller's transaction is then unusable and the caller takes the one-by-one path.
+        The values are completed in place as the ORM's insert would: ``received_at`` set, text redacted.
+        Plain values, not ORM rows: building a row cost more than inserting it. Raises IntegrityError when
+        one of them was stored meanwhile (a resend racing in another process): the caller's transaction is
+        then unusable and the caller takes the one-by-one path.
         """
         if not events:
-            return
-        # One multi-row INSERT … RETURNING (the ORM's flush sends one INSERT per row here); the text is
-        # redacted as the ORM's insert hook would, and ids are matched back by client event id.
+            return []
         now = utcnow()
-        values = []
-        for event in events:
-            if event.received_at is None:
-                event.received_at = now
-            redact_for_insert(self.session, event)
-            values.append({key: getattr(event, key) for key in _FEEDBACK_COLUMNS})
-        ids: dict[str, int] = {row[0]: row[1] for row in self.session.execute(_INSERT_FEEDBACK, values)}
-        for event in events:
-            event.id = ids[event.client_event_id]
+        for values in events:
+            values.setdefault("received_at", now)
+            redact_values(self.session, FeedbackEventRow, values)
+        # One multi-row INSERT … RETURNING; ids are matched back by client event id.
+        ids: dict[str, int] = {row[0]: row[1] for row in self.session.execute(_INSERT_FEEDBACK, events)}
+        return [ids[values["client_event_id"]] for values in events]
 
     def confirmed(
         self,

@@ -41,13 +41,23 @@ def _redact_on_insert(_mapper: Mapper[Any], _connection: Connection, target: Any
 
 
 def redact_for_insert(session: Session, target: Any) -> None:
-    """Redact a row's conversation text as ``session``'s inserts do (for inserts that bypass the ORM)."""
+    """Redact an ORM row's conversation text as ``session``'s inserts do (for inserts that bypass the ORM)."""
+    stored = {column: getattr(target, column) for column in TEXT_COLUMNS[type(target)]}
+    values = dict(stored)
+    redact_values(session, type(target), values)
+    for column, value in values.items():
+        if value is not stored[column]:
+            setattr(target, column, value)
+
+
+def redact_values(session: Session, table: type[Any], values: dict[str, Any]) -> None:
+    """Redact the conversation text in one row's values (``table``'s columns) as ``session``'s inserts do."""
     if not session.info.get(REDACT_INFO_KEY, False):
         return
-    for column in TEXT_COLUMNS[type(target)]:
-        value = getattr(target, column)
+    for column in TEXT_COLUMNS[table]:
+        value = values.get(column)
         if value:
-            setattr(target, column, redact(value))
+            values[column] = redact(value)
 
 
 def install_redaction() -> None:

@@ -111,6 +111,22 @@ def test_a_batch_answers_each_event_as_if_recorded_one_after_another(database: D
     assert learned == [2]  # one candidate text, confirmed once per suggestion
 
 
+def test_a_suggestion_confirmed_before_the_batch_is_not_counted_again(database: Database) -> None:
+    first, second = serve(database.url, 2)
+    in_one_transaction(database.url, [(event(first, "earlier-accept"), AGENT)])
+    in_one_transaction(
+        database.url,
+        [
+            (event(first, "shown", Action.shown), AGENT),  # no confirmation to look up for this one
+            (event(first, "again"), AGENT),  # confirms a suggestion confirmed before the batch
+            (event(second, "accept"), AGENT),  # the first confirmation of the other suggestion
+        ],
+    )
+    _, _, learned = stored(database.url)
+    # One decision per suggestion of the same text: the earlier accept and "accept"; "again" adds nothing.
+    assert learned == [2]
+
+
 def test_a_batch_gives_the_same_answers_as_recording_one_by_one(database: Database) -> None:
     recs = serve(database.url, 1)
     batch: list[Sent] = [

@@ -104,26 +104,31 @@ class FeedbackEventRow(Base):
 
     @classmethod
     def on(cls, rec: RecommendationRow, **fields: Any) -> FeedbackEventRow:
-        """An event on suggestion ``rec``: its tenant, interaction, agent, team, channel, pattern version and
-        intent are copied (metrics read one table); ``fields`` give the rest."""
-        return cls(
-            tenant_id=rec.tenant_id,
-            recommendation_id=rec.id,
-            interaction_id=rec.interaction_id,
-            agent_id=rec.agent_id,
-            team_id=rec.team_id,
-            channel=rec.channel,
-            pattern_id=rec.pattern_id,
-            pattern_version=rec.pattern_version,
-            intent=rec.intent,
-            **fields,
-        )
+        """An event on suggestion ``rec`` (see ``event_columns``)."""
+        return cls(**event_columns(rec, **fields))
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "client_event_id", name="uq_feedback_events_tenant_client_event"),
         Index("ix_feedback_tenant_occurred", "tenant_id", "occurred_at"),
         Index("ix_feedback_tenant_pattern", "tenant_id", "pattern_id", "pattern_version"),
     )
+
+
+def event_columns(rec: RecommendationRow, **fields: Any) -> dict[str, Any]:
+    """The column values of an event on suggestion ``rec``: its tenant, interaction, agent, team, channel,
+    pattern version and intent are copied (metrics read one table); ``fields`` give the rest."""
+    return {
+        "tenant_id": rec.tenant_id,
+        "recommendation_id": rec.id,
+        "interaction_id": rec.interaction_id,
+        "agent_id": rec.agent_id,
+        "team_id": rec.team_id,
+        "channel": rec.channel,
+        "pattern_id": rec.pattern_id,
+        "pattern_version": rec.pattern_version,
+        "intent": rec.intent,
+        **fields,
+    }
 
 
 # The coverage roll-up reads new requests in (created_at, id) order (migration 0005).
