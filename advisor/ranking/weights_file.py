@@ -18,10 +18,11 @@ def fitted_file(name: str, *, head: bool = False, embedder: str | None = None, e
     ``name[-head].<embedder>.json``; with ``exists`` (reading), an embedder without one uses the plain
     file, fitted for the default embedder.
     """
-    plain = MODELS_DIR / f"{name}{'-head' if head else ''}.json"
+    stem = f"{name}{'-head' if head else ''}"
+    plain = MODELS_DIR / f"{stem}.json"
     if embedder is None:
         return plain
-    own = plain.with_suffix(f".{embedder}.json")
+    own = MODELS_DIR / f"{stem}.{Path(embedder).name}.json"  # a model2vec directory is named by its folder
     return own if own.is_file() or not exists else plain
 
 

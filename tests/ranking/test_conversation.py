@@ -264,3 +264,16 @@ def test_eval_reports_each_kind(ranker: HybridRanker) -> None:
     assert result["by_kind"]["opening"]["top1"] == 0.5
     assert result["by_kind"]["continuation"]["top1"] == 1.0
     assert result["top1"] == round(2 / 3, 4)
+
+
+def test_an_embedders_own_fit_is_found_by_its_name() -> None:
+    """A fit for another embedder (the CLI's --embedder) is a file of its own, used only when present."""
+    from advisor.ranking.weights_file import MODELS_DIR, fitted_file
+
+    plain = MODELS_DIR / "conversation-head.json"
+    assert fitted_file("conversation", head=True, embedder="no-such-model") == plain
+    own = fitted_file("conversation", head=True, embedder="/models/my-model2vec", exists=False)
+    assert own == MODELS_DIR / "conversation-head.my-model2vec.json"
+    assert fitted_file("conversation", head=True, embedder="onnx-minilm-l6").name == (
+        "conversation-head.onnx-minilm-l6.json"
+    )
