@@ -4,6 +4,7 @@
 # 100 recommendations are served first; wrk then posts feedback on them ("shown" and "accepted"
 # alternately, a unique client_event_id per request). At the end the script compares the 201 answers
 # wrk counted with the rows in feedback_events: lost = 201s without a row, duplicated = rows beyond.
+# It also prints the server's CPU time per acknowledged event (all worker processes, user + system).
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-1}"
 . "$(dirname "$0")/serve_lib.sh"
@@ -59,8 +60,21 @@ done = function()
   io.write(string.format("answers: 201 created %d, 200 resent %d, other %d\n", c, r, o))
 end
 LUA
+# CPU time of the server and its workers (user + system, clock ticks), read around the wrk run: a steadier
+# comparison between commits than events/s on a shared machine.
+server_ticks() {
+  local total=0 pid
+  for pid in $server $(pgrep -P "$server"); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+ticks_before="$(server_ticks)"
 wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$dir/post.lua" "http://127.0.0.1:$port" | tee "$dir/wrk.txt"
+ticks_after="$(server_ticks)"
 created="$(grep -o 'created [0-9]*' "$dir/wrk.txt" | awk '{print $2}')"
+awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v n="$created" \
+  'BEGIN { printf "server CPU: %.2f s during the run, %.3f ms per acknowledged event\n", t / hz, n ? 1000 * t / hz / n : 0 }'
 python - "$created" <<'PY'
 import os, sys
 from sqlalchemy import create_engine, text
