@@ -234,7 +234,7 @@ def eval_fit_state(
     from advisor.ranking.conversation import fit
 
     groups = [
-        (state_sequences(ranker, labelled), len(ranker.intents))
+        (state_sequences(ranker, labelled), ranker.topic_vectors)
         for ranker, labelled in _labelled(patterns, cases, head=head, embedder=embedder, fresh=True)
     ]
     model = fit(groups, fitted_on=", ".join(str(c) for c in cases))

@@ -39,6 +39,11 @@ FEATURES = (
     "novel_x_known",
     "agent_x_strength",
     "agent_x_strength_x_short",
+    "agent_x_accepted",
+    "agent_x_declined",
+    "previous_related",
+    "related_x_accepted",
+    "agent_learnt_x_accepted",
     "previous",
     "previous_x_novel_strength",
     "previous_x_short",
@@ -48,6 +53,8 @@ FEATURES = (
     "learnt_x_first",
 )
 FloatArray = npt.NDArray[np.float64]
+TopicVectors = npt.NDArray[np.float32]
+"""Unit-length vectors, one per row (each intent's mean example vector)."""
 KNOWN_CAP = 3
 """Content words the library also uses, counted up to this many, say how much a turn is about it."""
 PREVIOUS_FLOOR = 0.02
@@ -67,6 +74,11 @@ class StateModel:
         0.0,
         5.0,
         5.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
         1.2,
         -1.0,
         -0.3,
@@ -162,6 +174,14 @@ class IntentMap:
             return np.zeros(0)
         return np.maximum.reduceat(pattern_scores[self._pattern_of_pair].astype(np.float64), self._starts)
 
+    def centroids(self, pattern_centroids: TopicVectors) -> TopicVectors:
+        """Return each topic's unit-length mean of its own patterns' centroids, [topics × dimensions]."""
+        out = np.zeros((len(self.names), pattern_centroids.shape[1]), dtype=np.float32)
+        for pattern, topics in enumerate(self.own):
+            out[topics] += pattern_centroids[pattern]
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
+
     def pattern_belief(self, belief: FloatArray) -> FloatArray:
         """Return, per pattern, the belief of its most likely topic (0 for a step of no known topic)."""
         padded = np.append(belief, 0.0)
@@ -172,6 +192,33 @@ class IntentMap:
 IDENTIFIER_RE = re.compile(r"(?:\b[A-Za-z]+(?: [A-Za-z]+)?:\s*)?(?:\S+@\S+|https?://\S+|\S*\d\S*)")
 """E-mail addresses, links and anything with a digit (order numbers, phone numbers, codes, dates),
 with the field label that introduces one ("Order ID: 3348917502", "email: jo@example.com")."""
+
+
+ACCEPT_RE = re.compile(
+    r"(?:(?:yes|yeah|yep|yup|ya|sure|ok|okay|absolutely|definitely|certainly|of course|please do|go ahead"
+    r"|do it|do that|sounds good|that works|that would be great)\b[\s,.!]*)+",
+    re.IGNORECASE,
+)
+DECLINE_RE = re.compile(
+    r"(?:no|nope|nah|not yet|not now|not right now|not at the moment|not at this time|maybe later"
+    r"|hold on|never mind|don't|do not)\b(?! (?:problem|worries)\b)",
+    re.IGNORECASE,
+)
+"""How a reply to an offer begins: "Would you like me to book it?" → "Yes, please" or "No, not yet"."""
+
+
+def reply_act(text: str) -> float:
+    """Return how much ``text`` reads as accepting what was offered (1 / (1 + the content words after the
+    acceptance): "yes please" 1, "yes, book a room" 1/3), -1 when it begins by declining, else 0.
+
+    "Yes, when will I get my refund?" after "anything else?" is mostly a request of its own; a decline
+    counts fully, whatever follows it ("no, not yet. What are the show times?": not that).
+    """
+    start = text.lstrip(" \t\n\"'(*-.,!")
+    if DECLINE_RE.match(start):
+        return -1.0
+    accepted = ACCEPT_RE.match(start)
+    return 1.0 / (1.0 + len(terms(start[accepted.end() :]))) if accepted else 0.0
 
 
 def supplies_data(text: str, details: frozenset[str] = frozenset()) -> bool:
@@ -199,6 +246,8 @@ class CustomerTurn:
     """The agent's preceding turn asked a question (so a short reply is most likely its answer)."""
     supplied: bool = False
     """The customer hands over data (an order number, an e-mail, a date, a name the CRM holds)."""
+    reply: float = 0.0
+    """To the agent's question: how much the customer accepts (> 0, ``reply_act``), -1 declines, else 0."""
 
     @property
     def answer(self) -> float:
@@ -264,6 +313,8 @@ def customer_turns(
     novel = [novel_text(text, agent, details) for _, text, agent in picked]
     texts = [text for _, text, _ in picked] + novel + [agent for _, _, agent in picked if agent]
     learn = {text for (_, text, _), plain in zip(picked, novel, strict=True) if terms(plain)}
+    # The head also reads an agent's offer that the customer accepts ("Shall I book it?" → "Yes").
+    learn |= {agent for _, text, agent in picked if agent and "?" in agent and reply_act(text) > 0}
     scored = dict(zip(texts, evidence(texts, learn), strict=True))
     return [
         CustomerTurn(
@@ -273,13 +324,17 @@ def customer_turns(
             agent=scored[agent] if agent else None,
             asked=bool(agent and "?" in agent),
             supplied=supplies_data(text, details),
+            reply=reply_act(text) if agent and "?" in agent else 0,
         )
         for (index, text, agent), plain in zip(picked, novel, strict=True)
     ]
 
 
-def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
-    """Return the feature matrix [intents × FEATURES] of one customer turn given the previous belief."""
+def turn_features(turn: CustomerTurn, previous: FloatArray, topics: TopicVectors) -> FloatArray:
+    """Return the feature matrix [intents × FEATURES] of one customer turn given the previous belief.
+
+    ``topics``: each intent's unit-length mean example vector (``IntentMap.centroids``).
+    """
     zeros = np.zeros_like(previous)
     # A turn that says nothing beyond identifiers, CRM values and the agent's own words is a detail:
     # its raw wording ("Order ID: 3348917502") is no evidence of a new request.
@@ -297,8 +352,24 @@ def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
         if turn.agent is None or turn.agent.empty or (turn.supplied and turn.novel.empty)
         else (turn.agent.intents - turn.agent.strength) * turn.agent.strength
     )
+    accepted = max(turn.reply, 0.0)
+    offer = (
+        (turn.agent.learnt - turn.agent.learnt.max()) * accepted
+        if accepted and turn.agent is not None and turn.agent.learnt is not None and not turn.agent.empty
+        else zeros
+    )
     log_previous = np.log(previous + PREVIOUS_FLOOR)
     log_previous -= log_previous.max()
+    # How close each topic is to the ones the conversation is on ("reserve a car" to "find a car"):
+    # a customer who accepts the agent's offer stays in that domain.
+    # Cosine to the other topics, weighted by their belief; before any evidence (a uniform belief) no
+    # topic is nearer than another. Computed as C (Cᵀ p) − p: no topics × topics matrix for a large library.
+    if np.ptp(previous) == 0.0:
+        near = zeros
+    else:
+        p32 = previous.astype(topics.dtype)
+        near = (topics @ (topics.T @ p32)).astype(np.float64) - previous
+    near = near - near.max() if len(near) else near
     return np.stack(
         [
             raw,
@@ -309,6 +380,11 @@ def turn_features(turn: CustomerTurn, previous: FloatArray) -> FloatArray:
             novel * min(turn.novel.known, KNOWN_CAP) / KNOWN_CAP,
             agent,
             agent / (1.0 + turn.novel.terms),
+            agent * accepted,
+            agent * float(turn.reply < 0),
+            near,
+            near * accepted,
+            offer,
             log_previous,
             log_previous * novel_strength,
             log_previous / (1.0 + turn.novel.terms),
@@ -333,7 +409,7 @@ EVIDENCE = np.asarray([not name.startswith("previous") for name in FEATURES])
 
 
 def run(
-    turns: Sequence[CustomerTurn], weights: FloatArray, n_intents: int
+    turns: Sequence[CustomerTurn], weights: FloatArray, topics: TopicVectors
 ) -> Iterator[tuple[FloatArray, FloatArray]]:
     """Yield (features, belief) after each customer turn, oldest first.
 
@@ -342,23 +418,28 @@ def run(
     a weakly raised topic became a confident one on details alone. Such a turn yields the features of
     the last turn that had evidence, which are what its belief comes from (and what a fit must see).
     """
+    n_intents = len(topics)
     belief = np.full(n_intents, 1.0 / max(n_intents, 1))
     x = np.zeros((n_intents, len(FEATURES)))
     for turn in turns:
-        features = turn_features(turn, belief)
+        features = turn_features(turn, belief, topics)
         if features[:, EVIDENCE].any():
             x = features
             belief = softmax(x @ weights)
         yield x, belief
 
 
-def track(turns: list[CustomerTurn], model: StateModel, n_intents: int) -> ConversationState:
-    """Run the state model over the window and note the turn that raised the active intent."""
+def track(turns: list[CustomerTurn], model: StateModel, topics: TopicVectors) -> ConversationState:
+    """Run the state model over the window and note the turn that raised the active intent.
+
+    ``topics``: the intents' unit-length mean example vectors (``IntentMap.centroids``).
+    """
     weights = np.asarray(model.weights)
+    n_intents = len(topics)
     state = ConversationState(belief=np.full(n_intents, 1.0 / max(n_intents, 1)), turns=turns)
     leader: int | None = None
     support = np.full(n_intents, -1.0)
-    for turn, (_, belief) in zip(turns, run(turns, weights, n_intents), strict=True):
+    for turn, (_, belief) in zip(turns, run(turns, weights, topics), strict=True):
         support = np.maximum(support, turn.raw.intents)
         top = int(np.argmax(belief))
         if top != leader:
@@ -371,10 +452,10 @@ def track(turns: list[CustomerTurn], model: StateModel, n_intents: int) -> Conve
 Sequences = Sequence[tuple[list[CustomerTurn], int]]
 
 
-def fit(groups: Sequence[tuple[Sequences, int]], fitted_on: str, rounds: int = 3) -> StateModel:
+def fit(groups: Sequence[tuple[Sequences, TopicVectors]], fitted_on: str, rounds: int = 3) -> StateModel:
     """Fit the weights by maximum likelihood of the labelled intent at the last turn of each sequence.
 
-    ``groups`` holds, per library, its labelled sequences and its number of intents. The previous
+    ``groups`` holds, per library, its labelled sequences and its intents' mean example vectors. The previous
     belief depends on the weights, so the fit alternates: run the model, fit the weights on the
     features it produced, and repeat a few rounds.
     """
@@ -382,8 +463,8 @@ def fit(groups: Sequence[tuple[Sequences, int]], fitted_on: str, rounds: int = 3
     weights = prior.copy()
     for _ in range(rounds):
         batches: list[tuple[FloatArray, npt.NDArray[np.intp]]] = []
-        for sequences, n_intents in groups:
-            xs = [list(run(turns, weights, n_intents))[-1][0] for turns, _ in sequences]
+        for sequences, topics in groups:
+            xs = [list(run(turns, weights, topics))[-1][0] for turns, _ in sequences]
             batches.append((np.stack(xs), np.asarray([label for _, label in sequences], dtype=np.intp)))
         weights = minimize(state_loss, weights, args=(batches, prior), jac=True, method="L-BFGS-B").x
     n = sum(len(sequences) for sequences, _ in groups)

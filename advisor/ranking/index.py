@@ -73,6 +73,11 @@ class PatternIndex:
         self._ends = np.append(self._starts[1:], len(rows)).astype(np.intp)
         self._centroids = self._pattern_centroids()
 
+    @property
+    def centroids(self) -> Vectors:
+        """Each pattern's unit-length mean example vector, [patterns × dimensions]."""
+        return self._centroids
+
     def _pattern_centroids(self) -> Vectors:
         if not self.specs:
             return np.zeros((0, 1), dtype=np.float32)

@@ -82,6 +82,7 @@ class HybridRanker:
     ) -> None:
         self.index = PatternIndex(specs, embedder)
         self.intents = IntentMap(self.index.specs)
+        self.topic_vectors = self.intents.centroids(self.index.centroids)
         # A request embeds each customer turn for its evidence and again in the weighted query, and a
         # conversation sends its turns again with every request: each text is embedded once.
         self.embedder = (
@@ -230,7 +231,7 @@ class HybridRanker:
     def state(self, context: InteractionContext) -> ConversationState:
         """Return the conversation state: the belief over intents after the latest customer turn."""
         turns = conversation.customer_turns(context, self.evidence, self.state_model.window)
-        return conversation.track(turns, self.state_model, len(self.intents))
+        return conversation.track(turns, self.state_model, self.topic_vectors)
 
     def confidence_features(
         self, state: ConversationState, intents: Sequence[int]

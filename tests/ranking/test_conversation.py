@@ -20,6 +20,7 @@ from advisor.ranking.conversation import (
     customer_turns,
     fit,
     novel_text,
+    reply_act,
     run,
     state_loss,
 )
@@ -80,6 +81,46 @@ def test_a_new_request_takes_over(ranker: HybridRanker) -> None:
         customer("yes, I also forgot my password and can't log in"),
     )
     assert top(ranker, context) == "password_reset"
+
+
+OFFERS = {
+    "refund_status": "Would you like me to check where your refund is instead?",
+    "password_reset": "Shall I send you a link to reset your password?",
+}
+
+
+@pytest.mark.parametrize("offered", sorted(OFFERS))
+def test_an_accepted_offer_takes_over_and_a_declined_one_does_not(ranker: HybridRanker, offered: str) -> None:
+    """An accepted offer ("sure, go ahead") moves to what the agent offered; a declined one stays."""
+    before = (customer(OPENING), agent("I have opened a trace with the carrier."), agent(OFFERS[offered]))
+
+    def active(context: InteractionContext) -> str:
+        return ranker.intents.names[ranker.state(context).active or 0]
+
+    for reply, expected in (("sure, go ahead", offered), ("no, not yet", "lost_package")):
+        context = ctx(*before, customer(reply))
+        assert active(context) == expected
+        assert top(ranker, context) in {expected, None}
+
+
+@pytest.mark.parametrize(
+    ("reply", "act"),
+    [
+        ("sure, go ahead", 1.0),
+        ("Of course.", 1.0),
+        ("Yes, book a room please", 1 / 3),
+        ("yes, when will I get my refund for the jacket?", 1 / 3),
+        ("no, not yet", -1.0),
+        ("Not now, maybe later. What are the show times?", -1.0),
+        ("no problem", 0.0),
+        ("No worries, take your time", 0.0),
+        ("nothing else", 0.0),
+        ("yesterday it came", 0.0),
+    ],
+)
+def test_a_reply_reads_as_accepting_or_declining_from_its_first_words(reply: str, act: float) -> None:
+    """Accepting weighs less the more the reply says besides; declining counts whatever follows."""
+    assert reply_act(reply) == pytest.approx(act)
 
 
 def test_a_long_exchange_of_details_keeps_the_opening_request(ranker: HybridRanker) -> None:
@@ -214,24 +255,22 @@ def offer_sequences(ranker: HybridRanker) -> list[tuple[list[Any], int]]:
 
 def test_fitting_raises_the_likelihood_of_the_labelled_intents(ranker: HybridRanker) -> None:
     sequences = offer_sequences(ranker)
-    n = len(ranker.intents)
 
     def log_likelihood(weights: tuple[float, ...]) -> float:
         return sum(
-            float(np.log(list(run(turns, np.asarray(weights), n))[-1][1][label]))
+            float(np.log(list(run(turns, np.asarray(weights), ranker.topic_vectors))[-1][1][label]))
             for turns, label in sequences
         )
 
-    model = fit([(sequences, n)], fitted_on="test")
+    model = fit([(sequences, ranker.topic_vectors)], fitted_on="test")
     assert model.n == len(sequences)
     assert log_likelihood(model.weights) > log_likelihood(StateModel().weights) + 0.5
 
 
 def test_the_fitting_loss_gradient_matches_its_finite_differences(ranker: HybridRanker) -> None:
     sequences = offer_sequences(ranker)
-    n = len(ranker.intents)
     w = np.asarray(StateModel().weights) * 0.7
-    x = np.stack([list(run(turns, w, n))[-1][0] for turns, _ in sequences])
+    x = np.stack([list(run(turns, w, ranker.topic_vectors))[-1][0] for turns, _ in sequences])
     batches = [(x, np.asarray([label for _, label in sequences]))]
     prior = np.asarray(StateModel().weights)
     _, grad = state_loss(w, batches, prior)
