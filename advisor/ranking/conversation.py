@@ -7,7 +7,9 @@ detail, not a request about usernames). A small dialogue-state model, a
 conditional logit over the library's intents with a handful of weights (``conversation.json``,
 fitted by ``advisor eval fit-state`` on labelled multi-turn cases), turns these scores, the agent's
 preceding turn and the previous state into a belief over intents, turn by turn: a turn that carries
-only details keeps the active intent; a turn that matches another intent strongly takes over.
+only details keeps the active intent; a turn that matches another intent strongly takes over. A reply
+to the agent's question that accepts ("yes, go ahead") moves towards what the agent offered, preferring
+topics near the current one; one that declines ("no, not yet") moves away from it.
 
 Everything is derived from the request's turns, so another replica or a restart gives the same
 answer; per-text scores are cached only to save time.
@@ -201,7 +203,7 @@ ACCEPT_RE = re.compile(
 )
 DECLINE_RE = re.compile(
     r"(?:no|nope|nah|not yet|not now|not right now|not at the moment|not at this time|maybe later"
-    r"|hold on|never mind|don't|do not)\b(?! (?:problem|worries)\b)",
+    r"|hold on|never mind|don't|do not)\b(?! (?:problems?|worry|worries)\b)",
     re.IGNORECASE,
 )
 """How a reply to an offer begins: "Would you like me to book it?" → "Yes, please" or "No, not yet"."""
@@ -324,7 +326,7 @@ def customer_turns(
             agent=scored[agent] if agent else None,
             asked=bool(agent and "?" in agent),
             supplied=supplies_data(text, details),
-            reply=reply_act(text) if agent and "?" in agent else 0,
+            reply=reply_act(text) if agent and "?" in agent else 0.0,
         )
         for (index, text, agent), plain in zip(picked, novel, strict=True)
     ]
@@ -360,10 +362,10 @@ def turn_features(turn: CustomerTurn, previous: FloatArray, topics: TopicVectors
     )
     log_previous = np.log(previous + PREVIOUS_FLOOR)
     log_previous -= log_previous.max()
-    # How close each topic is to the ones the conversation is on ("reserve a car" to "find a car"):
-    # a customer who accepts the agent's offer stays in that domain.
-    # Cosine to the other topics, weighted by their belief; before any evidence (a uniform belief) no
-    # topic is nearer than another. Computed as C (Cᵀ p) − p: no topics × topics matrix for a large library.
+    # How close each topic is to the ones the conversation is on (cosine to the other topics' mean
+    # example vectors, weighted by their belief): "reserve a car" is near "find a car", so an accepted
+    # "would you like to reserve it?" stays with the car. Before any evidence (a uniform belief) no topic
+    # is nearer than another. Computed as C (Cᵀ p) − p, without a topics × topics matrix.
     if np.ptp(previous) == 0.0:
         near = zeros
     else:

@@ -114,6 +114,7 @@ def test_an_accepted_offer_takes_over_and_a_declined_one_does_not(ranker: Hybrid
         ("Not now, maybe later. What are the show times?", -1.0),
         ("no problem", 0.0),
         ("No worries, take your time", 0.0),
+        ("Don't worry about it", 0.0),
         ("nothing else", 0.0),
         ("yesterday it came", 0.0),
     ],
