@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.context.models import InteractionContext
+from advisor.context.models import InteractionContext, Role
 from advisor.patterns.models import PatternSpec
 from advisor.ranking import conversation, eligibility, flows
 from advisor.ranking.acceptance import Acceptance, exploration, phrase, posterior
@@ -411,12 +411,35 @@ def fitted_models(*, head: bool, embedder: str) -> tuple[Calibration, StateModel
 def state_note(
     state: ConversationState, names: Sequence[str], context: InteractionContext, intent: int
 ) -> str | None:
-    """Say in words when a suggestion relies on an earlier turn ("continuing: ...")."""
-    if state.raised_at is None or not state.continuing or state.active != intent:
+    """Say in words when a suggestion relies on an earlier turn ("continuing: ...") or on the agent's
+    offer that the customer accepted ("the customer accepted the agent's offer: ...")."""
+    if state.raised_at is None or state.active != intent:
+        return None
+    offer = accepted_offer(state, context)
+    if not state.continuing and offer is None:
         return None
     ago = state.turns_ago
-    quote = context.turns[state.raised_at].text.strip()
-    if len(quote) > 60:
-        quote = quote[:57].rstrip() + "..."
-    when = "1 turn ago" if ago == 1 else f"{ago} turns ago"
-    return f'continuing: the customer raised {names[intent].replace("_", " ")} {when} ("{quote}")'
+    when = "" if not state.continuing else " 1 turn ago" if ago == 1 else f" {ago} turns ago"
+    prefix = "continuing: " if state.continuing else ""
+    if offer is not None:
+        return f'{prefix}the customer accepted the agent\'s offer{when} ("{_short(offer)}")'
+    topic = names[intent].replace("_", " ")
+    return f'{prefix}the customer raised {topic}{when} ("{_short(context.turns[state.raised_at].text)}")'
+
+
+def accepted_offer(state: ConversationState, context: InteractionContext) -> str | None:
+    """Return the agent's question whose acceptance raised the active topic, if that is how it was raised."""
+    raised = next((t for t in state.turns if t.index == state.raised_at), None)
+    if raised is None or raised.reply <= 0:
+        return None
+    for turn in reversed(context.turns[: raised.index]):
+        if turn.role is Role.customer:
+            return None
+        if turn.role is Role.agent:
+            return turn.text
+    return None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    quote = text.strip()
+    return quote if len(quote) <= limit else quote[: limit - 3].rstrip() + "..."

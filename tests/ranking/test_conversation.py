@@ -103,6 +103,26 @@ def test_an_accepted_offer_takes_over_and_a_declined_one_does_not(ranker: Hybrid
         assert top(ranker, context) in {expected, None}
 
 
+def test_the_rationale_quotes_the_offer_the_customer_accepted(ranker: HybridRanker) -> None:
+    offer = OFFERS["password_reset"]
+    accepted = (
+        customer(OPENING),
+        agent("I have opened a trace with the carrier."),
+        agent(offer),
+        customer("yes please"),
+    )
+    ranked = ranker.rank(ctx(*accepted), k=3)
+    assert ranked.candidates[0].spec.id == "password_reset"
+    assert explain(ranked.candidates[0]).startswith(f'the customer accepted the agent\'s offer ("{offer}")')
+    later = ranker.rank(
+        ctx(*accepted, agent("What's the e-mail on the account?"), customer("dana@example.com")), k=3
+    )
+    assert (
+        later.candidates[0].state_note
+        == f'continuing: the customer accepted the agent\'s offer 1 turn ago ("{offer}")'
+    )
+
+
 @pytest.mark.parametrize(
     ("reply", "act"),
     [
