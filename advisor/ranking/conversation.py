@@ -250,6 +250,13 @@ class CustomerTurn:
     """The customer hands over data (an order number, an e-mail, a date, a name the CRM holds)."""
     reply: float = 0.0
     """To the agent's question: how much the customer accepts (> 0, ``reply_act``), -1 declines, else 0."""
+    agent_text: str | None = None
+    """The agent's turn this one replies to (the last one since the previous customer turn)."""
+
+    @property
+    def accepted_offer(self) -> str | None:
+        """The agent's question that this turn accepts, if it accepts one."""
+        return self.agent_text if self.reply > 0 else None
 
     @property
     def answer(self) -> float:
@@ -313,10 +320,12 @@ def customer_turns(
     if len(picked) > window:
         picked = [picked[0], *picked[-(window - 1) :]]
     novel = [novel_text(text, agent, details) for _, text, agent in picked]
+    # How each turn answers the agent's question, if the agent asked one.
+    replies = [reply_act(text) if agent and "?" in agent else 0.0 for _, text, agent in picked]
     texts = [text for _, text, _ in picked] + novel + [agent for _, _, agent in picked if agent]
     learn = {text for (_, text, _), plain in zip(picked, novel, strict=True) if terms(plain)}
     # The head also reads an agent's offer that the customer accepts ("Shall I book it?" → "Yes").
-    learn |= {agent for _, text, agent in picked if agent and "?" in agent and reply_act(text) > 0}
+    learn |= {agent for (_, _, agent), reply in zip(picked, replies, strict=True) if agent and reply > 0}
     scored = dict(zip(texts, evidence(texts, learn), strict=True))
     return [
         CustomerTurn(
@@ -326,9 +335,10 @@ def customer_turns(
             agent=scored[agent] if agent else None,
             asked=bool(agent and "?" in agent),
             supplied=supplies_data(text, details),
-            reply=reply_act(text) if agent and "?" in agent else 0.0,
+            reply=reply,
+            agent_text=agent,
         )
-        for (index, text, agent), plain in zip(picked, novel, strict=True)
+        for (index, text, agent), plain, reply in zip(picked, novel, replies, strict=True)
     ]
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.context.models import InteractionContext, Role
+from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec
 from advisor.ranking import conversation, eligibility, flows
 from advisor.ranking.acceptance import Acceptance, exploration, phrase, posterior
@@ -415,7 +415,8 @@ def state_note(
     offer that the customer accepted ("the customer accepted the agent's offer: ...")."""
     if state.raised_at is None or state.active != intent:
         return None
-    offer = accepted_offer(state, context)
+    raised = next((t for t in state.turns if t.index == state.raised_at), None)
+    offer = raised.accepted_offer if raised is not None else None
     if not state.continuing and offer is None:
         return None
     ago = state.turns_ago
@@ -425,19 +426,6 @@ def state_note(
         return f'{prefix}the customer accepted the agent\'s offer{when} ("{_short(offer)}")'
     topic = names[intent].replace("_", " ")
     return f'{prefix}the customer raised {topic}{when} ("{_short(context.turns[state.raised_at].text)}")'
-
-
-def accepted_offer(state: ConversationState, context: InteractionContext) -> str | None:
-    """Return the agent's question whose acceptance raised the active topic, if that is how it was raised."""
-    raised = next((t for t in state.turns if t.index == state.raised_at), None)
-    if raised is None or raised.reply <= 0:
-        return None
-    for turn in reversed(context.turns[: raised.index]):
-        if turn.role is Role.customer:
-            return None
-        if turn.role is Role.agent:
-            return turn.text
-    return None
 
 
 def _short(text: str, limit: int = 60) -> str:
