@@ -209,6 +209,16 @@ DECLINE_RE = re.compile(
 """How a reply to an offer begins: "Would you like me to book it?" → "Yes, please" or "No, not yet"."""
 
 
+def _leading_act(text: str) -> tuple[float, str]:
+    """Return the act ``text`` begins with (1 accepting, -1 declining, 0 neither) and what follows it."""
+    start = text.lstrip(" \t\n\"'(*-.,!")
+    for act, pattern in ((-1.0, DECLINE_RE), (1.0, ACCEPT_RE)):
+        found = pattern.match(start)
+        if found:
+            return act, start[found.end() :]
+    return 0.0, text
+
+
 def reply_act(text: str) -> float:
     """Return how much ``text`` reads as accepting what was offered (1 / (1 + the content words after the
     acceptance): "yes please" 1, "yes, book a room" 1/3), -1 when it begins by declining, else 0.
@@ -216,11 +226,8 @@ def reply_act(text: str) -> float:
     "Yes, when will I get my refund?" after "anything else?" is mostly a request of its own; a decline
     counts fully, whatever follows it ("no, not yet. What are the show times?": not that).
     """
-    start = text.lstrip(" \t\n\"'(*-.,!")
-    if DECLINE_RE.match(start):
-        return -1.0
-    accepted = ACCEPT_RE.match(start)
-    return 1.0 / (1.0 + len(terms(start[accepted.end() :]))) if accepted else 0.0
+    act, rest = _leading_act(text)
+    return act / (1.0 + len(terms(rest))) if act > 0 else act
 
 
 def supplies_data(text: str, details: frozenset[str] = frozenset()) -> bool:
@@ -230,8 +237,11 @@ def supplies_data(text: str, details: frozenset[str] = frozenset()) -> bool:
 
 def novel_text(text: str, agent_text: str | None, details: frozenset[str] = frozenset()) -> str:
     """Return what ``text`` says beyond details: its content words minus identifiers, words of the
-    agent's preceding turn (an answer echoes its question) and ``details`` (CRM values' words)."""
+    agent's preceding turn (an answer echoes its question), ``details`` (CRM values' words) and, in a
+    reply to a question, the yes or no it begins with ("Sure, it's 33186" says nothing beyond data)."""
     skip = details | (set(terms(agent_text)) if agent_text else set())
+    if agent_text and "?" in agent_text:
+        text = _leading_act(text)[1]
     plain = IDENTIFIER_RE.sub(" ", text)
     return " ".join(plain[s:e] for term, s, e in iter_terms(plain) if term not in skip)
 

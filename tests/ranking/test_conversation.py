@@ -27,6 +27,7 @@ from advisor.ranking.conversation import (
 from advisor.ranking.embedding import StaticEmbedder
 from advisor.ranking.rank import HybridRanker
 from advisor.ranking.rationale import explain
+from advisor.settings import DEMO_PACK_DIR
 from tests.builders import TEST_PACK, make_context
 
 OPENING = "my parcel never arrived, it was due last week"
@@ -228,6 +229,31 @@ def test_an_answer_loses_the_words_of_the_question() -> None:
         novel_text("Crystal Minh, order 55012, crystal@shop.example", None, frozenset({"crystal", "minh"}))
         == "order"
     )
+
+
+def test_an_answers_yes_or_no_is_not_what_it_is_about() -> None:
+    """In a reply to a question, the yes or no it begins with is the reply's act, not its content."""
+    ask = "Could you give me your zip code and the phone number on the account?"
+    assert novel_text("Sure, it's 33186 and 116-048-7515", ask) == ""
+    assert novel_text("Of course: 33186", ask) == ""
+    assert novel_text("Yes, and when will I get my refund?", "Anything else?") == "refund"
+    assert novel_text("sure the parcel is late", None) == "sure parcel late"
+
+
+def test_a_yes_that_hands_over_details_keeps_the_request() -> None:
+    """A yes that hands over details ("Sure, it's 33186 and 116-048-7515") answers the agent's request:
+    the conversation stays on the forgotten username, not on the phone change its words resemble."""
+    demo = HybridRanker(load_patterns(DEMO_PACK_DIR), StaticEmbedder("minilm-static-cs"))
+    context = ctx(
+        customer("Hi, I forgot my username so I can't log in to check on my order"),
+        agent("I can help with that. May I have your full name or account ID?"),
+        customer("Dana Whitfield"),
+        agent("Thanks, the account is up. Could you also give me two of: zip code, phone number, e-mail?"),
+        customer("Sure, it's 33186 and 116-048-7515"),
+    )
+    ranked = demo.rank(context, k=3)
+    assert demo.intents.names[demo.state(context).active or 0] == "username_recovery"
+    assert ranked.considered[0].spec.id == "username_recovery_email"
 
 
 def shared_step(**changes: Any) -> PatternSpec:
