@@ -5,6 +5,10 @@
 # alternately, a unique client_event_id per request). At the end the script compares the 201 answers
 # wrk counted with the rows in feedback_events: lost = 201s without a row, duplicated = rows beyond.
 # It also prints the server's CPU time per acknowledged event (all worker processes, user + system).
+# A warm-up run (BENCH_WARMUP_S, default 3 s; its events count towards lost/duplicated too) comes first,
+# and on PostgreSQL an ANALYZE after it: a live store has planner statistics (autovacuum analyses a table
+# within about a minute of its first thousand rows), a database created a second ago has none, and
+# without them the planner reads every event of the tenant to find a few client event ids.
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-1}"
 . "$(dirname "$0")/serve_lib.sh"
@@ -44,11 +48,12 @@ setup = function(thread)
   table.insert(threads, thread)
 end
 local n = 0
+local run = os.getenv("BENCH_RUN") or "t"
 created, resent, other = 0, 0, 0
 request = function()
   n = n + 1
   local action = (n % 2 == 0) and "accepted" or "shown"
-  local body = '{"recommendation_id":"' .. ids[(n % #ids) + 1] .. '","client_event_id":"t' .. tid .. '-' .. n .. '","action":"' .. action .. '"}'
+  local body = '{"recommendation_id":"' .. ids[(n % #ids) + 1] .. '","client_event_id":"' .. run .. tid .. '-' .. n .. '","action":"' .. action .. '"}'
   return wrk.format(nil, "/v1/feedback", nil, body)
 end
 response = function(status)
@@ -69,20 +74,28 @@ server_ticks() {
   done
   echo "$total"
 }
+warmup="${BENCH_WARMUP_S:-3}"
+warm_created=0
+if [ "$warmup" -gt 0 ]; then
+  BENCH_RUN=w wrk -t2 -c"$connections" -d"${warmup}s" -s "$dir/post.lua" "http://127.0.0.1:$port" >"$dir/warm.txt"
+  warm_created="$(grep -o 'created [0-9]*' "$dir/warm.txt" | awk '{print $2}')"
+  echo "warm-up: $warm_created events acknowledged in ${warmup} s"
+  if [ "${BENCH_PG:-0}" = 1 ]; then psql "${ADVISOR_DATABASE_URL}" -qc "ANALYZE"; fi
+fi
 ticks_before="$(server_ticks)"
-wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$dir/post.lua" "http://127.0.0.1:$port" | tee "$dir/wrk.txt"
+BENCH_RUN=t wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$dir/post.lua" "http://127.0.0.1:$port" | tee "$dir/wrk.txt"
 ticks_after="$(server_ticks)"
 created="$(grep -o 'created [0-9]*' "$dir/wrk.txt" | awk '{print $2}')"
 awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v n="$created" \
   'BEGIN { printf "server CPU: %.2f s during the run, %.3f ms per acknowledged event\n", t / hz, n ? 1000 * t / hz / n : 0 }'
-python - "$created" <<'PY'
+python - "$((created + warm_created))" <<'PY'
 import os, sys
 from sqlalchemy import create_engine, text
 url = os.environ["ADVISOR_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
 engine = create_engine(url)
 with engine.connect() as conn:
     rows = conn.execute(text("SELECT count(*), count(DISTINCT client_event_id) FROM feedback_events")).one()
-created = int(sys.argv[1])
+created = int(sys.argv[1])  # the warm-up's and the measured run's 201s
 print(f"stored: {rows[0]} rows ({rows[1]} distinct client event ids); acknowledged 201: {created}; "
       f"lost: {max(created - rows[1], 0)}, duplicated: {rows[0] - rows[1]}, stored without a 201: {max(rows[1] - created, 0)}")
 PY
