@@ -83,7 +83,9 @@ async def create_feedback(body: FeedbackIn, principal: PrincipalDep, request: Re
     not stored twice. An unknown `recommendation_id` is a 404, after up to about two seconds in which
     advisor makes sure it is not a suggestion served moments ago by another process. An acceptance or
     a light edit makes the customer's (masked) words a candidate example of the pattern for a team lead
-    to review. A 201 or 200 is sent only once the event is durably stored.
+    to review; so does a rejection that names the approved pattern the agent sent instead
+    (`used_pattern_id`: a correction, the case the ranking learns most from). A 201 or 200 is sent only
+    once the event is durably stored.
     """
 
     writer: DecisionWriter = request.state.writer

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
 from advisor.context.models import Identifier
+from advisor.patterns.models import PatternId
 from advisor.schemas import Strict
 
 MAX_FINAL_TEXT = 8_000
@@ -45,6 +46,11 @@ class FeedbackIn(Strict):
     )
     reason: RejectReason | None = Field(default=None, validate_default=True)
     comment: Annotated[str, StringConstraints(max_length=1_000)] | None = None
+    used_pattern_id: PatternId | None = Field(
+        default=None,
+        description="On a rejection: the approved pattern the agent sent instead (its id in the library). "
+        "The customer's words become a candidate example of that pattern for a lead to review.",
+    )
     time_to_decision_ms: int | None = Field(default=None, ge=0, le=86_400_000)
     occurred_at: datetime | None = None
 
@@ -58,6 +64,14 @@ class FeedbackIn(Strict):
             raise ValueError("final_text is required when action is 'edited'")
         if value is not None and action not in (Action.edited, Action.accepted, None):
             raise ValueError("final_text is only allowed when action is 'edited' or 'accepted'")
+        return value
+
+    @field_validator("used_pattern_id")
+    @classmethod
+    def _used_pattern_for_rejection(cls, value: str | None, info: ValidationInfo) -> str | None:
+        action = info.data.get("action")
+        if value is not None and action not in (Action.rejected, None):
+            raise ValueError("used_pattern_id is only allowed when action is 'rejected'")
         return value
 
     @field_validator("reason")

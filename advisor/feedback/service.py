@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.context.redaction import redact
-from advisor.errors import AdvisorError, Conflict, NotFound
+from advisor.errors import AdvisorError, Conflict, InvalidInput, NotFound
 from advisor.feedback.models import Action, FeedbackAck, FeedbackIn
 from advisor.learned.capture import confirms
-from advisor.learned.service import capture
+from advisor.learned.service import capture, capture_correction
 from advisor.store.decisions import CONFIRMING, DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow, event_columns
@@ -24,10 +24,11 @@ from advisor.webhooks.service import publish_feedback
 def _same(stored: FeedbackEventRow, event: FeedbackIn) -> bool:
     """Return whether a resend carries the stored event; the store may hold its text redacted."""
     sent = event.final_text
-    return (stored.recommendation_id, stored.action, stored.reason) == (
+    return (stored.recommendation_id, stored.action, stored.reason, stored.used_pattern_id) == (
         event.recommendation_id,
         event.action.value,
         event.reason.value if event.reason else None,
+        event.used_pattern_id,
     ) and stored.final_text in (sent, redact(sent) if sent else sent)
 
 
@@ -50,6 +51,23 @@ def _missing(event: FeedbackIn) -> NotFound:
     return NotFound(f"recommendation '{event.recommendation_id}' does not exist", field="recommendation_id")
 
 
+def _used_version(event: FeedbackIn, rec: RecommendationRow, learned: LearnedExampleRepository) -> int | None:
+    """Return the serving version of the pattern a rejection says the agent sent instead (None: no such
+    correction); refuse a pattern that is not in the tenant's library or is the suggestion's own."""
+    used = event.used_pattern_id
+    if used is None:
+        return None
+    if used == rec.pattern_id:
+        raise InvalidInput(
+            "used_pattern_id names the suggested pattern itself: send 'accepted' or 'edited' instead",
+            field="used_pattern_id",
+        )
+    version = learned.serving_version(rec.tenant_id, used)
+    if version is None:
+        raise NotFound(f"pattern '{used}' is not served in this library", field="used_pattern_id")
+    return version
+
+
 def _columns(event: FeedbackIn, rec: RecommendationRow) -> dict[str, Any]:
     return event_columns(
         rec,
@@ -58,6 +76,7 @@ def _columns(event: FeedbackIn, rec: RecommendationRow) -> dict[str, Any]:
         final_text=event.final_text,
         reason=event.reason.value if event.reason else None,
         comment=event.comment,
+        used_pattern_id=event.used_pattern_id,
         time_to_decision_ms=event.time_to_decision_ms,
         occurred_at=event.occurred_at or utcnow(),
     )
@@ -83,9 +102,12 @@ def record(
     if rec is None:
         raise _missing(event)
     acting_as(principal, rec.agent_id, rec.team_id)  # feedback only on suggestions made to oneself
+    used_version = _used_version(event, rec, learned)
     row, created = log.add_feedback(FeedbackEventRow(**_columns(event, rec)))
     if created:
         capture(learned, log, row, rec)
+        if used_version is not None:
+            capture_correction(learned, log, row, rec, used_version)
         publish_feedback(webhooks, principal.tenant_id, row.id)
     else:  # a resend racing in another process stored it first: acknowledged like any resend
         return FeedbackAck(
@@ -140,6 +162,7 @@ def _record_tenant(
     # a resend of one earlier in this batch.
     plan: list[AdvisorError | FeedbackEventRow | tuple[int, bool]] = []
     new: list[tuple[dict[str, Any], RecommendationRow]] = []
+    used_versions: dict[int, int] = {}  # index in `new` → serving version of the pattern sent instead
     first: dict[str, int] = {}
     for event, principal in sent:
         known = stored.get(event.client_event_id)
@@ -154,9 +177,12 @@ def _record_tenant(
             if rec is None:
                 raise _missing(event)
             acting_as(principal, rec.agent_id, rec.team_id)
+            used_version = _used_version(event, rec, learned)
         except AdvisorError as exc:
             plan.append(exc)
             continue
+        if used_version is not None:
+            used_versions[len(new)] = used_version
         first[event.client_event_id] = len(new)
         plan.append((len(new), True))
         new.append((_columns(event, rec), rec))
@@ -166,12 +192,16 @@ def _record_tenant(
     confirmed = log.confirmed(tenant, deciding, confirms)
     ids = log.add_feedback_many([values for values, _ in new])
     subscribed = bool(new) and webhooks.has_subscribers(tenant, EventType.feedback_recorded.value)
-    for (values, rec), event_id in zip(new, ids, strict=True):
+    for index, ((values, rec), event_id) in enumerate(zip(new, ids, strict=True)):
         # One suggestion is one decision: confirmed before, or by an event earlier in this batch. Only the
         # first confirmation is captured, so an ORM row is built for it alone.
         if rec.id not in confirmed and confirms(values["action"], rec.text, values["final_text"]):
             capture(learned, log, FeedbackEventRow(id=event_id, **values), rec, confirmed_before=False)
             confirmed.add(rec.id)
+        if index in used_versions:  # a correction: rare, so it reads the suggestion's events itself
+            capture_correction(
+                learned, log, FeedbackEventRow(id=event_id, **values), rec, used_versions[index]
+            )
         if subscribed:
             publish_feedback(webhooks, tenant, event_id)
     outcomes: list[FeedbackAck | AdvisorError] = []

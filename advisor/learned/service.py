@@ -86,20 +86,53 @@ def capture(
         confirmed_before = any(confirms(e.action, rec.text, e.final_text) for e in earlier)
     if confirmed_before:
         return None  # one suggestion is one decision, however many events confirm it
+    return _count(repo, log, event, rec, rec.pattern_id, rec.pattern_version)
+
+
+def capture_correction(
+    repo: LearnedExampleRepository,
+    log: DecisionLog,
+    event: FeedbackEventRow,
+    rec: RecommendationRow,
+    used_version: int,
+) -> LearnedExampleRow | None:
+    """Count a newly stored rejection that names the pattern the agent sent instead (``used_pattern_id``,
+    serving as ``used_version``) towards a candidate example of that pattern.
+
+    These are the customer texts the ranker got wrong, the ones a learned example teaches most. Only the
+    first correction of a suggestion counts (one suggestion is one decision); the rest as for ``capture``.
+    """
+    if event.used_pattern_id is None:
+        return None
+    earlier = [e for e in log.feedback_for(rec.tenant_id, rec.id) if e.id < event.id]
+    if any(e.used_pattern_id is not None for e in earlier):
+        return None
+    return _count(repo, log, event, rec, event.used_pattern_id, used_version)
+
+
+def _count(
+    repo: LearnedExampleRepository,
+    log: DecisionLog,
+    event: FeedbackEventRow,
+    rec: RecommendationRow,
+    pattern_id: str,
+    version: int,
+) -> LearnedExampleRow | None:
+    """Count the decision towards the candidate example of ``pattern_id`` made of the request's text."""
     request = log.get_request(rec.tenant_id, rec.request_id)
     text = request.topic_text if request is not None else None
     if text is None or not keepable(text):
         return None
     key = text_key(text)
-    row = repo.find(rec.tenant_id, rec.pattern_id, key)
+    row = repo.find(rec.tenant_id, pattern_id, key)
     if row is None:
-        examples = repo.pattern_examples(rec.tenant_id, rec.pattern_id, rec.pattern_version)
+        examples = repo.pattern_examples(rec.tenant_id, pattern_id, version)
         if normalise(text) in {normalise(e) for e in examples}:
             return None
-        row = repo.add(rec.tenant_id, rec.pattern_id, rec.pattern_version, text, key, event.occurred_at)
+        row = repo.add(rec.tenant_id, pattern_id, version, text, key, event.occurred_at)
     if row.status not in COUNTING:
         return None
-    repo.count_decision(row, event.agent_id, rec.pattern_version, event.occurred_at)
+    repo.count_decision(row, event.agent_id, version, event.occurred_at)
     return row
 
 

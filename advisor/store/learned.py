@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from advisor.learned.models import LearnedStatus
 from advisor.store.tables.learned import LearnedExampleAgentRow, LearnedExampleRow
-from advisor.store.tables.patterns import PatternVersionRow
+from advisor.store.tables.patterns import PatternHeadRow, PatternVersionRow
 from advisor.utc import as_utc, utcnow
 
 
@@ -169,6 +169,11 @@ class LearnedExampleRepository:
         """Return the example utterances a pattern version was written with (none for an unknown one)."""
         row = self.session.get(PatternVersionRow, (tenant_id, pattern_id, version))
         return list(row.examples) if row is not None else []
+
+    def serving_version(self, tenant_id: str, pattern_id: str) -> int | None:
+        """Return the version of a pattern that serves now (None: not in the library, or suspended)."""
+        head = self.session.get(PatternHeadRow, (tenant_id, pattern_id))
+        return None if head is None or head.suspended else head.serving_version
 
     def latest_versions(self, tenant_id: str, pattern_ids: Collection[str]) -> dict[str, PatternVersionRow]:
         """Return the latest version of each of these patterns (its title and owning team)."""

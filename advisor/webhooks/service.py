@@ -114,6 +114,7 @@ def feedback_data(row: FeedbackEventRow) -> dict[str, Any]:
         "intent": row.intent,
         "action": row.action,
         "reason": row.reason,
+        "used_pattern_id": row.used_pattern_id,
         "final_text_chars": len(row.final_text) if row.final_text else None,
         "time_to_decision_ms": row.time_to_decision_ms,
         "occurred_at": row.occurred_at.isoformat(),

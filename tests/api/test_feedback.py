@@ -9,7 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from advisor.patterns.models import PatternSpec
+from advisor.patterns.service import add_patterns
 from advisor.settings import Settings
+from advisor.store.engine import make_engine, make_sessionmaker
+from advisor.store.patterns import PatternRepository
 from advisor.store.tables.decisions import FeedbackEventRow
 from tests.builders import Keys, auth, make_context
 
@@ -156,6 +160,62 @@ class TestFeedback:
         rec = recommend(client, keys.acme_agent)
         response = client.post(URL, json=event(rec), headers=auth(keys.acme_agent2))
         assert response.status_code == 403
+        assert events(settings) == []
+
+    def test_a_correction_names_the_pattern_sent_instead(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        rec = recommend(client, keys.acme_agent)
+        body = event(rec, action="rejected", reason="wrong_intent", used_pattern_id="refund_status")
+        assert client.post(URL, json=body, headers=auth(keys.acme_agent)).status_code == 201
+        assert [(e.action, e.used_pattern_id) for e in events(settings)] == [("rejected", "refund_status")]
+        resent = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert (resent.status_code, resent.json()["duplicate"]) == (200, True)
+        other = client.post(
+            URL, json={**body, "used_pattern_id": "password_reset"}, headers=auth(keys.acme_agent)
+        )
+        assert other.status_code == 409  # the same event id with another correction
+        assert len(events(settings)) == 1
+
+    @pytest.mark.parametrize("action", ["accepted", "shown"])
+    def test_a_correction_only_on_a_rejection(self, client: TestClient, keys: Keys, action: str) -> None:
+        rec = recommend(client, keys.acme_agent)
+        body = event(rec, action=action, used_pattern_id="refund_status")
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "used_pattern_id"
+
+    @pytest.mark.parametrize(
+        ("used", "status"),
+        [("no_such_pattern", 404), ("globex_only", 404), ("lost_package", 422), ("bad id!", 422)],
+    )
+    def test_a_correction_names_a_pattern_of_this_library_other_than_the_suggestion(
+        self, client: TestClient, keys: Keys, settings: Settings, used: str, status: int
+    ) -> None:
+        """Unknown, another tenant's (globex_only is served by globex alone) and the suggestion's own
+        pattern are refused, naming the field; nothing is stored."""
+        engine = make_engine(settings.database_url)
+        with make_sessionmaker(engine)() as session, session.begin():
+            only = PatternSpec.model_validate(
+                {
+                    "id": "globex_only",
+                    "title": "Globex only",
+                    "body": "Hello.",
+                    "intents": ["greeting"],
+                    "owner": "t",
+                    "status": "approved",
+                    "examples": ["hello there"],
+                }
+            )
+            add_patterns(PatternRepository(session), "globex", [only])
+        engine.dispose()
+        rec = recommend(client, keys.acme_agent)
+        body = event(rec, action="rejected", reason="wrong_intent", used_pattern_id=used)
+        response = client.post(URL, json=body, headers=auth(keys.acme_agent))
+        assert response.status_code == status, response.text
+        problem = response.json()
+        assert (problem.get("field") or problem["errors"][0]["field"]) == "used_pattern_id"
+        assert "globex" not in response.text or used == "globex_only"
         assert events(settings) == []
 
     def test_malformed(self, client: TestClient, keys: Keys) -> None:

@@ -111,6 +111,36 @@ def test_a_batch_answers_each_event_as_if_recorded_one_after_another(database: D
     assert learned == [2]  # one candidate text, confirmed once per suggestion
 
 
+def test_corrections_count_once_per_suggestion_in_a_batch_and_alone(database: Database) -> None:
+    """A rejection naming the pattern sent instead counts one decision towards that pattern's candidate,
+    in a batch (twice in it: still one) as recorded alone; a pattern not served is refused for that
+    event only."""
+    first, second = serve(database.url, 2)
+    correction = {"reason": "wrong_intent", "used_pattern_id": "refund_status"}
+    outcomes = in_one_transaction(
+        database.url,
+        [
+            (event(first, "c1", Action.rejected, **correction), AGENT),
+            (event(first, "c2", Action.rejected, **correction), AGENT),  # the same suggestion again
+            (event(second, "c3", Action.rejected, reason="wrong_intent", used_pattern_id="gone"), AGENT),
+        ],
+    )
+    assert [type(o) for o in outcomes] == [FeedbackAck, FeedbackAck, NotFound]
+    engine = make_engine(database.url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        record(
+            event(second, "c4", Action.rejected, **correction),
+            AGENT,
+            DecisionLog(session),
+            LearnedExampleRepository(session),
+            WebhookRepository(session),
+        )
+        candidates = [(r.pattern_id, r.decisions) for r in session.scalars(select(LearnedExampleRow))]
+    engine.dispose()
+    assert candidates == [("refund_status", 2)]  # one per suggestion: c1 (not c2), then c4 alone
+    assert stored(database.url)[0] == ["c1", "c2", "c4"]
+
+
 def test_a_suggestion_confirmed_before_the_batch_is_not_counted_again(database: Database) -> None:
     first, second = serve(database.url, 2)
     in_one_transaction(database.url, [(event(first, "earlier-accept"), AGENT)])

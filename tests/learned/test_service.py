@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from advisor.feedback.models import Action, FeedbackIn
@@ -27,6 +29,11 @@ from tests.learned.steps import (
 )
 
 
+def what(candidate: dict[str, Any]) -> tuple[str, int, str, str]:
+    """A candidate's pattern, pattern version, text and status."""
+    return (candidate["pattern_id"], candidate["pattern_version"], candidate["text"], candidate["status"])
+
+
 class TestCapture:
     def test_accepted_suggestion_makes_a_pending_candidate_with_masked_text(
         self, client: TestClient, keys: Keys, settings: Settings
@@ -36,12 +43,7 @@ class TestCapture:
         assert listed(client, keys.acme_admin) == []  # serving alone proposes nothing
         decide(client, keys.acme_agent, top["recommendation_id"])
         [candidate] = listed(client, keys.acme_admin)
-        assert {k: candidate[k] for k in ("pattern_id", "pattern_version", "text", "status")} == {
-            "pattern_id": "lost_package",
-            "pattern_version": 1,
-            "text": TAUGHT,
-            "status": "pending",
-        }
+        assert what(candidate) == ("lost_package", 1, TAUGHT, "pending")
         assert (candidate["decisions"], candidate["agents"]) == (1, 1)
         assert candidate["pattern_title"] == "Package not arrived — open a carrier trace"
         assert candidate["first_seen"] == candidate["last_seen"]
@@ -123,6 +125,27 @@ class TestCapture:
         decide(client, keys.acme_agent, rec, "shown")
         decide(client, keys.acme_agent, rec, "rejected", reason="wrong_intent")
         assert listed(client, keys.acme_admin) == []
+
+    def test_a_correction_makes_a_candidate_of_the_pattern_sent_instead(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        """A rejection naming the pattern the agent sent instead teaches that pattern the customer's words
+        (the suggestion was wrong, so the suggested pattern learns nothing); a second correction of the
+        same suggestion is the same decision."""
+        rec = serve(client, keys.acme_agent, TEACH)["recommendations"][0]
+        assert rec["pattern_id"] == "lost_package"
+        for reason in ("wrong_intent", "other"):
+            decide(
+                client,
+                keys.acme_agent,
+                rec["recommendation_id"],
+                "rejected",
+                reason=reason,
+                used_pattern_id="refund_status",
+            )
+        [candidate] = listed(client, keys.acme_admin)
+        assert what(candidate) == ("refund_status", 1, TAUGHT, "pending")
+        assert (candidate["decisions"], candidate["agents"]) == (1, 1)
 
     def test_text_that_is_already_an_example_makes_no_candidate(self, client: TestClient, keys: Keys) -> None:
         accept(client, keys.acme_agent, "My package never arrived!")  # the pack's example, other case

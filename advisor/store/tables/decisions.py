@@ -98,6 +98,8 @@ class FeedbackEventRow(Base):
     final_text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(String(32))
     comment: Mapped[str | None] = mapped_column(Text)
+    used_pattern_id: Mapped[str | None] = mapped_column(String(128))
+    """On a rejection: the approved pattern the agent sent instead (a correction)."""
     time_to_decision_ms: Mapped[int | None] = mapped_column(Integer)
     occurred_at: Mapped[datetime] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
