@@ -7,10 +7,12 @@ suggestion with ``wrong_intent`` (``/v1/feedback``). After every round a reviewe
 learned examples (``/v1/learned-examples``; only the review step lets them into the index). Before
 the first round and after each one, top-1 is measured on a fixed held-out set that the stream never
 contains (ranked by the same process; nothing is fed back from it). ``--exploration 0`` turns the
-ordering bonus for little-decided patterns off, to measure what exploring costs.
+ordering bonus for little-decided patterns off, to measure what exploring costs. ``--corrections``:
+agents who do not see the right pattern reject the top suggestion and name the right one as the
+pattern they sent instead (``used_pattern_id``), as a desk with a macro picker reports it.
 
     python bench/learning_curve.py [--rounds 8] [--per-round 700] [--test 1500] [--exploration 0.02]
-        [--out docs/learning_curve.json]
+        [--corrections] [--out docs/learning_curve.json]
     python bench/learning_curve.py --plot docs/learning_curve.json [more.json] --png docs/learning_curve.png
         (the plot needs matplotlib: pip install -e ".[bench]")
 """
@@ -169,6 +171,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         "action": "rejected",
                         "reason": "wrong_intent",
                     }
+                    if args.corrections:
+                        event["used_pattern_id"] = intent
                 client.post("/v1/feedback", json=event, headers=headers).raise_for_status()
                 decisions += 1
             approved = review(client, keys["lead"])
@@ -184,7 +188,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             print(json.dumps(points[-1]), flush=True)
     return {
+        "embedder": settings.ranking.embedder,
         "exploration": args.exploration,
+        "corrections": args.corrections,
         "test_cases": len(test),
         "per_round": args.per_round,
         "points": points,
@@ -202,13 +208,16 @@ def plot(files: list[Path], png: Path) -> None:
         result = json.loads(path.read_text())
         xs = [p["accepted_per_intent"] for p in result["points"]]
         ys = [100 * p["top1"] for p in result["points"]]
-        ax.plot(xs, ys, marker="o", label=f"exploration {result['exploration']}")
+        label = f"{result.get('embedder', 'minilm-static-cs')}, exploration {result['exploration']}"
+        if result.get("corrections"):
+            label += ", with corrections"
+        ax.plot(xs, ys, marker="o", label=label)
     ax.axhline(92, color="grey", linestyle=":", label="target 92 %")
     ax.set_xlabel("accepted decisions per intent (simulated agents, BANKING77)")
     ax.set_ylabel("top-1 on held-out cases (%)")
     ax.set_title("advisor learning from agents' decisions (10-shot start)")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
 
@@ -221,6 +230,9 @@ def main() -> None:
     parser.add_argument("--per-round", type=int, default=700)
     parser.add_argument("--test", type=int, default=1500)
     parser.add_argument("--exploration", type=float, default=acceptance.EXPLORATION)
+    parser.add_argument(
+        "--corrections", action="store_true", help="agents name the right pattern when rejecting"
+    )
     parser.add_argument("--out", type=Path)
     parser.add_argument("--plot", type=Path, nargs="+")
     parser.add_argument("--png", type=Path, default=ROOT / "docs" / "learning_curve.png")
