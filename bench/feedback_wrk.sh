@@ -7,7 +7,7 @@
 # It also prints the server's CPU time per acknowledged event (all worker processes, user + system).
 # A warm-up run (BENCH_WARMUP_S, default 3 s; its events count towards lost/duplicated too) comes first,
 # and on PostgreSQL an ANALYZE after it: a live store has planner statistics (autovacuum analyses a table
-# within about a minute of its first thousand rows), a database created a second ago has none, and
+# once 50 rows + 10 % of it changed, checking every minute), a database created a second ago has none, and
 # without them the planner reads every event of the tenant to find a few client event ids.
 set -euo pipefail
 duration="${1:-20}"; connections="${2:-16}"; workers="${3:-1}"

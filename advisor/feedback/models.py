@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
@@ -13,6 +13,7 @@ from advisor.patterns.models import PatternId
 from advisor.schemas import Strict
 
 MAX_FINAL_TEXT = 8_000
+T = TypeVar("T")
 
 
 class Action(StrEnum):
@@ -66,23 +67,24 @@ class FeedbackIn(Strict):
             raise ValueError("final_text is only allowed when action is 'edited' or 'accepted'")
         return value
 
-    @field_validator("used_pattern_id")
-    @classmethod
-    def _used_pattern_for_rejection(cls, value: str | None, info: ValidationInfo) -> str | None:
-        action = info.data.get("action")
-        if value is not None and action not in (Action.rejected, None):
-            raise ValueError("used_pattern_id is only allowed when action is 'rejected'")
-        return value
-
     @field_validator("reason")
     @classmethod
     def _reason_for_action(cls, value: RejectReason | None, info: ValidationInfo) -> RejectReason | None:
-        action = info.data.get("action")
-        if action is Action.rejected and value is None:
+        if info.data.get("action") is Action.rejected and value is None:
             raise ValueError("reason is required when action is 'rejected'")
-        if value is not None and action not in (Action.rejected, None):
-            raise ValueError("reason is only allowed when action is 'rejected'")
-        return value
+        return _only_on_rejection(value, info)
+
+    @field_validator("used_pattern_id")
+    @classmethod
+    def _used_pattern_for_rejection(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _only_on_rejection(value, info)
+
+
+def _only_on_rejection(value: T, info: ValidationInfo) -> T:
+    """Refuse a value of a field that only a rejection may carry (``reason``, ``used_pattern_id``)."""
+    if value is not None and info.data.get("action") not in (Action.rejected, None):
+        raise ValueError(f"{info.field_name} is only allowed when action is 'rejected'")
+    return value
 
 
 class FeedbackAck(BaseModel):

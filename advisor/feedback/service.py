@@ -9,7 +9,7 @@ from advisor.context.redaction import redact
 from advisor.errors import AdvisorError, Conflict, InvalidInput, NotFound
 from advisor.feedback.models import Action, FeedbackAck, FeedbackIn
 from advisor.learned.capture import confirms
-from advisor.learned.service import capture, capture_correction
+from advisor.learned.service import capture
 from advisor.store.decisions import CONFIRMING, DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow, event_columns
@@ -52,8 +52,9 @@ def _missing(event: FeedbackIn) -> NotFound:
 
 
 def _used_version(event: FeedbackIn, rec: RecommendationRow, learned: LearnedExampleRepository) -> int | None:
-    """Return the serving version of the pattern a rejection says the agent sent instead (None: no such
-    correction); refuse a pattern that is not in the tenant's library or is the suggestion's own."""
+    """Return the version now served of the pattern a rejection says the agent sent instead (None: no such
+    correction, or the pattern is not served now: the rejection is kept and teaches nothing). Refuse a
+    pattern the tenant's library never had, and the suggestion's own."""
     used = event.used_pattern_id
     if used is None:
         return None
@@ -62,10 +63,10 @@ def _used_version(event: FeedbackIn, rec: RecommendationRow, learned: LearnedExa
             "used_pattern_id names the suggested pattern itself: send 'accepted' or 'edited' instead",
             field="used_pattern_id",
         )
-    version = learned.serving_version(rec.tenant_id, used)
-    if version is None:
-        raise NotFound(f"pattern '{used}' is not served in this library", field="used_pattern_id")
-    return version
+    head = learned.pattern_head(rec.tenant_id, used)
+    if head is None:
+        raise NotFound(f"pattern '{used}' is not in this library", field="used_pattern_id")
+    return None if head.suspended else head.serving_version
 
 
 def _columns(event: FeedbackIn, rec: RecommendationRow) -> dict[str, Any]:
@@ -92,8 +93,9 @@ def record(
     """Store one event; a resend with the same client event id is acknowledged, not stored twice.
 
     A newly stored event is also published to ``feedback.recorded`` subscribers (the webhook outbox),
-    and an acceptance or light edit counts towards a candidate learned example, all in the same
-    transaction (so a resend, which stores nothing, publishes and counts nothing).
+    and an acceptance, a light edit or a correction (``used_pattern_id``) counts towards a candidate
+    learned example, all in the same transaction (so a resend, which stores nothing, publishes and counts
+    nothing).
     """
     stored = log.find_feedback(principal.tenant_id, event.client_event_id)
     if stored is not None:
@@ -103,11 +105,13 @@ def record(
         raise _missing(event)
     acting_as(principal, rec.agent_id, rec.team_id)  # feedback only on suggestions made to oneself
     used_version = _used_version(event, rec, learned)
+    teaches = event.action.value in CONFIRMING or event.used_pattern_id is not None
+    # What stored events decided is read before this one is stored.
+    decided = log.decided(principal.tenant_id, {rec.request_id} if teaches else set(), confirms)
     row, created = log.add_feedback(FeedbackEventRow(**_columns(event, rec)))
     if created:
-        capture(learned, log, row, rec)
-        if used_version is not None:
-            capture_correction(learned, log, row, rec, used_version)
+        if teaches:
+            capture(learned, log, row, rec, decided, used_version)
         publish_feedback(webhooks, principal.tenant_id, row.id)
     else:  # a resend racing in another process stored it first: acknowledged like any resend
         return FeedbackAck(
@@ -162,7 +166,7 @@ def _record_tenant(
     # a resend of one earlier in this batch.
     plan: list[AdvisorError | FeedbackEventRow | tuple[int, bool]] = []
     new: list[tuple[dict[str, Any], RecommendationRow]] = []
-    used_versions: dict[int, int] = {}  # index in `new` → serving version of the pattern sent instead
+    used_versions: dict[int, int | None] = {}  # index in `new` → version served of the pattern sent instead
     first: dict[str, int] = {}
     for event, principal in sent:
         known = stored.get(event.client_event_id)
@@ -181,27 +185,23 @@ def _record_tenant(
         except AdvisorError as exc:
             plan.append(exc)
             continue
-        if used_version is not None:
+        if event.used_pattern_id is not None:
             used_versions[len(new)] = used_version
         first[event.client_event_id] = len(new)
         plan.append((len(new), True))
         new.append((_columns(event, rec), rec))
-    # The suggestions that a new accept or edit may confirm: whether it does is decided on its stored
-    # (redacted) text, known after the insert; whether an earlier event did is read before it.
-    deciding = {rec.id: rec.text for values, rec in new if values["action"] in CONFIRMING}
-    confirmed = log.confirmed(tenant, deciding, confirms)
+    # The requests whose learned decisions a new event may make (an accept, an edit, a correction); what
+    # events stored before decided is read before the insert, what this batch decides is added in order.
+    teaching = {
+        i for i, (values, _) in enumerate(new) if values["action"] in CONFIRMING or i in used_versions
+    }
+    decided = log.decided(tenant, {new[i][1].request_id for i in teaching}, confirms)
     ids = log.add_feedback_many([values for values, _ in new])
     subscribed = bool(new) and webhooks.has_subscribers(tenant, EventType.feedback_recorded.value)
     for index, ((values, rec), event_id) in enumerate(zip(new, ids, strict=True)):
-        # One suggestion is one decision: confirmed before, or by an event earlier in this batch. Only the
-        # first confirmation is captured, so an ORM row is built for it alone.
-        if rec.id not in confirmed and confirms(values["action"], rec.text, values["final_text"]):
-            capture(learned, log, FeedbackEventRow(id=event_id, **values), rec, confirmed_before=False)
-            confirmed.add(rec.id)
-        if index in used_versions:  # a correction: rare, so it reads the suggestion's events itself
-            capture_correction(
-                learned, log, FeedbackEventRow(id=event_id, **values), rec, used_versions[index]
-            )
+        if index in teaching:  # an ORM row is built for these alone
+            row = FeedbackEventRow(id=event_id, **values)
+            capture(learned, log, row, rec, decided, used_versions.get(index))
         if subscribed:
             publish_feedback(webhooks, tenant, event_id)
     outcomes: list[FeedbackAck | AdvisorError] = []

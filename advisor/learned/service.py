@@ -22,7 +22,7 @@ from advisor.learned.models import (
 )
 from advisor.patterns.lifecycle import IllegalTransition, require_governor
 from advisor.store.audit import AuditLog
-from advisor.store.decisions import DecisionLog
+from advisor.store.decisions import Decided, DecisionLog
 from advisor.store.learned import LearnedExampleRepository
 from advisor.store.patterns import PatternRepository
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow
@@ -68,46 +68,33 @@ def capture(
     log: DecisionLog,
     event: FeedbackEventRow,
     rec: RecommendationRow,
-    *,
-    confirmed_before: bool | None = None,
+    decided: Decided,
+    used_version: int | None = None,
 ) -> LearnedExampleRow | None:
-    """Count a newly stored decision towards a candidate example when it confirms the suggestion.
+    """Count a newly stored decision towards a candidate example of the pattern it says fits the request.
+
+    An acceptance or light edit speaks for the suggested pattern; a rejection that names the pattern the
+    agent sent instead (``used_pattern_id``, served as ``used_version``; None when it is not served now)
+    speaks for that pattern: the messages the ranking got wrong, which teach it most. One suggestion is
+    one decision, and one request one decision per pattern, whichever event came first: ``decided`` holds
+    what was counted (``DecisionLog.decided``, read before the events were stored) and is updated here.
 
     Called once per stored feedback event (never for a resend), in the event's transaction. Returns the
-    candidate counted, or None when the decision does not confirm the suggestion (or an earlier event
-    already confirmed the same suggestion), the request kept no text, the text is already one of the
-    pattern's examples, or it was rejected or withdrawn before. ``confirmed_before``: whether an earlier
-    event confirmed the suggestion, when the caller knows (a batch); else the suggestion's events are read.
+    candidate counted, or None when the event decides nothing new, the request kept no text, the text is
+    already one of the pattern's examples, or it was rejected or withdrawn before.
     """
-    if not confirms(event.action, rec.text, event.final_text):
+    if event.used_pattern_id is not None:
+        if used_version is None:
+            return None  # a pattern not served now (suspended, retired) learns nothing
+        pattern_id, version = event.used_pattern_id, used_version
+    elif confirms(event.action, rec.text, event.final_text):
+        pattern_id, version = rec.pattern_id, rec.pattern_version
+    else:
         return None
-    if confirmed_before is None:
-        earlier = [e for e in log.feedback_for(rec.tenant_id, rec.id) if e.id != event.id]
-        confirmed_before = any(confirms(e.action, rec.text, e.final_text) for e in earlier)
-    if confirmed_before:
-        return None  # one suggestion is one decision, however many events confirm it
-    return _count(repo, log, event, rec, rec.pattern_id, rec.pattern_version)
-
-
-def capture_correction(
-    repo: LearnedExampleRepository,
-    log: DecisionLog,
-    event: FeedbackEventRow,
-    rec: RecommendationRow,
-    used_version: int,
-) -> LearnedExampleRow | None:
-    """Count a newly stored rejection that names the pattern the agent sent instead (``used_pattern_id``,
-    serving as ``used_version``) towards a candidate example of that pattern.
-
-    These are the customer texts the ranker got wrong, the ones a learned example teaches most. Only the
-    first correction of a suggestion counts (one suggestion is one decision); the rest as for ``capture``.
-    """
-    if event.used_pattern_id is None:
+    if decided.knows(rec.request_id, rec.id, pattern_id):
         return None
-    earlier = [e for e in log.feedback_for(rec.tenant_id, rec.id) if e.id < event.id]
-    if any(e.used_pattern_id is not None for e in earlier):
-        return None
-    return _count(repo, log, event, rec, event.used_pattern_id, used_version)
+    decided.add(rec.request_id, rec.id, pattern_id)
+    return _count(repo, log, event, rec, pattern_id, version)
 
 
 def _count(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,16 +50,21 @@ _RECOMMENDATIONS_BY_ID = select(RecommendationRow).where(
 )
 # The tenant is checked by the caller, not in SQL: with it there, SQLite's planner scans the tenant's
 # events by its (tenant, occurred) index instead of looking up each suggestion's.
-_CONFIRMING_BY_RECOMMENDATION = (
+_DECIDING_IN_REQUESTS = (
     select(
-        FeedbackEventRow.tenant_id,
-        FeedbackEventRow.recommendation_id,
+        RecommendationRow.tenant_id,
+        RecommendationRow.request_id,
+        RecommendationRow.id,
+        RecommendationRow.pattern_id,
+        RecommendationRow.text,
         FeedbackEventRow.action,
         FeedbackEventRow.final_text,
+        FeedbackEventRow.used_pattern_id,
     )
+    .join(FeedbackEventRow, FeedbackEventRow.recommendation_id == RecommendationRow.id)
     .where(
-        FeedbackEventRow.recommendation_id.in_(bindparam("ids", expanding=True)),
-        FeedbackEventRow.action.in_(CONFIRMING),
+        RecommendationRow.request_id.in_(bindparam("ids", expanding=True)),
+        or_(FeedbackEventRow.action.in_(CONFIRMING), FeedbackEventRow.used_pattern_id.is_not(None)),
     )
     .distinct()
 )
@@ -81,6 +87,25 @@ _INSERT_FEEDBACK = insert(_FEEDBACK).returning(_FEEDBACK.c.client_event_id, _FEE
 def _chunks(values: Collection[str]) -> list[list[str]]:
     ordered = sorted(values)
     return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+
+
+@dataclass
+class Decided:
+    """What decisions already taught: one suggestion is one decision (the first that confirms it or names
+    the pattern sent instead), and one request is one decision per pattern."""
+
+    suggestions: set[str] = field(default_factory=set)
+    patterns: set[tuple[str, str]] = field(default_factory=set)
+    """(request id, pattern id)"""
+
+    def add(self, request_id: str, recommendation_id: str, pattern_id: str) -> None:
+        """Mark a suggestion decided, for ``pattern_id`` within its request."""
+        self.suggestions.add(recommendation_id)
+        self.patterns.add((request_id, pattern_id))
+
+    def knows(self, request_id: str, recommendation_id: str, pattern_id: str) -> bool:
+        """Return whether the suggestion, or the pattern within its request, was decided already."""
+        return recommendation_id in self.suggestions or (request_id, pattern_id) in self.patterns
 
 
 class DecisionLog:
@@ -152,22 +177,27 @@ class DecisionLog:
         ids: dict[str, int] = {row[0]: row[1] for row in self.session.execute(_INSERT_FEEDBACK, events)}
         return [ids[values["client_event_id"]] for values in events]
 
-    def confirmed(
+    def decided(
         self,
         tenant_id: str,
-        recommendations: Mapping[str, str],
+        request_ids: Collection[str],
         confirms: Callable[[str, str, str | None], bool],
-    ) -> set[str]:
-        """Return which of these suggestions (id → text) a stored accept or edit already confirmed.
+    ) -> Decided:
+        """Return what stored events of these requests already decided for learning: suggestions accepted
+        or edited so as to confirm them, and rejections naming the pattern the agent sent instead.
 
         ``confirms(action, suggested text, sent text)`` decides (``advisor.learned.capture.confirms``).
         """
-        found: set[str] = set()
-        for chunk in _chunks(recommendations):
-            rows = self.session.execute(_CONFIRMING_BY_RECOMMENDATION, {"ids": chunk})
-            for tenant, rec_id, action, final_text in rows:
-                if tenant == tenant_id and confirms(action, recommendations[rec_id], final_text):
-                    found.add(rec_id)
+        found = Decided()
+        for chunk in _chunks(request_ids):
+            rows = self.session.execute(_DECIDING_IN_REQUESTS, {"ids": chunk})
+            for tenant, request_id, rec_id, pattern_id, text, action, final_text, used in rows:
+                if tenant != tenant_id:
+                    continue
+                if used is not None:
+                    found.add(request_id, rec_id, used)
+                elif confirms(action, text, final_text):
+                    found.add(request_id, rec_id, pattern_id)
         return found
 
     def add_feedback(self, event: FeedbackEventRow) -> tuple[FeedbackEventRow, bool]:

@@ -170,10 +170,9 @@ class LearnedExampleRepository:
         row = self.session.get(PatternVersionRow, (tenant_id, pattern_id, version))
         return list(row.examples) if row is not None else []
 
-    def serving_version(self, tenant_id: str, pattern_id: str) -> int | None:
-        """Return the version of a pattern that serves now (None: not in the library, or suspended)."""
-        head = self.session.get(PatternHeadRow, (tenant_id, pattern_id))
-        return None if head is None or head.suspended else head.serving_version
+    def pattern_head(self, tenant_id: str, pattern_id: str) -> PatternHeadRow | None:
+        """Return the head of a pattern of the tenant (which version serves, whether it is suspended)."""
+        return self.session.get(PatternHeadRow, (tenant_id, pattern_id))
 
     def latest_versions(self, tenant_id: str, pattern_ids: Collection[str]) -> dict[str, PatternVersionRow]:
         """Return the latest version of each of these patterns (its title and owning team)."""

@@ -24,6 +24,7 @@ from advisor.tenancy.models import ApiRole, Principal
 from tests.builders import auth, make_context, run_together, seed_tenants, subscribe_in_store
 from tests.conftest import Database, make_settings
 
+PACK = {"lost_package", "refund_status", "password_reset", "goodwill_credit", "legal_threat"}
 AGENT = Principal("acme", ApiRole.agent, key_id="k1", agent_id="agent-1", team_id="team-a")
 OTHER_AGENT = Principal("acme", ApiRole.agent, key_id="k2", agent_id="agent-2", team_id="team-a")
 
@@ -139,6 +140,51 @@ def test_corrections_count_once_per_suggestion_in_a_batch_and_alone(database: Da
     engine.dispose()
     assert candidates == [("refund_status", 2)]  # one per suggestion: c1 (not c2), then c4 alone
     assert stored(database.url)[0] == ["c1", "c2", "c4"]
+
+
+def serve_all(url: str) -> list[tuple[str, str]]:
+    """Serve one request with three suggestions shown (no escalation threshold); return (id, pattern)."""
+    with TestClient(create_app(make_settings(url, ranking={"escalate_below": 0.0}))) as client:
+        keys = seed_tenants(url)
+        body = {**make_context(interaction_id="all"), "k": 3}
+        response = client.post("/v1/recommendations", json=body, headers=auth(keys.acme_agent))
+        return [(r["recommendation_id"], r["pattern_id"]) for r in response.json()["recommendations"]]
+
+
+def candidates(url: str) -> list[tuple[str, int]]:
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        rows = [(r.pattern_id, r.decisions) for r in session.scalars(select(LearnedExampleRow))]
+    engine.dispose()
+    return sorted(rows)
+
+
+def test_the_first_decision_on_a_suggestion_is_the_one_that_teaches(database: Database) -> None:
+    """Accepted then corrected, or corrected then accepted: one suggestion is one decision, the first;
+    rejecting the other suggestions of the request naming the same pattern adds none."""
+    (first, first_pattern), (second, _), (third, _) = served = serve_all(database.url)
+    sent = sorted(PACK - {pattern for _, pattern in served})[0]  # a pattern the request did not show
+    correction = {"reason": "wrong_intent", "used_pattern_id": sent}
+    in_one_transaction(
+        database.url,
+        [
+            (event(first, "accept"), AGENT),  # teaches the first suggestion's pattern
+            (event(first, "then-correct", Action.rejected, **correction), AGENT),  # decided already
+            (event(second, "correct", Action.rejected, **correction), AGENT),  # teaches the pattern sent
+            (event(second, "then-accept"), AGENT),  # decided already
+        ],
+    )
+    engine = make_engine(database.url)
+    with make_sessionmaker(engine)() as session, session.begin():
+        record(  # alone, on the request's third suggestion: the pattern sent was taught for this request
+            event(third, "again", Action.rejected, **correction),
+            AGENT,
+            DecisionLog(session),
+            LearnedExampleRepository(session),
+            WebhookRepository(session),
+        )
+    engine.dispose()
+    assert candidates(database.url) == sorted([(first_pattern, 1), (sent, 1)])
 
 
 def test_a_suggestion_confirmed_before_the_batch_is_not_counted_again(database: Database) -> None:

@@ -13,6 +13,7 @@ from advisor.settings import Settings
 from advisor.store.decisions import DecisionLog
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
+from advisor.store.patterns import PatternRepository
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import ApiRole, Principal
 from tests.builders import Keys, add_key, auth, run_together
@@ -146,6 +147,22 @@ class TestCapture:
         [candidate] = listed(client, keys.acme_admin)
         assert what(candidate) == ("refund_status", 1, TAUGHT, "pending")
         assert (candidate["decisions"], candidate["agents"]) == (1, 1)
+
+    def test_a_correction_to_a_suspended_pattern_is_kept_and_teaches_nothing(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        engine = make_engine(settings.database_url)
+        with make_sessionmaker(engine)() as session, session.begin():
+            patterns = PatternRepository(session)
+            head = patterns.head("acme", "refund_status")
+            assert head is not None
+            patterns.set_suspended(head, True, "wrong refund policy")
+        engine.dispose()
+        rec = serve(client, keys.acme_agent, TEACH)["recommendations"][0]["recommendation_id"]
+        body = {"reason": "wrong_intent", "used_pattern_id": "refund_status", "event_id": "desk-9"}
+        assert decide(client, keys.acme_agent, rec, "rejected", **body)["duplicate"] is False
+        assert decide(client, keys.acme_agent, rec, "rejected", **body)["duplicate"] is True
+        assert listed(client, keys.acme_admin) == []
 
     def test_text_that_is_already_an_example_makes_no_candidate(self, client: TestClient, keys: Keys) -> None:
         accept(client, keys.acme_agent, "My package never arrived!")  # the pack's example, other case
