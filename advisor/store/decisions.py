@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select
+from sqlalchemy import Table, and_, bindparam, exists, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,23 +50,31 @@ _RECOMMENDATIONS_BY_ID = select(RecommendationRow).where(
 )
 # The tenant is checked by the caller, not in SQL: with it there, SQLite's planner scans the tenant's
 # events by its (tenant, occurred) index instead of looking up each suggestion's.
-_DECIDING_IN_REQUESTS = (
+_SUGGESTION = (RecommendationRow.tenant_id, RecommendationRow.request_id, RecommendationRow.id)
+# Suggestions of these requests with an acceptance: one index entry each, however many events they have.
+_ACCEPTED_IN_REQUESTS = select(*_SUGGESTION, RecommendationRow.pattern_id).where(
+    RecommendationRow.request_id.in_(bindparam("ids", expanding=True)),
+    exists().where(
+        FeedbackEventRow.recommendation_id == RecommendationRow.id, FeedbackEventRow.action == "accepted"
+    ),
+)
+# Their edits (which confirm if light) and corrections (rejections naming the pattern sent instead).
+_EDITED_OR_CORRECTED_IN_REQUESTS = (
     select(
-        RecommendationRow.tenant_id,
-        RecommendationRow.request_id,
-        RecommendationRow.id,
+        *_SUGGESTION,
         RecommendationRow.pattern_id,
         RecommendationRow.text,
-        FeedbackEventRow.action,
         FeedbackEventRow.final_text,
         FeedbackEventRow.used_pattern_id,
     )
     .join(FeedbackEventRow, FeedbackEventRow.recommendation_id == RecommendationRow.id)
     .where(
         RecommendationRow.request_id.in_(bindparam("ids", expanding=True)),
-        or_(FeedbackEventRow.action.in_(CONFIRMING), FeedbackEventRow.used_pattern_id.is_not(None)),
+        or_(
+            FeedbackEventRow.action == "edited",
+            and_(FeedbackEventRow.action == "rejected", FeedbackEventRow.used_pattern_id.is_not(None)),
+        ),
     )
-    .distinct()
 )
 _DECISIONS = select(
     FeedbackEventRow.id,
@@ -190,13 +198,17 @@ class DecisionLog:
         """
         found = Decided()
         for chunk in _chunks(request_ids):
-            rows = self.session.execute(_DECIDING_IN_REQUESTS, {"ids": chunk})
-            for tenant, request_id, rec_id, pattern_id, text, action, final_text, used in rows:
+            accepted = self.session.execute(_ACCEPTED_IN_REQUESTS, {"ids": chunk})
+            for tenant, request_id, rec_id, pattern_id in accepted:
+                if tenant == tenant_id:
+                    found.add(request_id, rec_id, pattern_id)
+            rows = self.session.execute(_EDITED_OR_CORRECTED_IN_REQUESTS, {"ids": chunk})
+            for tenant, request_id, rec_id, pattern_id, text, final_text, used in rows:
                 if tenant != tenant_id:
                     continue
                 if used is not None:
                     found.add(request_id, rec_id, used)
-                elif confirms(action, text, final_text):
+                elif confirms("edited", text, final_text):
                     found.add(request_id, rec_id, pattern_id)
         return found
 

@@ -86,7 +86,7 @@ class FeedbackEventRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
     client_event_id: Mapped[str] = mapped_column(String(128))
-    recommendation_id: Mapped[str] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    recommendation_id: Mapped[str] = mapped_column(ForeignKey("recommendations.id"))
     interaction_id: Mapped[str] = mapped_column(String(128))
     agent_id: Mapped[str] = mapped_column(String(128))
     team_id: Mapped[str | None] = mapped_column(String(128))
@@ -111,6 +111,8 @@ class FeedbackEventRow(Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "client_event_id", name="uq_feedback_events_tenant_client_event"),
+        # A suggestion's events by action: "was it accepted?" reads one entry, not every event (0009).
+        Index("ix_feedback_recommendation_action", "recommendation_id", "action"),
         Index("ix_feedback_tenant_occurred", "tenant_id", "occurred_at"),
         Index("ix_feedback_tenant_pattern", "tenant_id", "pattern_id", "pattern_version"),
     )
