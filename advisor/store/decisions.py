@@ -7,9 +7,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, insert, or_, select
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import BindParameter, CompoundSelect
 
 from advisor.store.privacy import redact_values
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
@@ -50,31 +63,44 @@ _RECOMMENDATIONS_BY_ID = select(RecommendationRow).where(
 )
 # The tenant is checked by the caller, not in SQL: with it there, SQLite's planner scans the tenant's
 # events by its (tenant, occurred) index instead of looking up each suggestion's.
-_SUGGESTION = (RecommendationRow.tenant_id, RecommendationRow.request_id, RecommendationRow.id)
-# Suggestions of these requests with an acceptance: one index entry each, however many events they have.
-_ACCEPTED_IN_REQUESTS = select(*_SUGGESTION, RecommendationRow.pattern_id).where(
-    RecommendationRow.request_id.in_(bindparam("ids", expanding=True)),
-    exists().where(
-        FeedbackEventRow.recommendation_id == RecommendationRow.id, FeedbackEventRow.action == "accepted"
-    ),
-)
-# Their edits (which confirm if light) and corrections (rejections naming the pattern sent instead).
-_EDITED_OR_CORRECTED_IN_REQUESTS = (
+_REQUESTS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+# What stored events of some requests decided for learning, in one round trip: their suggestions with an
+# acceptance (one index entry each, however many events a suggestion has), and their edits (which
+# confirm if light) and corrections (rejections naming the pattern sent instead).
+_DECIDING_IN_REQUESTS: CompoundSelect[Any] = union_all(
     select(
-        *_SUGGESTION,
+        RecommendationRow.tenant_id,
+        RecommendationRow.request_id,
+        RecommendationRow.id,
         RecommendationRow.pattern_id,
+        literal("accepted", String(16)),
+        null(),
+        null(),
+        null(),
+    ).where(
+        RecommendationRow.request_id.in_(_REQUESTS),
+        exists().where(
+            FeedbackEventRow.recommendation_id == RecommendationRow.id, FeedbackEventRow.action == "accepted"
+        ),
+    ),
+    select(
+        RecommendationRow.tenant_id,
+        RecommendationRow.request_id,
+        RecommendationRow.id,
+        RecommendationRow.pattern_id,
+        FeedbackEventRow.action,
         RecommendationRow.text,
         FeedbackEventRow.final_text,
         FeedbackEventRow.used_pattern_id,
     )
     .join(FeedbackEventRow, FeedbackEventRow.recommendation_id == RecommendationRow.id)
     .where(
-        RecommendationRow.request_id.in_(bindparam("ids", expanding=True)),
+        RecommendationRow.request_id.in_(_REQUESTS),
         or_(
             FeedbackEventRow.action == "edited",
             and_(FeedbackEventRow.action == "rejected", FeedbackEventRow.used_pattern_id.is_not(None)),
         ),
-    )
+    ),
 )
 _DECISIONS = select(
     FeedbackEventRow.id,
@@ -198,17 +224,13 @@ class DecisionLog:
         """
         found = Decided()
         for chunk in _chunks(request_ids):
-            accepted = self.session.execute(_ACCEPTED_IN_REQUESTS, {"ids": chunk})
-            for tenant, request_id, rec_id, pattern_id in accepted:
-                if tenant == tenant_id:
-                    found.add(request_id, rec_id, pattern_id)
-            rows = self.session.execute(_EDITED_OR_CORRECTED_IN_REQUESTS, {"ids": chunk})
-            for tenant, request_id, rec_id, pattern_id, text, final_text, used in rows:
+            rows = self.session.execute(_DECIDING_IN_REQUESTS, {"ids": chunk})
+            for tenant, request_id, rec_id, pattern_id, action, text, final_text, used in rows:
                 if tenant != tenant_id:
                     continue
                 if used is not None:
                     found.add(request_id, rec_id, used)
-                elif confirms("edited", text, final_text):
+                elif confirms(action, text or "", final_text):
                     found.add(request_id, rec_id, pattern_id)
         return found
 
