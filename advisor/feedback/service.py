@@ -69,6 +69,11 @@ def _used_version(event: FeedbackIn, rec: RecommendationRow, learned: LearnedExa
     return None if head.suspended else head.serving_version
 
 
+def _teaches(action: str, used_pattern_id: str | None) -> bool:
+    """Return whether an event may make a learned decision: an accept, an edit, or a correction."""
+    return action in CONFIRMING or used_pattern_id is not None
+
+
 def _columns(event: FeedbackIn, rec: RecommendationRow) -> dict[str, Any]:
     return event_columns(
         rec,
@@ -105,7 +110,7 @@ def record(
         raise _missing(event)
     acting_as(principal, rec.agent_id, rec.team_id)  # feedback only on suggestions made to oneself
     used_version = _used_version(event, rec, learned)
-    teaches = event.action.value in CONFIRMING or event.used_pattern_id is not None
+    teaches = _teaches(event.action.value, event.used_pattern_id)
     # What stored events decided is read before this one is stored.
     decided = log.decided(principal.tenant_id, {rec.request_id} if teaches else set(), confirms)
     row, created = log.add_feedback(FeedbackEventRow(**_columns(event, rec)))
@@ -193,7 +198,7 @@ def _record_tenant(
     # The requests whose learned decisions a new event may make (an accept, an edit, a correction); what
     # events stored before decided is read before the insert, what this batch decides is added in order.
     teaching = {
-        i for i, (values, _) in enumerate(new) if values["action"] in CONFIRMING or i in used_versions
+        i for i, (values, _) in enumerate(new) if _teaches(values["action"], values["used_pattern_id"])
     }
     decided = log.decided(tenant, {new[i][1].request_id for i in teaching}, confirms)
     ids = log.add_feedback_many([values for values, _ in new])

@@ -219,6 +219,11 @@ def _leading_act(text: str) -> tuple[float, str]:
     return 0.0, text
 
 
+def asks(agent_text: str | None) -> bool:
+    """Return whether the agent's turn asks a question (the customer's next turn most likely answers it)."""
+    return bool(agent_text and "?" in agent_text)
+
+
 def reply_act(text: str) -> float:
     """Return how much ``text`` reads as accepting what was offered (1 / (1 + the content words after the
     acceptance): "yes please" 1, "yes, book a room" 1/3), -1 when it begins by declining, else 0.
@@ -240,7 +245,7 @@ def novel_text(text: str, agent_text: str | None, details: frozenset[str] = froz
     agent's preceding turn (an answer echoes its question), ``details`` (CRM values' words) and, in a
     reply to a question, the yes or no it begins with ("Sure, it's 33186" says nothing beyond data)."""
     skip = details | (set(terms(agent_text)) if agent_text else set())
-    if agent_text and "?" in agent_text:
+    if asks(agent_text):
         text = _leading_act(text)[1]
     plain = IDENTIFIER_RE.sub(" ", text)
     return " ".join(plain[s:e] for term, s, e in iter_terms(plain) if term not in skip)
@@ -331,7 +336,7 @@ def customer_turns(
         picked = [picked[0], *picked[-(window - 1) :]]
     novel = [novel_text(text, agent, details) for _, text, agent in picked]
     # How each turn answers the agent's question, if the agent asked one.
-    replies = [reply_act(text) if agent and "?" in agent else 0.0 for _, text, agent in picked]
+    replies = [reply_act(text) if asks(agent) else 0.0 for _, text, agent in picked]
     texts = [text for _, text, _ in picked] + novel + [agent for _, _, agent in picked if agent]
     learn = {text for (_, text, _), plain in zip(picked, novel, strict=True) if terms(plain)}
     # The head also reads an agent's offer that the customer accepts ("Shall I book it?" → "Yes").
@@ -343,7 +348,7 @@ def customer_turns(
             raw=scored[text],
             novel=scored[plain],
             agent=scored[agent] if agent else None,
-            asked=bool(agent and "?" in agent),
+            asked=asks(agent),
             supplied=supplies_data(text, details),
             reply=reply,
             agent_text=agent,
