@@ -11,7 +11,6 @@ as wrong, which is what makes the threshold an escalation detector rather than a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -75,8 +74,15 @@ class Calibration:
 
     def confidence(self, features: Sequence[float]) -> float:
         """Return the calibrated probability that a candidate with these features is right."""
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+        return float(self.confidences(np.asarray([features], dtype=np.float64))[0])
+
+    def confidences(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Return the calibrated probabilities of a matrix of candidates' features (one row each)."""
+        if features.shape[1] != len(self.weights):
+            raise ValueError(f"expected {len(self.weights)} features, got {features.shape[1]}")
+        z = np.clip(features @ np.asarray(self.weights, dtype=np.float64) + self.bias, -50.0, 50.0)
+        out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
+        return out
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:

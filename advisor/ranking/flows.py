@@ -191,13 +191,12 @@ def apply_flows(candidates: list[Candidate], progress: FlowProgress) -> list[Can
     flows = list(dict.fromkeys(p.name for c in result for p in c.spec.flows))
     if not flows:
         return result
+    flow_names = [frozenset(p.name for p in c.spec.flows) for c in result]  # kept in step with result
     for flow in flows:
         wanted = progress.next_step(flow)
         if wanted is None:
             continue
-        members = [
-            i for i, c in enumerate(result) if c.spec.flows and any(p.name == flow for p in c.spec.flows)
-        ]
+        members = [i for i, names in enumerate(flow_names) if flow in names]
         pick = next(
             (i for i in members if any(p.name == flow and p.step == wanted for p in result[i].spec.flows)),
             None,
@@ -206,6 +205,7 @@ def apply_flows(candidates: list[Candidate], progress: FlowProgress) -> list[Can
             continue
         leader = result[members[0]]
         chosen = result.pop(pick)
+        flow_names.insert(members[0], flow_names.pop(pick))
         if leader is not chosen and leader.confidence > chosen.confidence:
             # The step speaks for the flow's intent: it is as likely to be right as the flow's best match.
             chosen.confidence, chosen.features = leader.confidence, leader.features

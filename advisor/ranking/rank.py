@@ -16,7 +16,7 @@ from advisor.patterns.models import PatternSpec
 from advisor.ranking import conversation, eligibility, flows
 from advisor.ranking.acceptance import Acceptance, exploration, phrase, posterior
 from advisor.ranking.background import BackgroundBank
-from advisor.ranking.calibration import Calibration
+from advisor.ranking.calibration import FEATURES, Calibration
 from advisor.ranking.conversation import (
     ConversationState,
     IntentMap,
@@ -235,8 +235,9 @@ class HybridRanker:
 
     def confidence_features(
         self, state: ConversationState, intents: Sequence[int]
-    ) -> list[tuple[float, ...]]:
-        """Return the calibration features (``calibration.FEATURES``) of candidates of these intents."""
+    ) -> conversation.FloatArray:
+        """Return the calibration features (``calibration.FEATURES``) of candidates of these intents,
+        one row per candidate."""
         belief = state.belief
         first, second = np.partition(belief, -2)[-2:][::-1] if len(belief) > 1 else (belief.max(), 0.0)
         latest = state.last.novel
@@ -259,32 +260,36 @@ class HybridRanker:
         learnt = state.last.raw.learnt
         # The head's out-of-library class: what its topics' probabilities leave over.
         elsewhere = 0.0 if latest.empty or learnt is None else max(0.0, 1.0 - float(learnt.sum()))
-        rows: list[tuple[float, ...]] = []
-        for intent in intents:
-            agrees = float(clear and intent == leader)
-            own = float(belief[intent])
-            rows.append(
-                (
-                    own,
-                    own - float(second if own >= first else first),
-                    float(state.support[intent]),
-                    strength,
-                    terms_,
-                    unknown,
-                    agrees,
-                    agrees * strength,
-                    continuing,
-                    state.last.answer,
-                    continuing * terms_,
-                    continuing * unknown,
-                    continuing * (1.0 - agrees) * unknown,
-                    peak,
-                    continuing * peak,
-                    float(state.last.supplied),
-                    continuing * off_topic,
-                    continuing * elsewhere,
-                )
-            )
+        # One row per candidate: its intent's columns, then what the turn says (the same for all).
+        at = np.asarray(intents, dtype=np.intp)
+        own = belief[at].astype(np.float64)
+        agrees = ((at == leader) & clear).astype(np.float64)
+        shared = np.asarray(
+            [
+                strength,
+                terms_,
+                unknown,
+                continuing,
+                state.last.answer,
+                continuing * terms_,
+                continuing * unknown,
+                peak,
+                continuing * peak,
+                float(state.last.supplied),
+                continuing * off_topic,
+                continuing * elsewhere,
+            ]
+        )
+        rows = np.empty((len(at), len(FEATURES)))
+        rows[:, 0] = own
+        rows[:, 1] = own - np.where(own >= first, second, first)
+        rows[:, 2] = state.support[at]
+        rows[:, 3:6] = shared[0:3]
+        rows[:, 6] = agrees
+        rows[:, 7] = agrees * strength
+        rows[:, 8:12] = shared[3:7]
+        rows[:, 12] = continuing * (1.0 - agrees) * unknown
+        rows[:, 13:] = shared[7:]
         return rows
 
     def rank(self, context: InteractionContext, k: int, acceptance: Acceptance | None = None) -> Ranked:
@@ -329,12 +334,17 @@ class HybridRanker:
             )
         scored = [c for c in eligible if self._intents_of(c)]
         best_topic = [max(self._intents_of(c), key=lambda n: state.belief[n]) for c in scored]
-        for cand, intent, features in zip(
-            scored, best_topic, self.confidence_features(state, best_topic), strict=True
+        features = self.confidence_features(state, best_topic)
+        confidences = self.calibration.confidences(features).tolist()
+        notes: dict[int, str | None] = {}  # the note depends on the intent only
+        for cand, intent, row, confidence in zip(
+            scored, best_topic, features.tolist(), confidences, strict=True
         ):
-            cand.features = features
-            cand.confidence = self.calibration.confidence(features)
-            cand.state_note = state_note(state, self.intents.names, context, intent)
+            cand.features = tuple(row)
+            cand.confidence = confidence
+            if intent not in notes:
+                notes[intent] = state_note(state, self.intents.names, context, intent)
+            cand.state_note = notes[intent]
         eligible = self._with_decisions(eligible, acceptance, context.channel, belief)
         if self._flows is not None:
             eligible = flows.apply_flows(eligible, self._flows.progress(context))
