@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from advisor.api.deps import PrincipalDep, SessionDep
+from advisor.api.deps import PatternRepoDep, PrincipalDep, SessionDep
 from advisor.errors import Forbidden, InvalidInput
 from advisor.patterns import killswitch, service, transfer
 from advisor.patterns.lifecycle import Transition
@@ -23,6 +23,7 @@ from advisor.patterns.schemas import (
     PatternCreate,
     PatternOut,
     RollbackIn,
+    ServingPatternOut,
     SuspendIn,
     TransitionIn,
     VersionOut,
@@ -99,6 +100,44 @@ def list_patterns(
 ) -> list[PatternOut]:
     """List the tenant's patterns: owner, latest version and status, serving version, kill switch."""
     return service.list_patterns(gov, principal, owner, status)
+
+
+@router.get(
+    "/v1/serving-patterns",
+    response_model=list[ServingPatternOut],
+    responses={
+        401: PROBLEMS[401],
+        422: {"description": "Invalid query (e.g. an empty or over-long `q`, a `limit` out of range)"},
+        200: {
+            "content": {
+                "application/json": {
+                    "example": [
+                        {
+                            "id": "lost_package",
+                            "version": 2,
+                            "title": "Parcel late: open a carrier trace",
+                            "owner": "team-orders",
+                            "intents": ["lost_package"],
+                        }
+                    ]
+                }
+            }
+        },
+    },
+)
+def list_serving_patterns(
+    principal: PrincipalDep,
+    repo: PatternRepoDep,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Only ids or titles containing this")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, by id")] = 200,
+) -> list[ServingPatternOut]:
+    """List the patterns that may be suggested now (approved, serving, not suspended), for any role.
+
+    A desk's picker reads this so that an agent who rejects a suggestion can name the approved reply
+    they sent instead (`used_pattern_id` on `POST /v1/feedback`)."""
+    return service.serving_patterns(repo, principal, q, limit)
 
 
 @router.post(

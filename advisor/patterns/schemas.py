@@ -115,6 +115,17 @@ class PatternOut(BaseModel):
     versions: list[VersionOut] | None = None
 
 
+class ServingPatternOut(BaseModel):
+    """A pattern version that may be suggested now (approved, serving, not suspended): what a desk's
+    picker lists, so that an agent can say which approved reply they sent instead of a suggestion."""
+
+    id: str
+    version: int
+    title: str
+    owner: str
+    intents: list[str]
+
+
 class ChangeOut(BaseModel):
     """What a change did: the pattern now, the lint findings and the audit entry written."""
 

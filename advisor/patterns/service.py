@@ -22,6 +22,7 @@ from advisor.patterns.schemas import (
     PatternCreate,
     PatternOut,
     RollbackIn,
+    ServingPatternOut,
     TransitionIn,
     VersionOut,
 )
@@ -224,6 +225,23 @@ def list_patterns(
         ):
             out.append(pattern_out(head, rows, with_versions=False))
     return out
+
+
+def serving_patterns(
+    repo: PatternRepository, principal: Principal, query: str | None = None, limit: int = 200
+) -> list[ServingPatternOut]:
+    """Return the tenant's patterns that may be suggested now, by id, at most ``limit``; with ``query``
+    only those whose id or title contains it (case-insensitive). Every role may read them: an agent's
+    desk lists them to name the reply sent instead of a suggestion (a correction)."""
+    needle = query.casefold() if query else None
+    out = [
+        ServingPatternOut(
+            id=spec.id, version=spec.version, title=spec.title, owner=spec.owner, intents=list(spec.intents)
+        )
+        for spec in repo.serving(principal.tenant_id)
+        if needle is None or needle in spec.id.casefold() or needle in spec.title.casefold()
+    ]
+    return out[:limit]
 
 
 def get_pattern(gov: Governance, principal: Principal, pattern_id: str) -> PatternOut:

@@ -46,6 +46,8 @@ MATRIX: dict[str, tuple[Cell, Cell, Cell]] = {
     # Patterns: leads read the whole tenant and govern their own team; admins govern every team.
     # Changing another tenant's pattern is a 404 for every role (the lookup comes before the role check).
     "GET /v1/patterns": ((403, 200, 200), NA, NA),
+    # What serves now, for a desk's picker: every role of the tenant (titles, no governance detail).
+    "GET /v1/serving-patterns": ((200, 200, 200), NA, NA),
     "POST /v1/patterns": ((403, 201, 201), (403, 403, 201), NA),
     "GET /v1/patterns/export": ((403, 200, 200), NA, NA),
     "POST /v1/patterns/import": ((403, 403, 201), (403, 403, 201), NA),

@@ -264,6 +264,7 @@ BUILDERS: dict[str, Callable[[World, str, str], Call]] = {
     ),
     "DELETE /v1/webhooks/{webhook_id}": webhook_delete_call,
     "GET /v1/patterns": lambda w, r, t: Call("GET", "/v1/patterns"),
+    "GET /v1/serving-patterns": lambda w, r, t: Call("GET", "/v1/serving-patterns"),
     "POST /v1/patterns": lambda w, r, t: Call(
         "POST", "/v1/patterns", make_pattern_body(w.fresh("p", t), owner=TEAM[t])
     ),

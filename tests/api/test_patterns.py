@@ -188,6 +188,69 @@ class TestReadPatterns:
         assert client.get(f"{URL}/{'x' * 300}", headers=auth(keys.acme_lead)).status_code == 422
 
 
+class TestServingPatterns:
+    """GET /v1/serving-patterns: what a desk's picker offers as "the reply I sent instead"."""
+
+    SERVING = "/v1/serving-patterns"
+
+    def ids(self, client: TestClient, secret: str, **params: Any) -> list[str]:
+        response = client.get(self.SERVING, params=params, headers=auth(secret))
+        assert response.status_code == 200, response.text
+        return [p["id"] for p in response.json()]
+
+    def test_anonymous(self, client: TestClient, keys: Keys) -> None:
+        response = client.get(self.SERVING)
+        assert response.status_code == 401
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert client.get(self.SERVING, headers=auth("adv_not-a-key")).status_code == 401
+
+    def test_agent_reads_what_serves_and_nothing_else(self, client: TestClient, keys: Keys) -> None:
+        response = client.get(self.SERVING, headers=auth(keys.acme_agent))
+        assert response.status_code == 200
+        listed = response.json()
+        lost = next(p for p in listed if p["id"] == "lost_package")
+        assert set(lost) == {"id", "version", "title", "owner", "intents"}
+        assert lost["version"] == 1
+        assert lost["title"]
+        assert [p["id"] for p in listed] == sorted(p["id"] for p in listed)
+        create(client, keys.acme_lead)  # a draft: not offered
+        client.post(f"{URL}/refund_status/suspend", json={"reason": "audit"}, headers=auth(keys.acme_admin))
+        now = self.ids(client, keys.acme_agent)
+        assert "late_parcel" not in now
+        assert "refund_status" not in now
+        assert "lost_package" in now
+
+    def test_approved_pattern_is_offered(self, client: TestClient, keys: Keys, lead2: str) -> None:
+        assert "late_parcel" not in self.ids(client, keys.acme_agent)
+        approved(client, keys.acme_lead, lead2)
+        assert "late_parcel" in self.ids(client, keys.acme_agent)
+
+    def test_search_and_limit(self, client: TestClient, keys: Keys) -> None:
+        everything = self.ids(client, keys.acme_agent)
+        assert len(everything) >= 2
+        assert self.ids(client, keys.acme_agent, q="LOST_PACK") == ["lost_package"]
+        assert self.ids(client, keys.acme_agent, limit=1) == everything[:1]
+        assert self.ids(client, keys.acme_agent, q="no pattern is called this") == []
+
+    def test_malformed_and_oversized(self, client: TestClient, keys: Keys) -> None:
+        for params, field in (
+            ({"q": ""}, "q"),
+            ({"q": "x" * 201}, "q"),
+            ({"limit": 0}, "limit"),
+            ({"limit": 1001}, "limit"),
+            ({"limit": "many"}, "limit"),
+        ):
+            response = client.get(self.SERVING, params=params, headers=auth(keys.acme_agent))
+            assert response.status_code == 422, params
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert response.json()["errors"][0]["field"] == field
+
+    def test_other_tenant_is_never_listed(self, client: TestClient, keys: Keys) -> None:
+        client.post(f"{URL}/lost_package/suspend", json={"reason": "acme"}, headers=auth(keys.acme_admin))
+        assert "lost_package" not in self.ids(client, keys.acme_agent)
+        assert "lost_package" in self.ids(client, keys.globex_agent)  # globex's own pattern of that id
+
+
 class TestLifecycle:
     def test_four_eyes_then_serves(self, client: TestClient, keys: Keys, lead2: str) -> None:
         create(client, keys.acme_lead)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from advisor.settings import DEMO_PACK_DIR, Settings
 from advisor.store.tables.decisions import FeedbackEventRow
+from advisor.store.tables.learned import LearnedExampleRow
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.browser
@@ -119,6 +120,47 @@ def test_dismiss_with_reason(desk: Any, settings: Settings) -> None:
     assert desk.evaluate(focus_kept)  # focus moved on inside the widget, not lost to the page
     [row] = feedback(settings, "rejected")
     assert row.reason == "tone"
+
+
+def test_dismiss_naming_the_reply_sent_instead_records_a_correction(desk: Any, settings: Settings) -> None:
+    say(desk, HEADLINE)
+    first = desk.locator(CARD).first
+    suggested = first.locator(".title").inner_text()
+    first.get_by_role("button", name="Dismiss").click()
+    first.get_by_label("Why dismiss?").select_option("wrong_intent")
+    used = first.get_by_label("Sent another approved reply instead?")
+    used.wait_for()  # shown once the library's approved replies have arrived
+    titles = used.locator("option").all_inner_texts()
+    assert titles[0] == "No, none of the library's"
+    assert len(titles) > 5
+    assert suggested not in titles  # the suggestion itself is not offered as the reply sent instead
+    chosen = used.locator("option").nth(3).get_attribute("value")
+    used.select_option(chosen)
+    body = decide(desk, "rejected", lambda: first.get_by_role("button", name="Dismiss").click())
+    assert (body["reason"], body["used_pattern_id"]) == ("wrong_intent", chosen)
+    [row] = feedback(settings, "rejected")
+    assert row.used_pattern_id == chosen
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        [example] = session.scalars(select(LearnedExampleRow))
+    engine.dispose()
+    # The customer's words wait for a lead's review as an example of the reply the agent sent.
+    assert (example.pattern_id, example.status, example.text) == (chosen, "pending", HEADLINE)
+
+
+def test_dismiss_without_naming_a_reply_teaches_nothing(desk: Any, settings: Settings) -> None:
+    say(desk, HEADLINE)
+    first = desk.locator(CARD).first
+    first.get_by_role("button", name="Dismiss").click()
+    first.get_by_label("Sent another approved reply instead?").wait_for()
+    body = decide(desk, "rejected", lambda: first.get_by_role("button", name="Dismiss").click())
+    assert "used_pattern_id" not in body
+    [row] = feedback(settings, "rejected")
+    assert row.used_pattern_id is None
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        assert list(session.scalars(select(LearnedExampleRow))) == []
+    engine.dispose()
 
 
 def test_unfilled_slot_blocks_insert_until_filled(desk: Any, settings: Settings) -> None:

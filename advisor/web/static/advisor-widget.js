@@ -16,10 +16,12 @@
  *                     Suggestions refresh when the customer's turns or the CRM fields change.
  * refresh()           ask again now.
  * Events (bubbling, composed): advisor:insert {text, recommendation_id, pattern_id, action},
- *   advisor:dismiss {recommendation_id, pattern_id, reason}, advisor:escalate {reason},
+ *   advisor:dismiss {recommendation_id, pattern_id, reason, used_pattern_id}, advisor:escalate {reason},
  *   advisor:suggestions {recommendations}, advisor:error {message, status}.
  * Every shown suggestion and every decision is sent to POST /v1/feedback with a fresh
- * client_event_id (uuid) and the time from shown to decision.
+ * client_event_id (uuid) and the time from shown to decision. Dismissing offers the approved replies
+ * that serve now (GET /v1/serving-patterns): the one the agent sent instead goes with the rejection
+ * as used_pattern_id (a correction, which a lead may turn into an example of that reply).
  * In an iframe (/widget), the attribute `frame-bridge` makes the element obey postMessage
  * {type: "advisor:configure" | "advisor:update", ...} from the origins in data-allowed-origins.
  */
@@ -40,6 +42,7 @@
 :host { display: block; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
   max-width: 100%; box-sizing: border-box; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 section { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 8px; }
 h2 { font-size: 15px; margin: 0 0 6px; display: flex; justify-content: space-between; gap: 6px; }
 .busy { font-size: 12px; font-weight: normal; color: #57606a; visibility: hidden; }
@@ -157,6 +160,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
     configure(options = {}) {
       this.config = { ...this.config, ...options };
       this.config.baseUrl = (this.config.baseUrl || "").replace(/\/+$/, "");
+      this.serving = null; // the picker's list is read again from the (possibly other) server
       if (this.context) this.schedule(true);
     }
 
@@ -201,9 +205,9 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
 
     async call(path, body) {
       const response = await fetch(`${this.config.baseUrl}${path}`, {
-        method: "POST",
+        method: body === undefined ? "GET" : "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${this.config.apiKey}` },
-        body: JSON.stringify(body),
+        body: body === undefined ? undefined : JSON.stringify(body),
       });
       const data = await response.json().catch(() => ({}));
       if (!response.ok) {
@@ -442,25 +446,58 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       this.keepFocus();
     }
 
+    /** The approved replies that serve now, read once per configuration (empty when they cannot be read). */
+    servingPatterns() {
+      if (!this.serving) {
+        this.serving = this.call("/v1/serving-patterns?limit=1000").catch(() => {
+          this.serving = null; // try again on the next dismissal
+          return [];
+        });
+      }
+      return this.serving;
+    }
+
     askReason(card) {
       card.mode = "dismissing";
-      const select = h("select", { id: `${card.id}-reason` }, REASONS.map(([value, label]) => h("option", { value, text: label })));
-      select.addEventListener("keydown", (e) => {
+      const escape = (e) => {
         if (e.key === "Escape") this.cancel(card);
-      });
+      };
+      const select = h("select", { id: `${card.id}-reason` }, REASONS.map(([value, label]) => h("option", { value, text: label })));
+      select.addEventListener("keydown", escape);
+      const used = h("select", { id: `${card.id}-used` }, [h("option", { value: "", text: "No, none of the library's" })]);
+      used.addEventListener("keydown", escape);
+      const usedLabel = h("label", { for: `${card.id}-used`, text: "Sent another approved reply instead?", hidden: "" });
+      used.hidden = true;
       card.actions.replaceChildren(
         h("label", { for: `${card.id}-reason`, text: "Why dismiss?" }),
         select,
-        h("button", { type: "button", text: "Dismiss", onclick: () => this.dismiss(card, select.value) }),
+        usedLabel,
+        used,
+        h("button", { type: "button", text: "Dismiss", onclick: () => this.dismiss(card, select.value, used.value || null) }),
         h("button", { type: "button", class: "secondary", text: "Cancel", onclick: () => this.cancel(card) }),
       );
       select.focus();
+      const own = card.rec.pattern_id;
+      this.servingPatterns().then((patterns) => {
+        const others = patterns.filter((p) => p.id !== own);
+        if (card.mode !== "dismissing" || !others.length) return;
+        used.append(...others.map((p) => h("option", { value: p.id, text: p.title })));
+        used.hidden = false;
+        usedLabel.hidden = false;
+      });
     }
 
-    dismiss(card, reason) {
+    dismiss(card, reason, usedPatternId = null) {
       const rec = card.rec;
-      this.feedback(card, { action: "rejected", reason });
-      this.emit("advisor:dismiss", { recommendation_id: rec.recommendation_id, pattern_id: rec.pattern_id, reason });
+      const event = { action: "rejected", reason };
+      if (usedPatternId) event.used_pattern_id = usedPatternId;
+      this.feedback(card, event);
+      this.emit("advisor:dismiss", {
+        recommendation_id: rec.recommendation_id,
+        pattern_id: rec.pattern_id,
+        reason,
+        used_pattern_id: usedPatternId,
+      });
       card.node.remove();
       this.cards.delete(rec.pattern_id);
       this.empty.hidden = this.cards.size > 0 || !this.notice.hidden;
