@@ -122,7 +122,9 @@ def test_dismiss_with_reason(desk: Any, settings: Settings) -> None:
     assert row.reason == "tone"
 
 
-def test_dismiss_naming_the_reply_sent_instead_records_a_correction(desk: Any, settings: Settings) -> None:
+def test_dismiss_naming_the_reply_sent_instead_records_a_correction(
+    desk: Any, settings: Settings, artifacts: Path
+) -> None:
     say(desk, HEADLINE)
     first = desk.locator(CARD).first
     suggested = first.locator(".title").inner_text()
@@ -134,8 +136,16 @@ def test_dismiss_naming_the_reply_sent_instead_records_a_correction(desk: Any, s
     assert titles[0] == "No, none of the library's"
     assert len(titles) > 5
     assert suggested not in titles  # the suggestion itself is not offered as the reply sent instead
-    chosen = used.locator("option").nth(3).get_attribute("value")
+    # The demo library has more replies than fit a glance: a filter narrows them by title and id.
+    first.get_by_label("Filter approved replies").fill("password")
+    assert used.locator("option").all_inner_texts() == [
+        "No, none of the library's",
+        "Possible account takeover — secure the account",
+        "Forgotten password — send reset link",
+    ]
+    chosen = "password_reset_link"
     used.select_option(chosen)
+    desk.screenshot(path=artifacts / "demo-dismiss-correction.png", full_page=True)
     body = decide(desk, "rejected", lambda: first.get_by_role("button", name="Dismiss").click())
     assert (body["reason"], body["used_pattern_id"]) == ("wrong_intent", chosen)
     [row] = feedback(settings, "rejected")

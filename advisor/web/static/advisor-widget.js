@@ -37,6 +37,7 @@
     ["other", "Other"],
   ];
   const SLOT = /\{[a-z_]+\.[a-z0-9_]+\}/g;
+  const FILTER_FROM = 12; // a picker of more approved replies than this gets a filter box
 
   const CSS = `
 :host { display: block; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
@@ -61,7 +62,9 @@ mark.slot { background: #fff1b8; color: #6b3e00; border: 1px dashed #9a6700; bor
 .why { margin: 4px 0; font-size: 12px; color: #3d4650; overflow-wrap: anywhere; }
 .warn { margin: 4px 0; font-size: 12px; color: #82071e; font-weight: 600; }
 .actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
-button, select, textarea { font: inherit; }
+button, select, textarea, input { font: inherit; }
+input[type="search"] { display: block; width: 100%; border: 1px solid #57606a; border-radius: 4px; padding: 4px;
+  min-height: 32px; margin: 2px 0; }
 button { border: 1px solid #0b5cad; background: #0b5cad; color: #fff; border-radius: 6px; padding: 4px 10px;
   min-height: 32px; cursor: pointer; }
 button.secondary { background: #fff; color: #0b5cad; }
@@ -464,14 +467,19 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       };
       const select = h("select", { id: `${card.id}-reason` }, REASONS.map(([value, label]) => h("option", { value, text: label })));
       select.addEventListener("keydown", escape);
-      const used = h("select", { id: `${card.id}-used` }, [h("option", { value: "", text: "No, none of the library's" })]);
+      const none = h("option", { value: "", text: "No, none of the library's" });
+      const used = h("select", { id: `${card.id}-used` }, [none]);
       used.addEventListener("keydown", escape);
       const usedLabel = h("label", { for: `${card.id}-used`, text: "Sent another approved reply instead?", hidden: "" });
       used.hidden = true;
+      // A large library: narrow the list by words of the title or id.
+      const find = h("input", { type: "search", id: `${card.id}-find`, "aria-label": "Filter approved replies", placeholder: "Filter replies", hidden: "" });
+      find.addEventListener("keydown", escape);
       card.actions.replaceChildren(
         h("label", { for: `${card.id}-reason`, text: "Why dismiss?" }),
         select,
         usedLabel,
+        find,
         used,
         h("button", { type: "button", text: "Dismiss", onclick: () => this.dismiss(card, select.value, used.value || null) }),
         h("button", { type: "button", class: "secondary", text: "Cancel", onclick: () => this.cancel(card) }),
@@ -481,9 +489,22 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       this.servingPatterns().then((patterns) => {
         const others = patterns.filter((p) => p.id !== own);
         if (card.mode !== "dismissing" || !others.length) return;
-        used.append(...others.map((p) => h("option", { value: p.id, text: p.title })));
+        const options = others.map((p) => h("option", { value: p.id, text: p.title }));
+        used.append(...options);
         used.hidden = false;
         usedLabel.hidden = false;
+        if (others.length <= FILTER_FROM) return;
+        find.hidden = false;
+        find.addEventListener("input", () => {
+          const words = find.value.toLowerCase().split(/\s+/).filter(Boolean);
+          const shown = others
+            .map((p, i) => [`${p.title} ${p.id}`.toLowerCase(), options[i]])
+            .filter(([haystack]) => words.every((w) => haystack.includes(w)))
+            .map(([, option]) => option);
+          const keep = shown.includes(used.selectedOptions[0]) ? used.value : "";
+          used.replaceChildren(none, ...shown);
+          used.value = keep;
+        });
       });
     }
 
