@@ -100,6 +100,14 @@ class TestSyncClientOnTheRealApp:
         with pytest.raises(ConflictError):
             client.feedback({"recommendation_id": rec, "client_event_id": "c-9", "action": "accepted"})
 
+    def test_agent_lists_what_serves_for_a_correction(self, http: TestClient, keys: Keys) -> None:
+        client = agent(http, keys)
+        assert [p.id for p in client.serving_patterns("lost_pack")] == ["lost_package"]
+        assert len(client.serving_patterns(limit=1)) == 1
+        with pytest.raises(InvalidInputError) as caught:
+            client.serving_patterns("x" * 201)
+        assert caught.value.field == "q"
+
     def test_wrong_role_and_server_side_validation(self, http: TestClient, keys: Keys) -> None:
         with pytest.raises(PermissionDeniedError):
             agent(http, keys).list_webhooks()
@@ -158,6 +166,8 @@ class TestAsyncClientOnTheRealApp:
                 assert ack.action is Action.shown
                 with pytest.raises(PermissionDeniedError):  # agents do not read the library
                     await client.get_pattern("lost_package")
+                # ...but may list what serves now, to name the reply they sent instead
+                assert "lost_package" in [p.id for p in await client.serving_patterns()]
 
 
 def counting(responses: list[httpx.Response]) -> tuple[list[httpx.Request], Any]:

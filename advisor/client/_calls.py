@@ -22,6 +22,7 @@ from advisor.patterns.schemas import (
     PatternCreate,
     PatternOut,
     RollbackIn,
+    ServingPatternOut,
     SuspendIn,
     TransitionIn,
     VersionOut,
@@ -140,6 +141,16 @@ def delete_webhook(webhook_id: str) -> Call[None]:
 def list_patterns(owner: str | None = None) -> Call[list[PatternOut]]:
     """GET /v1/patterns."""
     return Call("GET", "/v1/patterns", _list(PatternOut), params=_params({"owner": owner}))
+
+
+def serving_patterns(query: str | None = None, limit: int | None = None) -> Call[list[ServingPatternOut]]:
+    """GET /v1/serving-patterns."""
+    return Call(
+        "GET",
+        "/v1/serving-patterns",
+        _list(ServingPatternOut),
+        params=_params({"q": query, "limit": limit}),
+    )
 
 
 def get_pattern(pattern_id: str) -> Call[PatternOut]:

@@ -24,6 +24,7 @@ from advisor.patterns.schemas import (
     PatternCreate,
     PatternOut,
     RollbackIn,
+    ServingPatternOut,
     SuspendIn,
     TransitionIn,
     VersionOut,
@@ -123,6 +124,10 @@ class AdvisorClient:
     def list_patterns(self, owner: str | None = None) -> list[PatternOut]:
         """List patterns (optionally one team's)."""
         return self.send(calls.list_patterns(owner))
+
+    def serving_patterns(self, query: str | None = None, limit: int | None = None) -> list[ServingPatternOut]:
+        """List what may be suggested now (any role): the ids a desk's picker sends as ``used_pattern_id``."""
+        return self.send(calls.serving_patterns(query, limit))
 
     def get_pattern(self, pattern_id: str) -> PatternOut:
         """Return one pattern with its versions."""
