@@ -2,8 +2,10 @@
 
 Agents have habits (some accept readily, one edits almost everything, one rejects on policy, some are
 slow); patterns have a hidden quality (a few are great, a few are weak); customers write the demo pack's
-example utterances with noise, plus off-topic messages that make advisor escalate. Every suggestion and
-decision is recorded by the same recommendation and feedback services the API uses.
+example utterances with noise, plus off-topic messages that make advisor escalate. A suggestion of
+another topic than the customer's is rejected as the wrong topic, and most of the time the agent names
+the reply they sent instead (a correction, as from the widget's list). Every suggestion and decision is
+recorded by the same recommendation and feedback services the API uses.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ OFF_TOPIC = [
     "I want to speak to someone about a job opening",
     "asdfgh",
 ]
+NAMES_REPLY_SENT = 0.6
+"""How often an agent who rejects a suggestion of the wrong topic names the reply they sent instead."""
+OPENERS = ["", "", "", "hi, ", "hello! ", "hey there, "]
+CLOSERS = ["", "", "", " please", ", thanks", " - can you help?"]
+"""Customers seldom type a pattern's example word for word."""
 EDIT_TAILS = [" Have a lovely day!", " Thanks for your patience.", " Let me know if there's anything else."]
 EDIT_OPENERS = [("Hi ", "Hello "), ("Hi ", "Hey "), ("good news", "great news"), ("sorry", "so sorry")]
 
@@ -162,9 +169,7 @@ def _utterance(spec: PatternSpec, rng: random.Random) -> str:
     text = rng.choice(spec.examples) if spec.examples else spec.title
     if rng.random() < 0.3:
         text = text.lower()
-    if rng.random() < 0.2:
-        text = "hi, " + text
-    return text
+    return rng.choice(OPENERS) + text + rng.choice(CLOSERS)
 
 
 def _edit(text: str, rng: random.Random) -> str:
@@ -189,7 +194,8 @@ def simulate_interaction(
         tenant_id, ApiRole.agent, key_id="demo-simulation", team_id=agent.team_id, agent_id=agent.agent_id
     )
     spec = focus if focus is not None and rng.random() < 0.1 else pick(specs, rng)
-    text = rng.choice(OFF_TOPIC) if rng.random() < 0.07 else _utterance(spec, rng)
+    off_topic = rng.random() < 0.07
+    text = rng.choice(OFF_TOPIC) if off_topic else _utterance(spec, rng)
     request = RecommendationRequest.model_validate(
         {
             "interaction_id": f"sim-{n}",
@@ -226,6 +232,20 @@ def simulate_interaction(
             done,
             ttd,
             reason=RejectReason.policy,
+        )
+        return "rejected"
+    if not off_topic and top.pattern_id != spec.id:  # not what the customer asked about
+        used = spec.id if rng.random() < NAMES_REPLY_SENT else None
+        _send(
+            log,
+            principal,
+            top.recommendation_id,
+            event_id,
+            Action.rejected,
+            done,
+            ttd,
+            reason=RejectReason.wrong_intent,
+            used_pattern_id=used,
         )
         return "rejected"
     if roll < fit * agent.eagerness / 0.75:
@@ -267,6 +287,7 @@ def _send(
     *,
     reason: RejectReason | None = None,
     final_text: str | None = None,
+    used_pattern_id: str | None = None,
 ) -> None:
     record(
         FeedbackIn(
@@ -275,6 +296,7 @@ def _send(
             action=action,
             reason=reason,
             final_text=final_text,
+            used_pattern_id=used_pattern_id,
             time_to_decision_ms=ttd,
             occurred_at=at,
         ),

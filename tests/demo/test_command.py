@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from advisor.cli import app
@@ -12,6 +13,8 @@ from advisor.metrics import service
 from advisor.metrics.models import Dimension, Filters
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.reports import ReportsRepository
+from advisor.store.tables.decisions import FeedbackEventRow
+from advisor.store.tables.learned import LearnedExampleRow
 
 
 def test_seed_makes_a_living_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,7 +31,17 @@ def test_seed_makes_a_living_month(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         agents = service.rates(repo, Filters("demo"), [Dimension.agent]).rows
         coverage = service.coverage(repo, Filters("demo"), []).rows[0]
         versions = service.versions(repo, Filters("demo"), 0.01).rows
+        corrections = session.scalars(
+            select(FeedbackEventRow.used_pattern_id).where(FeedbackEventRow.used_pattern_id.is_not(None))
+        ).all()
+        candidates = session.scalars(
+            select(LearnedExampleRow.pattern_id).where(LearnedExampleRow.status == "pending")
+        ).all()
     engine.dispose()
+    # Agents name the reply they sent instead of a wrong-topic suggestion, so the review queue has
+    # candidates of patterns the ranking missed, not only of those it got right.
+    assert corrections
+    assert set(corrections) & set(candidates)
     assert len(agents) >= 5
     assert len({round(a["acceptance_rate"] or 0, 2) for a in agents}) > 1  # different habits
     assert sum(a["edited"] for a in agents) > 0
