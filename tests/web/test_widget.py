@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from advisor.settings import DEMO_PACK_DIR, Settings
 from advisor.store.tables.decisions import FeedbackEventRow
 from advisor.store.tables.learned import LearnedExampleRow
+from tests.builders import add_key
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.browser
@@ -171,6 +172,32 @@ def test_dismiss_without_naming_a_reply_teaches_nothing(desk: Any, settings: Set
     with Session(engine) as session:
         assert list(session.scalars(select(LearnedExampleRow))) == []
     engine.dispose()
+
+
+def test_the_sent_instead_list_follows_the_library(desk: Any, settings: Settings, live_server: str) -> None:
+    desk.clock.install()  # the page's clock, moved on below instead of waiting minutes
+    say(desk, HEADLINE)
+    first = desk.locator(CARD).first
+    used = first.get_by_label("Sent another approved reply instead?")
+
+    def offered() -> list[str]:
+        first.get_by_role("button", name="Dismiss").click()
+        used.wait_for()
+        values = [o.get_attribute("value") for o in used.locator("option").all()]
+        first.get_by_role("button", name="Cancel").click()
+        return values
+
+    assert "password_reset_link" in offered()
+    admin = add_key(settings.database_url, "demo", "admin", agent_id="demo-admin")
+    suspended = httpx.post(
+        f"{live_server}/v1/patterns/password_reset_link/suspend",
+        json={"reason": "new reset flow"},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
+    assert suspended.status_code == 200
+    assert "password_reset_link" in offered()  # read a moment ago: not read again yet
+    desk.clock.fast_forward("06:00")
+    assert "password_reset_link" not in offered()  # a suspended reply is no longer offered
 
 
 def test_unfilled_slot_blocks_insert_until_filled(desk: Any, settings: Settings) -> None:

@@ -20,8 +20,8 @@
  *   advisor:suggestions {recommendations}, advisor:error {message, status}.
  * Every shown suggestion and every decision is sent to POST /v1/feedback with a fresh
  * client_event_id (uuid) and the time from shown to decision. Dismissing offers the approved replies
- * that serve now (GET /v1/serving-patterns): the one the agent sent instead goes with the rejection
- * as used_pattern_id (a correction, which a lead may turn into an example of that reply).
+ * that serve now (GET /v1/serving-patterns, read again after 5 minutes): the one the agent sent instead
+ * goes with the rejection as used_pattern_id (a correction, which a lead may turn into an example of it).
  * In an iframe (/widget), the attribute `frame-bridge` makes the element obey postMessage
  * {type: "advisor:configure" | "advisor:update", ...} from the origins in data-allowed-origins.
  */
@@ -37,6 +37,7 @@
     ["other", "Other"],
   ];
   const SLOT = /\{[a-z_]+\.[a-z0-9_]+\}/g;
+  const SERVING_MAX_AGE_MS = 5 * 60 * 1000; // a pattern approved or suspended since shows within minutes
   const FILTER_FROM = 12; // a picker of more approved replies than this gets a filter box
 
   const CSS = `
@@ -449,9 +450,10 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       this.keepFocus();
     }
 
-    /** The approved replies that serve now, read once per configuration (empty when they cannot be read). */
+    /** The approved replies that serve now, read at most every few minutes (empty when they cannot be read). */
     servingPatterns() {
-      if (!this.serving) {
+      if (!this.serving || Date.now() - this.servingAt > SERVING_MAX_AGE_MS) {
+        this.servingAt = Date.now();
         this.serving = this.call("/v1/serving-patterns?limit=1000").catch(() => {
           this.serving = null; // try again on the next dismissal
           return [];
