@@ -1,4 +1,5 @@
-"""GET /v1/metrics/…: acceptance, consistency, delay, rejections, edits, coverage, readiness, drift, versions.
+"""GET /v1/metrics/…: acceptance, consistency, delay, rejections, corrections, edits, coverage, readiness,
+drift, versions.
 
 Leads see their own team only; admins the whole tenant; agents get 403. Every report is JSON by default,
 CSV with ``?format=csv`` or ``Accept: text/csv``.
@@ -194,6 +195,15 @@ def get_rejections(
 ) -> Response:
     """Rejection reasons per group, with each reason's share of the rejections."""
     return render(reports.read(lambda repo: service.rejections(repo, filters, dims)), request, format)
+
+
+@router.get("/corrections", responses=PROBLEMS)
+def get_corrections(
+    request: Request, reports: ReportReaderDep, filters: FiltersDep, format: Format = None
+) -> Response:
+    """Rejections that named the approved reply sent instead, per (suggested, sent) pair: which patterns
+    agents replace, and with what (the examples of the two may overlap, or one's premise be wrong)."""
+    return render(reports.read(lambda repo: service.corrections(repo, filters)), request, format)
 
 
 @router.get("/edits", responses=PROBLEMS)

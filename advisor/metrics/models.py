@@ -148,6 +148,17 @@ class ChoiceCount:
 
 
 @dataclass(frozen=True)
+class CorrectionCount:
+    """How often agents rejected one pattern and named another as the reply they sent instead."""
+
+    pattern: str
+    used_pattern: str
+    n: int
+    agents: int
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
 class EditPair:
     """One edit of a pattern version: the suggested text and the text sent."""
 

@@ -15,6 +15,7 @@ from advisor.metrics.rates import rate_rows, similarity_rows
 from advisor.metrics.readiness import assess, compare
 from advisor.metrics.stats import wilson
 from advisor.store.reports import ReportsRepository
+from advisor.utc import as_utc
 
 
 def _table(
@@ -93,6 +94,39 @@ def rejections(repo: ReportsRepository, filters: Filters, dims: list[Dimension])
         )
     rows.sort(key=lambda r: (*("" if r[k] is None else str(r[k]) for k in names), -int(r["n"])))
     return _table("rejections", rows, filters, dims)
+
+
+def corrections(repo: ReportsRepository, filters: Filters) -> Table:
+    """Which patterns agents reject for which other approved reply (the one they named as sent instead),
+    most frequent first, with that pair's share of the suggested pattern's rejections."""
+    rejected: dict[str, int] = defaultdict(int)
+    for r in repo.outcome_counts(filters, [Dimension.pattern]):
+        if r.decision == "rejected":
+            rejected[str(r.group["pattern"])] += r.n
+    titles = {
+        pattern: title
+        for (pattern, _), (_, title) in sorted(repo.pattern_catalogue(filters.tenant_id).items())
+    }
+    rows: list[dict[str, Any]] = []
+    for c in repo.correction_counts(filters):
+        share = wilson(c.n, max(rejected[c.pattern], c.n))
+        rows.append(
+            {
+                "pattern": c.pattern,
+                "used_pattern": c.used_pattern,
+                "title": titles.get(c.pattern, ""),
+                "used_title": titles.get(c.used_pattern, ""),
+                "n": c.n,
+                "agents": c.agents,
+                "rejections": rejected[c.pattern],
+                "share": share.rate,
+                "share_low": share.low,
+                "share_high": share.high,
+                "last_at": None if c.last_at is None else as_utc(c.last_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        )
+    rows.sort(key=lambda r: (-int(r["n"]), str(r["pattern"]), str(r["used_pattern"])))
+    return _table("corrections", rows, filters, [])
 
 
 def edits(repo: ReportsRepository, filters: Filters, per_version: int, top: int) -> Table:

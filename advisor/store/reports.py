@@ -13,6 +13,7 @@ from advisor.metrics.cubes import column, coverage_cube_fits, filtered, labels, 
 from advisor.metrics.delay import BUCKET_COLUMNS
 from advisor.metrics.models import (
     ChoiceCount,
+    CorrectionCount,
     CoverageCount,
     DelayCount,
     Dimension,
@@ -186,6 +187,26 @@ class ReportsRepository(CoverageStore):
                 key = (row.team, row.agent, row.intent, row.pattern)
                 merged[key] = merged.get(key, 0) + int(row.n)
         return [ChoiceCount(*key, n=n) for key, n in merged.items()]
+
+    def correction_counts(self, filters: Filters) -> list[CorrectionCount]:
+        """Count the rejections that named the reply sent instead, per (suggested, used) pattern pair."""
+        F = FeedbackEventRow
+        found = self.session.execute(
+            select(
+                MO.pattern_id,
+                F.used_pattern_id,
+                func.count(),
+                func.count(MO.agent_id.distinct()),
+                func.max(MO.decided_at),
+            )
+            .join(F, F.id == MO.decision_event_id)
+            .where(*_where(filters), MO.decision == "rejected", F.used_pattern_id.is_not(None))
+            .group_by(MO.pattern_id, F.used_pattern_id)
+        ).all()
+        return [
+            CorrectionCount(str(pattern), str(used), int(n), int(agents), last)
+            for pattern, used, n, agents, last in found
+        ]
 
     def edit_pairs(self, filters: Filters, per_version: int) -> list[EditPair]:
         """Return the latest edits per pattern version: the suggested text and the text sent."""

@@ -34,6 +34,7 @@ MATRIX: dict[str, tuple[Cell, Cell, Cell]] = {
     "GET /v1/metrics/consistency/outliers": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
     "GET /v1/metrics/delay": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
     "GET /v1/metrics/rejections": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
+    "GET /v1/metrics/corrections": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
     "GET /v1/metrics/edits": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
     "GET /v1/metrics/coverage": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
     "GET /v1/metrics/readiness": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),

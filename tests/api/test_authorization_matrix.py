@@ -251,6 +251,7 @@ BUILDERS: dict[str, Callable[[World, str, str], Call]] = {
             "consistency/outliers",
             "delay",
             "rejections",
+            "corrections",
             "edits",
             "coverage",
             "readiness",

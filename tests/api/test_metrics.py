@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from advisor.settings import Settings
-from tests.builders import Keys, auth
+from tests.builders import Keys, add_key, auth
 from tests.metrics.scenario import seed_scenario
 
 WEEK1 = {"from": "2026-11-02T00:00:00Z", "to": "2026-11-09T00:00:00Z"}
@@ -116,7 +116,16 @@ class TestRates:
 
 class TestReports:
     def test_anonymous(self, client: TestClient, seeded: Keys) -> None:
-        for path in ("delay", "rejections", "edits", "coverage", "readiness", "drift", "versions"):
+        for path in (
+            "delay",
+            "rejections",
+            "corrections",
+            "edits",
+            "coverage",
+            "readiness",
+            "drift",
+            "versions",
+        ):
             assert client.get(f"/v1/metrics/{path}").status_code == 401
 
     def test_malformed(self, client: TestClient, seeded: Keys) -> None:
@@ -148,6 +157,46 @@ class TestReports:
         reasons = by(rows(client, seeded.acme_admin, "rejections", agent="agent-2"), "reason")
         assert {k: v["n"] for k, v in reasons.items()} == {"wrong_intent": 2, "policy": 1}
         assert reasons["wrong_intent"]["share"] == pytest.approx(2 / 3, abs=1e-6)
+
+    def test_corrections(self, client: TestClient, seeded: Keys, settings: Settings) -> None:
+        # agent-2 rejected lost_package twice naming refund_status as the reply sent instead; lost_package
+        # has 23 rejections in all (4 in week 1).
+        [pair] = rows(client, seeded.acme_admin, "corrections")
+        assert (pair["pattern"], pair["used_pattern"], pair["n"], pair["agents"]) == (
+            "lost_package",
+            "refund_status",
+            2,
+            1,
+        )
+        assert (pair["rejections"], pair["share"]) == (23, pytest.approx(2 / 23, abs=1e-6))
+        assert pair["last_at"].endswith("Z")
+        [week1] = rows(client, seeded.acme_admin, "corrections", **WEEK1)
+        assert (week1["rejections"], week1["share"]) == (4, pytest.approx(0.5, abs=1e-6))
+        assert rows(client, seeded.acme_lead, "corrections") == [pair]  # team-a's lead: agent-2's team
+        team_b = add_key(settings.database_url, "acme", "lead", team_id="team-b", agent_id="lead-b")
+        assert rows(client, team_b, "corrections") == []
+        assert rows(client, seeded.acme_admin, "corrections", agent="agent-1") == []
+        table = client.get(
+            "/v1/metrics/corrections", params={"format": "csv"}, headers=auth(seeded.acme_admin)
+        )
+        assert table.text.splitlines()[0].startswith(
+            "pattern,used_pattern,title,used_title,n,agents,rejections"
+        )
+
+    def test_corrections_rights_and_input(self, client: TestClient, seeded: Keys) -> None:
+        url = "/v1/metrics/corrections"
+        assert client.get(url, headers=auth(seeded.acme_agent)).status_code == 403
+        bad = client.get(url, params={"from": "last week"}, headers=auth(seeded.acme_admin))
+        assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "from")
+        long = client.get(url, params={"pattern": "p" * 500}, headers=auth(seeded.acme_admin))
+        assert (long.status_code, long.json()["errors"][0]["field"]) == (422, "pattern")
+        other = client.get(url, params={"team": "team-b"}, headers=auth(seeded.acme_lead))
+        assert (other.status_code, other.json()["field"]) == (403, "team")
+        # globex sees its own correction only, never acme's
+        globex = rows(client, seeded.globex_admin, "corrections")
+        assert [(r["pattern"], r["used_pattern"], r["n"], r["rejections"]) for r in globex] == [
+            ("lost_package", "refund_status", 1, 3)
+        ]
 
     def test_edits(self, client: TestClient, seeded: Keys) -> None:
         top = rows(client, seeded.acme_admin, "edits", pattern="lost_package", pattern_version=1)[0]

@@ -149,6 +149,7 @@ class EventFactory:
         ttd_ms: int | None = None,
         received_at: datetime | None = None,
         event_id: int | None = None,
+        used_pattern_id: str | None = None,
     ) -> int:
         """Append a feedback event for a suggestion (with ``event_id`` when given); return its id."""
         rec = self.session.get(RecommendationRow, rec_id)
@@ -160,6 +161,7 @@ class EventFactory:
             action=action,
             final_text=final_text,
             reason=reason,
+            used_pattern_id=used_pattern_id,
             time_to_decision_ms=ttd_ms,
             occurred_at=at,
             received_at=received_at or at,
@@ -181,6 +183,7 @@ class EventFactory:
         agent: str = "agent-1",
         team: str | None = "team-a",
         channel: str = "chat",
+        used_pattern_id: str | None = None,
     ) -> str:
         """Store a suggestion with a 'shown' event and one decision (none for 'ignored'); return its id."""
         rec_id = self.suggestion(
@@ -189,5 +192,13 @@ class EventFactory:
         self.event(rec_id, "shown", at=at)
         if action != "ignored":
             done = at + timedelta(milliseconds=ttd_ms)
-            self.event(rec_id, action, at=done, ttd_ms=ttd_ms, final_text=final_text, reason=reason)
+            self.event(
+                rec_id,
+                action,
+                at=done,
+                ttd_ms=ttd_ms,
+                final_text=final_text,
+                reason=reason,
+                used_pattern_id=used_pattern_id,
+            )
         return rec_id

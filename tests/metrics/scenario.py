@@ -22,13 +22,21 @@ def seed_scenario(url: str) -> None:
     f.decided("edited", at=T0, final_text=EDIT_48_TO_24, ttd_ms=10000)
     f.decided("rejected", at=T0, reason="tone", ttd_ms=2000)
     f.decided("ignored", at=T0)
-    # agent-2, week 1: 1 accepted, 1 edited, 3 rejected (1 policy, 2 wrong_intent), on email.
+    # agent-2, week 1: 1 accepted, 1 edited, 3 rejected (1 policy, 2 wrong_intent: both naming the reply
+    # sent instead, refund_status), on email.
     a2, email = "agent-2", "email"
     f.decided("accepted", at=T0, agent=a2, channel=email)
     f.decided("edited", at=T0, final_text=EDIT_SORRY, agent=a2, channel=email)
     f.decided("rejected", at=T0, reason="policy", agent=a2, channel=email)
-    f.decided("rejected", at=T0, reason="wrong_intent", agent=a2, channel=email)
-    f.decided("rejected", at=T0, reason="wrong_intent", agent=a2, channel=email)
+    for _ in range(2):
+        f.decided(
+            "rejected",
+            at=T0,
+            reason="wrong_intent",
+            agent=a2,
+            channel=email,
+            used_pattern_id="refund_status",
+        )
     # agent-1 also uses a rival pattern for the same intent twice (choice consistency).
     for _ in range(2):
         f.decided("accepted", at=T0, pattern="lost_package_short")
@@ -46,6 +54,7 @@ def seed_scenario(url: str) -> None:
     f.close()
 
     g = EventFactory(url, "globex")
-    for _ in range(3):
-        g.decided("rejected", at=T0, agent="agent-g", team="team-g", reason="other")
+    for i in range(3):  # the first names the reply sent instead
+        used = "refund_status" if i == 0 else None
+        g.decided("rejected", at=T0, agent="agent-g", team="team-g", reason="other", used_pattern_id=used)
     g.close()

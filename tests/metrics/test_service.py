@@ -42,6 +42,7 @@ def test_reports_on_both_engines(database: Database) -> None:
         choices = service.choice_consistency(repo, week1, "team").rows
         outliers = service.outliers(repo, week1, 0.01).rows
         versions = service.versions(repo, Filters("acme", pattern="lost_package"), 0.01).rows
+        corrections = service.corrections(repo, week1).rows
     engine.dispose()
     assert (rates["agent-1"]["shown"], rates["agent-2"]["rejected"]) == (32, 3)
     [d] = delay
@@ -56,3 +57,6 @@ def test_reports_on_both_engines(database: Database) -> None:
     assert team_a["patterns_used"] == 2
     assert {r["agent"] for r in outliers} == {"agent-1", "agent-2", "agent-3"}
     assert [v["pattern_version"] for v in versions] == [1, 2]
+    assert [(c["pattern"], c["used_pattern"], c["n"], c["agents"], c["rejections"]) for c in corrections] == [
+        ("lost_package", "refund_status", 2, 1, 4)
+    ]

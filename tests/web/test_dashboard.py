@@ -62,6 +62,12 @@ def test_lead_sees_team_numbers_and_filters_change_them(
     assert weak.count() == 1
     assert "lost_package" in weak.inner_text()
     assert "v1 → v2" in page.locator("#versions-list").inner_text()
+    # agent-2 named refund_status twice as the reply sent instead of lost_package (23 rejections in all)
+    [pair] = page.locator("#corrections-list li").all_inner_texts()
+    assert pair == (  # titles of the patterns' latest versions
+        "Package not arrived — open a carrier trace v2 → Refund on its way: "
+        "2 of its 23 rejections (9%), 1 agent"
+    )
     # every conversation of the scenario was shown one suggestion: no claim about 2nd and 3rd ones
     assert page.locator("#kpi-ignore .small").inner_text() == "of 37 suggestions shown"
     # all three rows fit: no scroll hint

@@ -146,6 +146,21 @@
     if (!rows.length) list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "No rejections in this period." }));
   }
 
+  function renderCorrections(corrections) {
+    const list = $("#corrections-list");
+    list.replaceChildren(...corrections.rows.slice(0, 8).map((r) => {
+      const li = document.createElement("li");
+      li.dataset.pattern = r.pattern;
+      li.dataset.used = r.used_pattern;
+      const agents = `${count(r.agents)} agent${r.agents === 1 ? "" : "s"}`;
+      li.textContent = `${r.title || r.pattern} → ${r.used_title || r.used_pattern}: ${count(r.n)} of its ${count(r.rejections)} rejections (${pct(r.share)}), ${agents}`;
+      return li;
+    }));
+    if (!corrections.rows.length) {
+      list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "No agent named another reply in this period." }));
+    }
+  }
+
   function cell(tr, text, title) {
     const td = document.createElement("td");
     if (text instanceof Node) td.append(text); else td.textContent = text;
@@ -350,10 +365,11 @@
     delete versionFilters.from;
     delete versionFilters.to;
     try {
-      const [total, delay, coverage, daily, readiness, reasons, agents, agentDelay, outliers, versions] = await Promise.all([
+      const [total, delay, coverage, daily, readiness, reasons, agents, agentDelay, outliers, versions, corrections] = await Promise.all([
         api("rates", f), api("delay", f), api("coverage", f), api("rates", { ...f, group_by: "day" }),
         api("readiness", f), api("rejections", f), api("rates", { ...f, group_by: "agent" }),
         api("delay", { ...f, group_by: "agent" }), api("consistency/outliers", f), api("versions", versionFilters),
+        api("corrections", f),
       ]);
       const team = total.filters.team;
       $("#scope").textContent = team ? `Team ${team}` : "Whole organisation";
@@ -361,6 +377,7 @@
       renderTiles(total, delay, coverage, readiness);
       renderTrend(daily);
       renderReasons(reasons);
+      renderCorrections(corrections);
       setTable("patterns-table", readiness.rows);
       renderAgents(agents, agentDelay, outliers);
       renderVersions(versions);
