@@ -83,7 +83,7 @@ def generate(
                          0.8, 0.7, title, title, "[]", "low", _ts(at, sqlite)))  # fmt: skip
             event_id += 1
             events.append((event_id, TENANT, f"c{event_id}", rec_id, interaction, agent, team, channel, pid, ver,
-                           intent, "shown", None, None, None, None, _ts(at, sqlite), _ts(at, sqlite)))  # fmt: skip
+                           intent, "shown", None, None, None, None, None, _ts(at, sqlite), _ts(at, sqlite)))  # fmt: skip
             if rank != 1 or rng.random() < 0.15:
                 continue
             roll = rng.random()
@@ -92,16 +92,22 @@ def generate(
             ttd = int(rng.lognormvariate(8.3, 0.6))
             done = at + timedelta(milliseconds=ttd)
             event_id += 1
+            reason = rng.choice(REASONS) if action == "rejected" else None
+            # Most wrong-topic rejections name the reply sent instead (a correction).
+            used = (
+                rng.choice([p for p in patterns if p[0] != pid])[0]
+                if reason == "wrong_intent" and rng.random() < 0.6
+                else None
+            )
             events.append((event_id, TENANT, f"c{event_id}", rec_id, interaction, agent, team, channel, pid, ver,
                            intent, action, title + " Thanks!" if action == "edited" else None,
-                           rng.choice(REASONS) if action == "rejected" else None, None, ttd,
-                           _ts(done, sqlite), _ts(done, sqlite)))  # fmt: skip
+                           reason, used, None, ttd, _ts(done, sqlite), _ts(done, sqlite)))  # fmt: skip
     return requests, recs, events
 
 
 REQUEST_COLS = "id, tenant_id, interaction_id, agent_id, team_id, channel, locale, context_hash, ranker_version, library_stamp, escalate, reason, candidates, latency_ms, created_at"
 REC_COLS = "id, request_id, tenant_id, interaction_id, agent_id, team_id, channel, rank, pattern_id, pattern_version, intent, score, confidence, text, approved_text, unfilled, risk, created_at"
-EVENT_COLS = "id, tenant_id, client_event_id, recommendation_id, interaction_id, agent_id, team_id, channel, pattern_id, pattern_version, intent, action, final_text, reason, comment, time_to_decision_ms, occurred_at, received_at"
+EVENT_COLS = "id, tenant_id, client_event_id, recommendation_id, interaction_id, agent_id, team_id, channel, pattern_id, pattern_version, intent, action, final_text, reason, used_pattern_id, comment, time_to_decision_ms, occurred_at, received_at"
 
 
 def load(engine: Engine, rows: tuple[list[tuple[Any, ...]], ...]) -> None:
@@ -247,6 +253,8 @@ def time_reports(factory: Any, out: dict[str, Any]) -> None:
         "delay_total": lambda r: service.delay(r, everything, []),
         "delay_by_pattern_version": lambda r: service.delay(r, everything, [P]),
         "rejections_by_pattern": lambda r: service.rejections(r, everything, [Dimension.pattern]),
+        "corrections": lambda r: service.corrections(r, everything),
+        "corrections_one_team": lambda r: service.corrections(r, one_team),
         "edits_top5_per_version": lambda r: service.edits(r, everything, 50, 5),
         "coverage_by_intent_channel": lambda r: service.coverage(
             r, everything, [Dimension.intent, Dimension.channel]
