@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from advisor.context.models import Channel
 from advisor.feedback.models import Action, FeedbackIn, RejectReason
@@ -222,47 +223,20 @@ def simulate_interaction(
     fit = quality.get(top.pattern_id, 0.6)
     roll = rng.random()
     event_id = f"sim-{n}-{top.rank}-decision"
+
+    def decide(action: Action, **details: Any) -> str:
+        _send(log, principal, top.recommendation_id, event_id, action, done, ttd, **details)
+        return action.value
+
     if top.risk.value != "low" and rng.random() < agent.policy_strict * 3:  # policy worries: riskier patterns
-        _send(
-            log,
-            principal,
-            top.recommendation_id,
-            event_id,
-            Action.rejected,
-            done,
-            ttd,
-            reason=RejectReason.policy,
-        )
-        return "rejected"
+        return decide(Action.rejected, reason=RejectReason.policy)
     if not off_topic and top.pattern_id != spec.id:  # not what the customer asked about
         used = spec.id if rng.random() < NAMES_REPLY_SENT else None
-        _send(
-            log,
-            principal,
-            top.recommendation_id,
-            event_id,
-            Action.rejected,
-            done,
-            ttd,
-            reason=RejectReason.wrong_intent,
-            used_pattern_id=used,
-        )
-        return "rejected"
+        return decide(Action.rejected, reason=RejectReason.wrong_intent, used_pattern_id=used)
     if roll < fit * agent.eagerness / 0.75:
-        _send(log, principal, top.recommendation_id, event_id, Action.accepted, done, ttd)
-        return "accepted"
+        return decide(Action.accepted)
     if roll < fit * agent.eagerness / 0.75 + agent.editing * 0.6 + (1 - fit) * 0.25:
-        _send(
-            log,
-            principal,
-            top.recommendation_id,
-            event_id,
-            Action.edited,
-            done,
-            ttd,
-            final_text=_edit(top.text, rng),
-        )
-        return "edited"
+        return decide(Action.edited, final_text=_edit(top.text, rng))
     reason = rng.choice(
         [
             RejectReason.wrong_intent,
@@ -272,8 +246,7 @@ def simulate_interaction(
             RejectReason.other,
         ]
     )
-    _send(log, principal, top.recommendation_id, event_id, Action.rejected, done, ttd, reason=reason)
-    return "rejected"
+    return decide(Action.rejected, reason=reason)
 
 
 def _send(
