@@ -235,11 +235,9 @@ def serving_patterns(
     desk lists them to name the reply sent instead of a suggestion (a correction)."""
     needle = query.casefold() if query else None
     out = [
-        ServingPatternOut(
-            id=spec.id, version=spec.version, title=spec.title, owner=spec.owner, intents=list(spec.intents)
-        )
-        for spec in repo.serving(principal.tenant_id)
-        if needle is None or needle in spec.id.casefold() or needle in spec.title.casefold()
+        ServingPatternOut(id=pid, version=version, title=title, owner=owner, intents=intents)
+        for pid, version, title, owner, intents in repo.serving_titles(principal.tenant_id)
+        if needle is None or needle in pid.casefold() or needle in title.casefold()
     ]
     return out[:limit]
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,24 @@ from advisor.store.stamps import mark_changed
 from advisor.store.tables.patterns import LibraryStampRow, PatternHeadRow, PatternVersionRow
 from advisor.store.tenancy import TenancyRepository
 from advisor.utc import utcnow
+
+
+def _serving(query: Select[Any], tenant_id: str) -> Select[Any]:
+    """Restrict ``query`` to the tenant's versions that may be served (approved, current, not suspended)."""
+    return (
+        query.join(
+            PatternHeadRow,
+            (PatternHeadRow.tenant_id == PatternVersionRow.tenant_id)
+            & (PatternHeadRow.pattern_id == PatternVersionRow.pattern_id)
+            & (PatternHeadRow.serving_version == PatternVersionRow.version),
+        )
+        .where(
+            PatternVersionRow.tenant_id == tenant_id,
+            PatternVersionRow.status == Status.approved.value,
+            PatternHeadRow.suspended.is_(False),
+        )
+        .order_by(PatternVersionRow.pattern_id)
+    )
 
 
 def to_spec(row: PatternVersionRow, learned: Sequence[str] = ()) -> PatternSpec:
@@ -111,23 +130,21 @@ class PatternRepository:
         Each carries its pattern's approved learned examples after its own (at most
         ``MAX_APPROVED_PER_PATTERN``); nothing else of the version changes.
         """
-        rows = self.session.scalars(
-            select(PatternVersionRow)
-            .join(
-                PatternHeadRow,
-                (PatternHeadRow.tenant_id == PatternVersionRow.tenant_id)
-                & (PatternHeadRow.pattern_id == PatternVersionRow.pattern_id)
-                & (PatternHeadRow.serving_version == PatternVersionRow.version),
-            )
-            .where(
-                PatternVersionRow.tenant_id == tenant_id,
-                PatternVersionRow.status == Status.approved.value,
-                PatternHeadRow.suspended.is_(False),
-            )
-            .order_by(PatternVersionRow.pattern_id)
-        )
+        rows = self.session.scalars(_serving(select(PatternVersionRow), tenant_id))
         learned = LearnedExampleRepository(self.session).approved_texts(tenant_id, MAX_APPROVED_PER_PATTERN)
         return [to_spec(r, learned.get(r.pattern_id, ())) for r in rows]
+
+    def serving_titles(self, tenant_id: str) -> list[tuple[str, int, str, str, list[str]]]:
+        """Return (id, version, title, owner, intents) of each version ``serving`` returns, by id: what a
+        picker lists, without the versions' texts and examples."""
+        V = PatternVersionRow
+        found = self.session.execute(
+            _serving(select(V.pattern_id, V.version, V.title, V.owner, V.intents), tenant_id)
+        )
+        return [
+            (str(pid), int(version), str(title), str(owner), list(intents))
+            for pid, version, title, owner, intents in found
+        ]
 
     def stamp(self, tenant_id: str) -> int:
         """Return the tenant's library stamp (0 when never changed)."""

@@ -75,6 +75,15 @@ def test_only_approved_current_versions_serve(session: Session) -> None:
     assert serving[specs[0].id].version == 1
     assert len(serving) == len(specs)
     assert repo.serving("globex") == []
+    # the picker's list is the same versions, by id, with their titles, owners and intents
+    titles = repo.serving_titles("acme")
+    assert [(pid, version) for pid, version, *_ in titles] == sorted(
+        (s.id, s.version) for s in serving.values()
+    )
+    assert {pid: (title, owner, intents) for pid, _, title, owner, intents in titles} == {
+        s.id: (s.title, s.owner, s.intents) for s in serving.values()
+    }
+    assert repo.serving_titles("globex") == []
 
 
 def test_flows_are_stored(session: Session) -> None:
