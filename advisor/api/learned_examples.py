@@ -29,6 +29,7 @@ EXAMPLE_OUT = {
     "status": "pending",
     "decisions": 7,
     "agents": 4,
+    "corrections": 2,
     "first_seen": "2026-11-20T09:12:00Z",
     "last_seen": "2026-11-28T16:40:00Z",
     "reviewed_by": None,

@@ -45,8 +45,12 @@ class LearnedExampleOut(BaseModel):
     pattern_version: int = Field(description="Version suggested at the latest confirming decision.")
     text: str = Field(description="The customer's words, identifiers masked as `[…]`.")
     status: LearnedStatus
-    decisions: int = Field(description="Feedback events that accepted or lightly edited the suggestion.")
+    decisions: int = Field(
+        description="Feedback events that accepted or lightly edited this pattern's suggestion, or named "
+        "this pattern as the reply sent instead of another suggestion (a correction)."
+    )
     agents: int = Field(description="Distinct agents behind those decisions (repeats count once).")
+    corrections: int = Field(description="Of the decisions, how many were corrections.")
     first_seen: datetime
     last_seen: datetime
     reviewed_by: str | None = None

@@ -119,7 +119,8 @@ def _count(
         row = repo.add(rec.tenant_id, pattern_id, version, text, key, event.occurred_at)
     if row.status not in COUNTING:
         return None
-    repo.count_decision(row, event.agent_id, version, event.occurred_at)
+    correction = event.used_pattern_id is not None
+    repo.count_decision(row, event.agent_id, version, event.occurred_at, correction=correction)
     return row
 
 
@@ -139,6 +140,7 @@ def _out(row: LearnedExampleRow, versions: dict[str, PatternVersionRow]) -> Lear
         status=LearnedStatus(row.status),
         decisions=row.decisions,
         agents=row.agents,
+        corrections=row.corrections,
         first_seen=row.first_seen,
         last_seen=row.last_seen,
         reviewed_by=row.reviewed_by,
@@ -155,6 +157,7 @@ def _state(row: LearnedExampleRow) -> dict[str, Any]:
         "text": row.text,
         "decisions": row.decisions,
         "agents": row.agents,
+        "corrections": row.corrections,
     }
 
 

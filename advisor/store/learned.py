@@ -60,9 +60,16 @@ class LearnedExampleRepository:
         return row
 
     def count_decision(
-        self, row: LearnedExampleRow, agent_id: str, pattern_version: int, at: datetime
+        self,
+        row: LearnedExampleRow,
+        agent_id: str,
+        pattern_version: int,
+        at: datetime,
+        *,
+        correction: bool = False,
     ) -> None:
-        """Add one decision, and one agent unless this agent already confirmed the text."""
+        """Add one decision (a correction when the agent named the pattern as sent instead of another
+        suggestion), and one agent unless this agent already confirmed the text."""
         new_agent = True
         try:
             with self.session.begin_nested():
@@ -76,6 +83,7 @@ class LearnedExampleRepository:
             .values(
                 decisions=LearnedExampleRow.decisions + 1,
                 agents=LearnedExampleRow.agents + (1 if new_agent else 0),
+                corrections=LearnedExampleRow.corrections + (1 if correction else 0),
             )
             .execution_options(synchronize_session=False)
         )

@@ -45,7 +45,7 @@ class TestCapture:
         decide(client, keys.acme_agent, top["recommendation_id"])
         [candidate] = listed(client, keys.acme_admin)
         assert what(candidate) == ("lost_package", 1, TAUGHT, "pending")
-        assert (candidate["decisions"], candidate["agents"]) == (1, 1)
+        assert (candidate["decisions"], candidate["agents"], candidate["corrections"]) == (1, 1, 0)
         assert candidate["pattern_title"] == "Package not arrived — open a carrier trace"
         assert candidate["first_seen"] == candidate["last_seen"]
         assert stored_request(settings.database_url, response["request_id"]).topic_text == TAUGHT
@@ -146,7 +146,7 @@ class TestCapture:
             )
         [candidate] = listed(client, keys.acme_admin)
         assert what(candidate) == ("refund_status", 1, TAUGHT, "pending")
-        assert (candidate["decisions"], candidate["agents"]) == (1, 1)
+        assert (candidate["decisions"], candidate["agents"], candidate["corrections"]) == (1, 1, 1)
 
     def test_a_correction_to_a_suspended_pattern_is_kept_and_teaches_nothing(
         self, client: TestClient, keys: Keys, settings: Settings

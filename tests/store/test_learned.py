@@ -1,4 +1,4 @@
-"""Learned examples in the store on SQLite and PostgreSQL: migration 0007, what the ranker is built from."""
+"""Learned examples in the store on SQLite and PostgreSQL: migrations 0007 and 0010, what the ranker reads."""
 
 from __future__ import annotations
 
@@ -79,12 +79,47 @@ def test_migration_0007_upgrades_a_store_that_has_served_requests(database: Data
         assert row is not None
         assert row.topic_text is None
 
-    command.downgrade(alembic_config(engine), "0007_learned_examples@-1")  # this branch only
+    # this branch only: 0010 (the corrections count) sits on 0007, so both go
+    command.downgrade(alembic_config(engine), "0007_learned_examples@-2")
     assert "learned_examples" not in inspect(engine).get_table_names()
     assert "topic_text" not in {c["name"] for c in inspect(engine).get_columns("recommendation_requests")}
     upgrade(engine)
     with make_sessionmaker(engine)() as s:
         assert s.scalar(select(RecommendationRequestRow.id)) == "req-old"
+    engine.dispose()
+
+
+def test_migration_0010_counts_corrections_from_zero(database: Database) -> None:
+    engine = make_engine(database.url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as s:
+        TenancyRepository(s).ensure_tenant("acme")
+        pattern = load_patterns(TEST_PACK)[0]
+        add_patterns(PatternRepository(s), "acme", [pattern])
+        s.commit()
+    command.downgrade(alembic_config(engine), "0010_learned_corrections@-1")  # this branch only
+    assert "corrections" not in {c["name"] for c in inspect(engine).get_columns("learned_examples")}
+    learned = Table("learned_examples", MetaData(), autoload_with=engine)
+    with engine.begin() as conn:  # a candidate counted before the column existed
+        conn.execute(
+            learned.insert().values(
+                tenant_id="acme",
+                pattern_id=pattern.id,
+                pattern_version=1,
+                text="where is my parcel",
+                text_key=text_key("where is my parcel"),
+                status="pending",
+                decisions=3,
+                agents=2,
+                first_seen=utcnow(),
+                last_seen=utcnow(),
+                created_at=utcnow(),
+            )
+        )
+    upgrade(engine)
+    with make_sessionmaker(engine)() as s:
+        row = s.scalars(select(LearnedExampleRow)).one()
+        assert (row.decisions, row.agents, row.corrections) == (3, 2, 0)
     engine.dispose()
 
 

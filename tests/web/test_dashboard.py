@@ -105,6 +105,8 @@ def test_lead_approves_a_learned_example_and_it_leaves_the_pending_list(
             served = http.post("/v1/recommendations", json=make_context(text, interaction_id=f"chat-{n}"))
             rec = served.json()["recommendations"][0]["recommendation_id"]
             body = {"recommendation_id": rec, "client_event_id": f"desk-{n}", "action": "accepted"}
+            if n == 1:  # the agent sent another reply instead: a correction
+                body.update(action="rejected", reason="wrong_intent", used_pattern_id="password_reset")
             assert http.post("/v1/feedback", json=body).status_code == 201
     page = browser_page
     page.set_viewport_size({"width": 1400, "height": 1700})
@@ -115,6 +117,10 @@ def test_lead_approves_a_learned_example_and_it_leaves_the_pending_list(
     row = page.locator("#learned-table tbody tr", has_text="the driver left my package")
     assert TAUGHT in row.inner_text()
     assert "Package not arrived" in row.inner_text()
+    corrected = page.locator("#learned-table tbody tr", has_text="never showed up")
+    assert "password_reset" in corrected.inner_text()
+    assert "1 (1 correction)" in corrected.inner_text()
+    assert "correction" not in row.inner_text()
     assert page.locator("#learned-approve").is_disabled()
     row.locator("input[type=checkbox]").check()
     page.fill("#learned-note", "clear lost-parcel wording")

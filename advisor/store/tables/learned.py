@@ -14,9 +14,11 @@ from advisor.utc import utcnow
 class LearnedExampleRow(Base):
     """A customer text agents confirmed a pattern for: a candidate example until a lead reviews it.
 
-    One row per (tenant, pattern, normalised text). ``decisions`` counts confirming feedback events and
-    ``agents`` the distinct agents behind them (``learned_example_agents``). Only approved rows reach the
-    ranking index; a rejected or withdrawn row stays, so that the same text never comes back as pending.
+    One row per (tenant, pattern, normalised text). ``decisions`` counts confirming feedback events,
+    ``agents`` the distinct agents behind them (``learned_example_agents``) and ``corrections`` the
+    decisions that named this pattern as the reply sent instead of another suggestion. Only approved
+    rows reach the ranking index; a rejected or withdrawn row stays, so that the same text never comes
+    back as pending.
     """
 
     __tablename__ = "learned_examples"
@@ -29,6 +31,7 @@ class LearnedExampleRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     decisions: Mapped[int] = mapped_column(Integer, default=0)
     agents: Mapped[int] = mapped_column(Integer, default=0)
+    corrections: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     first_seen: Mapped[datetime] = mapped_column()
     last_seen: Mapped[datetime] = mapped_column()
     reviewed_by: Mapped[str | None] = mapped_column(String(128))

@@ -309,7 +309,12 @@
     both.append(name, id);
     cell(tr, both);
     cell(tr, r.text);
-    cell(tr, count(r.decisions));
+    const corrections = r.corrections || 0;
+    cell(
+      tr,
+      corrections ? `${count(r.decisions)} (${count(corrections)} correction${corrections === 1 ? "" : "s"})` : count(r.decisions),
+      corrections ? "a correction: an agent rejected another suggestion and named this pattern as the reply sent" : undefined,
+    );
     cell(tr, count(r.agents), "distinct agents; one agent's repeats count once");
     const seen = new Date(r.last_seen);
     cell(tr, seen.toLocaleDateString("en", { day: "numeric", month: "short", year: "numeric" }), seen.toISOString());
