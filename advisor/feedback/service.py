@@ -12,6 +12,7 @@ from advisor.learned.capture import confirms
 from advisor.learned.service import capture
 from advisor.store.decisions import CONFIRMING, DecisionLog
 from advisor.store.learned import LearnedExampleRepository
+from advisor.store.patterns import PatternRepository
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRow, event_columns
 from advisor.store.webhooks import WebhookRepository
 from advisor.tenancy.models import Principal
@@ -63,7 +64,7 @@ def _used_version(event: FeedbackIn, rec: RecommendationRow, learned: LearnedExa
             "used_pattern_id names the suggested pattern itself: send 'accepted' or 'edited' instead",
             field="used_pattern_id",
         )
-    head = learned.pattern_head(rec.tenant_id, used)
+    head = PatternRepository(learned.session).head(rec.tenant_id, used)
     if head is None:
         raise NotFound(f"pattern '{used}' is not in this library", field="used_pattern_id")
     return None if head.suspended else head.serving_version

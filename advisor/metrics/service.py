@@ -103,6 +103,7 @@ def corrections(repo: ReportsRepository, filters: Filters) -> Table:
     for r in repo.outcome_counts(filters, [Dimension.pattern]):
         if r.decision == "rejected":
             rejected[str(r.group["pattern"])] += r.n
+    # By (pattern, version), so that each pattern keeps its latest version's title.
     titles = {
         pattern: title
         for (pattern, _), (_, title) in sorted(repo.pattern_catalogue(filters.tenant_id).items())

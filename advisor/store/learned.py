@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from advisor.learned.models import LearnedStatus
 from advisor.store.tables.learned import LearnedExampleAgentRow, LearnedExampleRow
-from advisor.store.tables.patterns import PatternHeadRow, PatternVersionRow
+from advisor.store.tables.patterns import PatternVersionRow
 from advisor.utc import as_utc, utcnow
 
 
@@ -177,10 +177,6 @@ class LearnedExampleRepository:
         """Return the example utterances a pattern version was written with (none for an unknown one)."""
         row = self.session.get(PatternVersionRow, (tenant_id, pattern_id, version))
         return list(row.examples) if row is not None else []
-
-    def pattern_head(self, tenant_id: str, pattern_id: str) -> PatternHeadRow | None:
-        """Return the head of a pattern of the tenant (which version serves, whether it is suspended)."""
-        return self.session.get(PatternHeadRow, (tenant_id, pattern_id))
 
     def latest_versions(self, tenant_id: str, pattern_ids: Collection[str]) -> dict[str, PatternVersionRow]:
         """Return the latest version of each of these patterns (its title and owning team)."""
