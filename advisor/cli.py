@@ -10,6 +10,7 @@ import typer
 
 from advisor.commands.keys import keys_app
 from advisor.commands.patterns import patterns_app
+from advisor.commands.replay import replay
 from advisor.demo.command import demo_app
 from advisor.settings import Settings
 
@@ -24,6 +25,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 app.add_typer(patterns_app, name="patterns")
 app.add_typer(demo_app, name="demo")
+app.command("replay")(replay)
 
 
 @app.command()

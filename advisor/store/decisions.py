@@ -118,6 +118,27 @@ _FEEDBACK = cast(Table, FeedbackEventRow.__table__)
 _INSERT_FEEDBACK = insert(_FEEDBACK).returning(_FEEDBACK.c.client_event_id, _FEEDBACK.c.id)
 
 
+class StoredTurn(NamedTuple):
+    """A served request as kept for learning: the masked customer turn and who it was served to."""
+
+    request_id: str
+    interaction_id: str
+    agent_id: str
+    channel: str
+    locale: str
+    text: str
+    created_at: datetime
+
+
+class RequestDecision(NamedTuple):
+    """An agent's accept/edit/reject of one suggestion of a request (and the pattern sent instead)."""
+
+    request_id: str
+    pattern_id: str
+    action: str
+    used_pattern_id: str | None
+
+
 def _chunks(values: Collection[str]) -> list[list[str]]:
     ordered = sorted(values)
     return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
@@ -299,3 +320,39 @@ class DecisionLog:
             )
             found.extend(Decision(*row) for row in self.session.execute(query.order_by(FeedbackEventRow.id)))
         return found
+
+    def stored_turns(self, tenant_id: str, since: datetime | None, limit: int) -> list[StoredTurn]:
+        """Return the tenant's latest served requests that kept their masked customer turn (newest
+        first, at most ``limit``; escalated requests and those past text retention keep none)."""
+        R = RecommendationRequestRow
+        columns = (R.id, R.interaction_id, R.agent_id, R.channel, R.locale, R.topic_text, R.created_at)
+        query = select(*columns).where(R.tenant_id == tenant_id, R.topic_text.is_not(None))
+        if since is not None:
+            query = query.where(R.created_at >= since)
+        rows = self.session.execute(query.order_by(R.created_at.desc(), R.id).limit(limit))
+        return [
+            StoredTurn(rid, interaction, agent, channel, locale, str(text), created)
+            for rid, interaction, agent, channel, locale, text, created in rows
+        ]
+
+    def request_decisions(self, tenant_id: str, request_ids: Collection[str]) -> list[RequestDecision]:
+        """Return the accept/edit/reject events on these requests' suggestions, oldest first."""
+        found: list[tuple[int, RequestDecision]] = []
+        for chunk in _chunks(request_ids):
+            query = (
+                select(
+                    FeedbackEventRow.id,
+                    RecommendationRow.request_id,
+                    FeedbackEventRow.pattern_id,
+                    FeedbackEventRow.action,
+                    FeedbackEventRow.used_pattern_id,
+                )
+                .join(RecommendationRow, RecommendationRow.id == FeedbackEventRow.recommendation_id)
+                .where(
+                    FeedbackEventRow.tenant_id == tenant_id,
+                    RecommendationRow.request_id.in_(chunk),
+                    FeedbackEventRow.action.in_(DECISIVE),
+                )
+            )
+            found.extend((int(row[0]), RequestDecision(*row[1:])) for row in self.session.execute(query))
+        return [decision for _, decision in sorted(found)]
