@@ -9,6 +9,7 @@ from advisor.api import learned_examples as learned_api
 from advisor.api import patterns as patterns_api
 from advisor.api import policy as policy_api
 from advisor.api import privacy as privacy_api
+from advisor.api import proposals as proposals_api
 from advisor.api import teams as teams_api
 from advisor.api.deps import storable_params
 
@@ -26,6 +27,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     audit_api.router,
     teams_api.router,
     learned_api.router,
+    proposals_api.router,
     privacy_api.router,
 )
 

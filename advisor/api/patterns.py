@@ -83,7 +83,7 @@ def _locked(body: Locked, if_match: str | None) -> None:
     body.expected_lock_version = int(raw)
 
 
-def _etag(response: Response, change: ChangeOut | PatternOut) -> None:
+def etag(response: Response, change: ChangeOut | PatternOut) -> None:
     pattern = change.pattern if isinstance(change, ChangeOut) else change
     response.headers["ETag"] = f'"{pattern.lock_version}"'
 
@@ -159,7 +159,7 @@ def create_pattern(
     A lead creates patterns for their own team (`owner` defaults to it); an admin for any team.
     """
     change = service.create_pattern(gov, principal, body)
-    _etag(response, change)
+    etag(response, change)
     return change
 
 
@@ -217,7 +217,7 @@ def get_pattern(
 ) -> PatternOut:
     """Return a pattern with every version; `ETag` carries the lock version for `If-Match`."""
     pattern = service.get_pattern(gov, principal, pattern_id)
-    _etag(response, pattern)
+    etag(response, pattern)
     return pattern
 
 
@@ -245,7 +245,7 @@ def new_version(
     """Edit a pattern: start a new draft; the approved version keeps serving until the draft is approved."""
     _locked(body, if_match)
     change = service.new_version(gov, principal, pattern_id, body)
-    _etag(response, change)
+    etag(response, change)
     return change
 
 
@@ -267,7 +267,7 @@ def update_draft(
     """Rewrite a draft in place; only its author may (others review it)."""
     _locked(body, if_match)
     change = service.update_draft(gov, principal, pattern_id, version, body)
-    _etag(response, change)
+    etag(response, change)
     return change
 
 
@@ -295,7 +295,7 @@ def transition(
     """
     _locked(body, if_match)
     change = service.transition(gov, principal, pattern_id, version, action, body)
-    _etag(response, change)
+    etag(response, change)
     return change
 
 
@@ -320,7 +320,7 @@ def rollback(
     """Make another approved version current again; every process serves it from its next request."""
     _locked(body, if_match)
     change = service.rollback(gov, principal, pattern_id, body)
-    _etag(response, change)
+    etag(response, change)
     return change
 
 
@@ -346,7 +346,7 @@ def suspend(
     """Kill switch: stop suggesting this pattern now, with a reason."""
     _locked(body, if_match)
     change = killswitch.set_suspended(gov, principal, pattern_id, True, body)
-    _etag(response, change)
+    etag(response, change)
     return change
 
 
@@ -367,7 +367,7 @@ def resume(
     """Lift the kill switch of one pattern."""
     _locked(body, if_match)
     change = killswitch.set_suspended(gov, principal, pattern_id, False, body)
-    _etag(response, change)
+    etag(response, change)
     return change
 
 

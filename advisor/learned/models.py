@@ -91,3 +91,38 @@ class ReviewOut(BaseModel):
     changed: list[LearnedExampleOut]
     unchanged: list[int] = Field(description="Ids already approved (or rejected) as asked; nothing written.")
     audit: list[AuditRecord] = Field(default_factory=list)
+
+
+class ProposalOut(BaseModel):
+    """A new version proposed from a change several agents made to a pattern's suggestion."""
+
+    id: str
+    """Stable while the evidence stands: the pattern, its version and the change."""
+    pattern_id: str
+    pattern_version: int
+    pattern_title: str
+    owner: str
+    removed: str
+    """The words of the body the change replaces ("" for an insertion)."""
+    added: str
+    """What agents put there instead ("" for a deletion)."""
+    body: str
+    """The version's body now."""
+    proposed_body: str
+    decisions: int
+    """Edit decisions that carry the change."""
+    agents: int
+    support: int
+    """Decisions counted towards the bar, each agent for at most a few (``edits.EDITS_PER_AGENT``)."""
+    version_edits: int
+    """All edit decisions of the version read (its latest, up to ``PROPOSAL_EDITS_READ``)."""
+    examples: list[str]
+    """Texts agents sent (as stored: redacted)."""
+    last_at: datetime
+
+
+class ProposalDraftIn(Strict):
+    """Turn a proposal into a draft version; ``expected_lock_version`` as for any edit (409 when stale)."""
+
+    expected_lock_version: int | None = Field(default=None, ge=1)
+    note: Note | None = None

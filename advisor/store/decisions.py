@@ -18,13 +18,14 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import BindParameter, CompoundSelect
 
-from advisor.store.privacy import redact_values
+from advisor.store.privacy import SCRUBBED, redact_values
 from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
 from advisor.utc import utcnow
 
@@ -137,6 +138,18 @@ class RequestDecision(NamedTuple):
     pattern_id: str
     action: str
     used_pattern_id: str | None
+
+
+class StoredEdit(NamedTuple):
+    """An edit decision: the suggestion as shown and the text the agent sent instead."""
+
+    event_id: int
+    pattern_id: str
+    pattern_version: int
+    agent_id: str
+    shown: str
+    sent: str
+    occurred_at: datetime
 
 
 def _chunks(values: Collection[str]) -> list[list[str]]:
@@ -356,3 +369,29 @@ class DecisionLog:
             )
             found.extend((int(row[0]), RequestDecision(*row[1:])) for row in self.session.execute(query))
         return [decision for _, decision in sorted(found)]
+
+    def edits(self, tenant_id: str, versions: Collection[tuple[str, int]], limit: int) -> list[StoredEdit]:
+        """Return the latest edit decisions (at most ``limit``, newest first) on these pattern versions
+        whose texts are still kept (not scrubbed by text retention)."""
+        if not versions:
+            return []
+        F, R = FeedbackEventRow, RecommendationRow
+        wanted = set(versions)
+        query = (
+            select(F.id, F.pattern_id, F.pattern_version, F.agent_id, R.text, F.final_text, F.occurred_at)
+            .join(R, R.id == F.recommendation_id)
+            .where(
+                F.tenant_id == tenant_id,
+                F.action == "edited",
+                F.final_text.is_not(None),
+                F.final_text != SCRUBBED,
+                R.text != SCRUBBED,
+                tuple_(F.pattern_id, F.pattern_version).in_(sorted(wanted)),
+            )
+            .order_by(F.id.desc())
+            .limit(limit)
+        )
+        return [
+            StoredEdit(int(eid), pid, int(version), agent, shown, str(sent), at)
+            for eid, pid, version, agent, shown, sent, at in self.session.execute(query)
+        ]

@@ -85,6 +85,9 @@ MATRIX: dict[str, tuple[Cell, Cell, Cell]] = {
     "GET /v1/learned-examples": ((403, 200, 200), NA, NA),
     "POST /v1/learned-examples/review": ((403, 200, 200), (403, 403, 200), (403, 404, 404)),
     "POST /v1/learned-examples/{example_id}/withdraw": ((403, 200, 200), (403, 403, 200), (403, 404, 404)),
+    # Proposed versions: as for drafts, leads for their own team's patterns, admins any.
+    "GET /v1/pattern-proposals": ((403, 200, 200), NA, NA),
+    "POST /v1/pattern-proposals/{proposal_id}/draft": ((403, 201, 201), (403, 403, 201), (403, 404, 404)),
     # Erasure: admins only; another tenant's interaction ids erase nothing (200, zero counts).
     "POST /v1/erasures": ((403, 403, 200), NA, (403, 403, 200)),
 }

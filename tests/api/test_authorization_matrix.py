@@ -26,6 +26,7 @@ from advisor.utc import utcnow
 from tests.api.authz_matrix import MATRIX, XFAIL
 from tests.builders import add_key, auth, make_context, make_pattern_body, seed_tenants
 from tests.conftest import make_settings
+from tests.metrics.factory import INTENTS, EventFactory
 
 ROLES = ("agent", "lead", "admin")
 TARGETS = ("own", "other_team", "other_tenant")
@@ -120,6 +121,19 @@ class World:
             review = {"approve": [example_id], "note": "ok"}
             self.ok("POST", "/v1/learned-examples/review", self.admins[self.tenant(target)], review)
         return int(example_id)
+
+    def proposal(self, target: str) -> str:
+        """Make agents edit a fresh approved pattern of the target the same way; return the proposal id."""
+        pid = self.approved(target)
+        shown = "Sorry Dana, I asked UPS to trace order A1001 today."
+        INTENTS[pid] = pid
+        factory = EventFactory(self.url, self.tenant(target))
+        for agent in ("agent-x", "agent-y", "agent-x"):
+            rec = factory.suggestion(pattern=pid, text=shown, agent=agent, team=TEAM[target])
+            factory.event(rec, "edited", final_text=f"{shown} Thanks for waiting.")
+        factory.close()
+        found = self.ok("GET", "/v1/pattern-proposals", self.admins[self.tenant(target)])
+        return str(next(p["id"] for p in found if p["pattern_id"] == pid))
 
     def key(self, target: str) -> str:
         body = {"role": "agent", "team_id": TEAM[target], "agent_id": self.fresh("a", target)}
@@ -304,6 +318,10 @@ BUILDERS: dict[str, Callable[[World, str, str], Call]] = {
     ),
     "POST /v1/erasures": erasure_call,
     "GET /v1/learned-examples": lambda w, r, t: Call("GET", "/v1/learned-examples"),
+    "GET /v1/pattern-proposals": lambda w, r, t: Call("GET", "/v1/pattern-proposals"),
+    "POST /v1/pattern-proposals/{proposal_id}/draft": lambda w, r, t: Call(
+        "POST", f"/v1/pattern-proposals/{w.proposal(t)}/draft", {"note": "matrix"}
+    ),
     "POST /v1/learned-examples/review": lambda w, r, t: Call(
         "POST", "/v1/learned-examples/review", {"approve": [w.candidate(t)], "note": "matrix"}
     ),
