@@ -8,8 +8,8 @@ Two sources of conversations:
 
 - a JSON-lines file in the format ``advisor eval`` reads: ``expected`` holds what was right (``[]``:
   escalating was right);
-- the store: each served request that kept its masked customer turn (``topic_text``: kept when
-  something was suggested, until text retention clears it), with what agents decided on it. A
+- the store: each served request that kept its masked customer turn (``topic_text``: kept when a
+  word is left after masking, until text retention clears it), with what agents decided on it. A
   suggestion accepted or edited, or a pattern named as the reply sent instead, is what agents chose;
   a suggestion rejected without naming another is only known to be wrong. The store keeps neither the
   whole conversation nor the CRM fields (privacy), so a stored request is replayed as that one turn, and

@@ -80,6 +80,18 @@ class TestSyncClientOnTheRealApp:
         assert client.feedback(event).duplicate is False
         assert client.feedback(event).duplicate is True
 
+    def test_a_reply_written_on_an_escalation(self, http: TestClient, keys: Keys) -> None:
+        client = agent(http, keys)
+        answer = client.recommend(make_context("do you sell gift cards"))
+        assert answer.escalate is True
+        body = {"request_id": answer.request_id, "client_event_id": "w-1", "text": "Yes, from 10 pounds."}
+        assert client.reply(body).duplicate is False
+        assert client.reply(body).duplicate is True
+        with pytest.raises(ConflictError):  # a request with suggestions takes feedback instead
+            client.reply(
+                {**body, "request_id": client.recommend(make_context()).request_id, "client_event_id": "w-2"}
+            )
+
     def test_anonymous_is_authentication_error(self, http: TestClient) -> None:
         with pytest.raises(AuthenticationError) as caught:
             AdvisorClient(http=http, retry=ZERO).recommend(make_context())
@@ -168,6 +180,9 @@ class TestAsyncClientOnTheRealApp:
                     await client.get_pattern("lost_package")
                 # ...but may list what serves now, to name the reply they sent instead
                 assert "lost_package" in [p.id for p in await client.serving_patterns()]
+                escalated = await client.recommend(make_context("do you sell gift cards"))
+                body = {"request_id": escalated.request_id, "client_event_id": "w", "text": "Yes, we do."}
+                assert (await client.reply(body)).duplicate is False
 
 
 def counting(responses: list[httpx.Response]) -> tuple[list[httpx.Request], Any]:

@@ -10,6 +10,7 @@ from advisor.api import patterns as patterns_api
 from advisor.api import policy as policy_api
 from advisor.api import privacy as privacy_api
 from advisor.api import proposals as proposals_api
+from advisor.api import replies as replies_api
 from advisor.api import teams as teams_api
 from advisor.api.deps import storable_params
 
@@ -17,6 +18,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     # The hot routes first: a request is matched against the routers in this order.
     recommendations.router,
     feedback.router,
+    replies_api.router,
     health.router,
     prometheus.router,
     metrics.router,

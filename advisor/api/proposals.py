@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response
 from advisor.api.deps import DecisionLogDep, PrincipalDep
 from advisor.api.patterns import GovernanceDep, etag
 from advisor.learned import proposals
-from advisor.learned.models import ProposalDraftIn, ProposalOut
+from advisor.learned.models import NewPatternDraftIn, NewPatternProposalOut, ProposalDraftIn, ProposalOut
 from advisor.patterns.schemas import ChangeOut
 
 router = APIRouter(tags=["learned examples"])
@@ -19,7 +19,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown API key"},
     403: {"description": "Agents; leads for another team's pattern"},
     404: {"description": "No such current proposal (its version or evidence changed, or another tenant's)"},
-    409: {"description": "The pattern already has an open draft, or `expected_lock_version` is stale"},
+    409: {"description": "An open draft, a pattern id already taken, or `expected_lock_version` is stale"},
     422: {"description": "Invalid input (a malformed id, a note too long, an unknown field)"},
 }
 EXAMPLE_OUT = {
@@ -80,5 +80,62 @@ def draft_from_proposal(
     The draft goes through review like any other: another lead or an admin approves it (four eyes).
     """
     change = proposals.draft(gov, log, principal, proposal_id, body or ProposalDraftIn())
+    etag(response, change)
+    return change
+
+
+NEW_EXAMPLE_OUT = {
+    "id": "9a41c07be2d35f6e1180",
+    "title": "Our Paris store opens at 9 am on Sundays, and until 6 pm.",
+    "body": "Our Paris store opens at 9 am on Sundays, and until 6 pm.",
+    "examples": ["is the paris shop open on sunday", "what time does your store in Paris open sundays"],
+    "replies": 5,
+    "agents": 3,
+    "support": 5,
+    "teams": ["team-a"],
+    "sample_replies": ["The Paris store is open 9 am to 6 pm on Sundays."],
+    "last_at": "2026-11-28T16:40:00Z",
+}
+
+
+@router.get(
+    "/v1/pattern-proposals/new-patterns",
+    response_model=list[NewPatternProposalOut],
+    responses={**PROBLEMS, 200: {"content": {"application/json": {"example": [NEW_EXAMPLE_OUT]}}}},
+)
+def list_new_pattern_proposals(
+    principal: PrincipalDep, gov: GovernanceDep, log: DecisionLogDep
+) -> list[NewPatternProposalOut]:
+    """List new patterns proposed from replies agents wrote alike when advisor escalated (`POST /v1/replies`).
+
+    Replies are grouped by wording; a group counts when at least 3 replies by at least 2 agents are in
+    it (each agent counting for at most 3) and no serving pattern already says it. A lead sees replies
+    of their own team's agents, an admin the whole tenant's.
+    """
+    return proposals.list_new_patterns(gov, log, principal)
+
+
+@router.post(
+    "/v1/pattern-proposals/new-patterns/{proposal_id}/draft",
+    response_model=ChangeOut,
+    status_code=201,
+    responses=PROBLEMS,
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"example": {"id": "store_hours_paris", "note": "ok"}}}
+        }
+    },
+)
+def draft_new_pattern(
+    proposal_id: ProposalIdPath,
+    body: NewPatternDraftIn,
+    principal: PrincipalDep,
+    gov: GovernanceDep,
+    log: DecisionLogDep,
+    response: Response,
+) -> ChangeOut:
+    """Create the proposed pattern as draft version 1 with the given id: the typical reply as its body,
+    the customers' masked words as its examples, risk medium. It goes through review like any other."""
+    change = proposals.draft_new_pattern(gov, log, principal, proposal_id, body)
     etag(response, change)
     return change

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from advisor.feedback.models import FeedbackAck, FeedbackIn
+from advisor.feedback.models import FeedbackAck, FeedbackIn, ReplyAck, ReplyIn
 from advisor.patterns.lifecycle import Transition
 from advisor.patterns.schemas import (
     BulkChangeOut,
@@ -121,6 +121,11 @@ def recommend(body: RecommendationRequest | Mapping[str, Any]) -> Call[Recommend
 def feedback(body: FeedbackIn | Mapping[str, Any]) -> Call[FeedbackAck]:
     """POST /v1/feedback."""
     return Call("POST", "/v1/feedback", _model(FeedbackAck), _body(FeedbackIn, body))
+
+
+def reply(body: ReplyIn | Mapping[str, Any]) -> Call[ReplyAck]:
+    """POST /v1/replies."""
+    return Call("POST", "/v1/replies", _model(ReplyAck), _body(ReplyIn, body))
 
 
 def create_webhook(body: WebhookCreate | Mapping[str, Any]) -> Call[WebhookCreated]:

@@ -12,7 +12,7 @@ from advisor.client import _calls as calls
 from advisor.client._calls import Call, MetricReport, Params
 from advisor.client._errors import AdvisorConnectionError, error_for
 from advisor.client._policy import RETRY_ERRORS, RETRY_STATUSES, auth_headers
-from advisor.feedback.models import FeedbackAck, FeedbackIn
+from advisor.feedback.models import FeedbackAck, FeedbackIn, ReplyAck, ReplyIn
 from advisor.patterns.lifecycle import Transition
 from advisor.patterns.schemas import (
     BulkChangeOut,
@@ -108,6 +108,10 @@ class AdvisorClient:
     def feedback(self, body: FeedbackIn | Body) -> FeedbackAck:
         """Record what the agent did with a suggestion (idempotent on client_event_id)."""
         return self.send(calls.feedback(body))
+
+    def reply(self, body: ReplyIn | Body) -> ReplyAck:
+        """Record what the agent wrote themselves on an escalated request (idempotent on client_event_id)."""
+        return self.send(calls.reply(body))
 
     def create_webhook(self, body: WebhookCreate | Body) -> WebhookCreated:
         """Subscribe a URL to events; the answer holds the signing secret (shown once)."""

@@ -95,3 +95,20 @@ class FeedbackAck(BaseModel):
     client_event_id: str
     action: Action
     duplicate: bool
+
+
+class ReplyIn(Strict):
+    """What the agent sent on an escalated request (``request_id`` from the recommendations response)."""
+
+    request_id: Identifier
+    client_event_id: Identifier
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_FINAL_TEXT)]
+    occurred_at: datetime | None = None
+
+
+class ReplyAck(BaseModel):
+    """The stored reply's id; ``duplicate`` for a resend of one already stored."""
+
+    id: int
+    request_id: str
+    duplicate: bool

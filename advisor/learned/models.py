@@ -15,7 +15,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from advisor.patterns.schemas import Note
+from advisor.patterns.models import PatternId
+from advisor.patterns.schemas import Note, Team
 from advisor.schemas import Strict
 from advisor.tenancy.audit import AuditRecord
 
@@ -125,4 +126,31 @@ class ProposalDraftIn(Strict):
     """Turn a proposal into a draft version; ``expected_lock_version`` as for any edit (409 when stale)."""
 
     expected_lock_version: int | None = Field(default=None, ge=1)
+    note: Note | None = None
+
+
+class NewPatternProposalOut(BaseModel):
+    """A new pattern proposed from replies several agents wrote alike on escalated requests."""
+
+    id: str
+    title: str
+    """The typical reply's first sentence (the lead gives the pattern its id and may retitle the draft)."""
+    body: str
+    """The group's most typical reply, as stored (redacted)."""
+    examples: list[str]
+    """The customers' masked words on those requests: the new pattern's example utterances."""
+    replies: int
+    agents: int
+    support: int
+    """Replies counted towards the bar, each agent for at most a few."""
+    teams: list[str]
+    sample_replies: list[str]
+    last_at: datetime
+
+
+class NewPatternDraftIn(Strict):
+    """Create the proposed pattern as draft version 1 with this id (owner: a lead's team by default)."""
+
+    id: PatternId
+    owner: Team | None = None
     note: Note | None = None

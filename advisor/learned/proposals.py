@@ -5,23 +5,34 @@ version of each pattern the caller governs: a lead their team's, an admin the wh
 one up creates a draft version through the ordinary governance path (``patterns.service.new_version``:
 lint, audit, webhooks, one open draft at a time), with the evidence in its change note; it serves only
 after someone other than its author approves it (four eyes), as every version does.
+
+New patterns are proposed the same way from the replies agents wrote themselves on escalated requests
+(``new_patterns``): taking one up creates draft version 1 of a new pattern, risk medium, with the
+customers' masked words as its examples.
 """
 
 from __future__ import annotations
 
-from advisor.errors import Conflict, NotFound
+from collections import Counter
+
+from advisor.errors import Conflict, InvalidInput, NotFound
 from advisor.learned.edits import CommonEdit, EditedSuggestion, proposals_for
-from advisor.learned.models import ProposalDraftIn, ProposalOut
+from advisor.learned.models import NewPatternDraftIn, NewPatternProposalOut, ProposalDraftIn, ProposalOut
+from advisor.learned.new_patterns import ReplyGroup, proposed_groups, title_of
 from advisor.patterns import service as patterns
 from advisor.patterns.lifecycle import may_govern, require_governor, require_reader
-from advisor.patterns.models import PatternSpec
-from advisor.patterns.schemas import ChangeOut, PatternContent
+from advisor.patterns.models import PatternSpec, RiskLevel
+from advisor.patterns.schemas import ChangeOut, PatternContent, PatternCreate
 from advisor.store.decisions import DecisionLog
 from advisor.store.patterns import to_spec
-from advisor.tenancy.models import Principal
+from advisor.tenancy.models import ApiRole, Principal
 
 PROPOSAL_EDITS_READ = 20_000
 """The latest edit decisions read per request (a bound on the work; older ones rarely matter)."""
+REPLIES_READ = 5_000
+"""The latest replies on escalated requests read per request."""
+MAX_BODY = 4_000
+SAMPLE_REPLIES = 3
 NOTE_CHARS = 300
 
 
@@ -119,3 +130,75 @@ def draft(
         expected_lock_version=body.expected_lock_version,
     )
     return patterns.new_version(gov, principal, spec.id, content)
+
+
+def _groups(gov: patterns.Governance, log: DecisionLog, principal: Principal) -> list[ReplyGroup]:
+    """Return the proposed groups of replies the caller may see: a lead's team's, an admin's tenant's."""
+    require_reader(principal)
+    team = principal.team_id if principal.role is ApiRole.lead else None
+    if principal.role is ApiRole.lead and team is None:
+        return []
+    replies = log.escalated_replies(principal.tenant_id, team, REPLIES_READ)
+    if not replies:
+        return []
+    return proposed_groups(replies, [s.body for s in gov.patterns.serving(principal.tenant_id)])
+
+
+def list_new_patterns(
+    gov: patterns.Governance, log: DecisionLog, principal: Principal
+) -> list[NewPatternProposalOut]:
+    """Return the new patterns proposed from replies agents wrote alike on escalated requests."""
+    out = []
+    for group in _groups(gov, log, principal):
+        typical = group.medoid()
+        out.append(
+            NewPatternProposalOut(
+                id=group.proposal_id,
+                title=title_of(typical.text),
+                body=typical.text,
+                examples=group.examples(),
+                replies=len(group.replies),
+                agents=len(group.agents),
+                support=group.support,
+                teams=sorted({r.team_id for r in group.replies if r.team_id}),
+                sample_replies=[r.text for r in group.replies if r is not typical][:SAMPLE_REPLIES],
+                last_at=group.last_at,
+            )
+        )
+    return out
+
+
+def draft_new_pattern(
+    gov: patterns.Governance,
+    log: DecisionLog,
+    principal: Principal,
+    proposal_id: str,
+    body: NewPatternDraftIn,
+) -> ChangeOut:
+    """Create the proposed pattern as draft version 1 (risk medium until a reviewer says otherwise)."""
+    group = next((g for g in _groups(gov, log, principal) if g.proposal_id == proposal_id), None)
+    if group is None:
+        raise NotFound(f"no current new-pattern proposal '{proposal_id}'", field="id")
+    teams = Counter(r.team_id for r in group.replies if r.team_id)
+    owner = body.owner or principal.team_id or (teams.most_common(1)[0][0] if teams else None)
+    if owner is None:
+        raise InvalidInput("give 'owner': the team that will own the pattern", field="owner")
+    typical = group.medoid()
+    note = (
+        f"Proposed from {len(group.replies)} replies by {len(group.agents)} agents written on escalated "
+        f"requests (proposal {proposal_id})"
+    )
+    if body.note:
+        note = f"{note}. {body.note}"
+    text = typical.text if len(typical.text) <= MAX_BODY else typical.text[:MAX_BODY].rsplit(" ", 1)[0]
+    create = PatternCreate(
+        id=body.id,
+        owner=owner,
+        title=title_of(typical.text),
+        body=text,
+        intents=[body.id],
+        examples=group.examples(),
+        risk=RiskLevel.medium,
+        change_note=note[:2_000],
+    )
+    return patterns.create_pattern(gov, principal, create)

@@ -104,8 +104,9 @@ def recommend(
                 risk=cand.spec.risk.value,
             )
         )
-    # Kept only when something was suggested: feedback on it can make the text a candidate example.
-    topic_text = learning_text(request.turns, ranked.topic_turn, slots) if rows else None
+    # Kept masked for learning: feedback on a suggestion can make it a candidate example; on an escalated
+    # request, with what the agent wrote themselves (POST /v1/replies), an example of a proposed pattern.
+    topic_text = learning_text(request.turns, ranked.topic_turn, slots)
     latency_ms = (time.perf_counter() - started) * 1000
     log.add_request(
         RecommendationRequestRow(

@@ -26,7 +26,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import BindParameter, CompoundSelect
 
 from advisor.store.privacy import SCRUBBED, redact_values
-from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.store.tables.decisions import (
+    FeedbackEventRow,
+    RecommendationRequestRow,
+    RecommendationRow,
+    WrittenReplyRow,
+)
 from advisor.utc import utcnow
 
 
@@ -150,6 +155,17 @@ class StoredEdit(NamedTuple):
     shown: str
     sent: str
     occurred_at: datetime
+
+
+class StoredReply(NamedTuple):
+    """What an agent wrote on an escalated request, with the customer's masked words on it."""
+
+    id: int
+    agent_id: str
+    team_id: str | None
+    text: str
+    customer_text: str | None
+    received_at: datetime
 
 
 def _chunks(values: Collection[str]) -> list[list[str]]:
@@ -395,3 +411,40 @@ class DecisionLog:
             StoredEdit(int(eid), pid, int(version), agent, shown, str(sent), at)
             for eid, pid, version, agent, shown, sent, at in self.session.execute(query)
         ]
+
+    def add_reply(self, reply: WrittenReplyRow) -> tuple[WrittenReplyRow, bool]:
+        """Store what an agent wrote; return (stored reply, created). A resend returns the stored one."""
+        found = self.find_reply(reply.tenant_id, reply.client_event_id)
+        if found is not None:
+            return found, False
+        try:
+            with self.session.begin_nested():
+                self.session.add(reply)
+        except IntegrityError:
+            existing = self.find_reply(reply.tenant_id, reply.client_event_id)
+            if existing is None:
+                raise
+            return existing, False
+        return reply, True
+
+    def find_reply(self, tenant_id: str, client_event_id: str) -> WrittenReplyRow | None:
+        """Return the reply already stored under this client event id."""
+        return self.session.scalar(
+            select(WrittenReplyRow).where(
+                WrittenReplyRow.tenant_id == tenant_id, WrittenReplyRow.client_event_id == client_event_id
+            )
+        )
+
+    def escalated_replies(self, tenant_id: str, team_id: str | None, limit: int) -> list[StoredReply]:
+        """Return the latest replies written on escalated requests (newest first, at most ``limit``;
+        ``team_id``: only that team's), whose text is still kept."""
+        W, R = WrittenReplyRow, RecommendationRequestRow
+        query = (
+            select(W.id, W.agent_id, W.team_id, W.text, R.topic_text, W.received_at)
+            .join(R, R.id == W.request_id)
+            .where(W.tenant_id == tenant_id, R.escalate.is_(True), W.text != SCRUBBED)
+        )
+        if team_id is not None:
+            query = query.where(W.team_id == team_id)
+        rows = self.session.execute(query.order_by(W.id.desc()).limit(limit))
+        return [StoredReply(int(i), agent, team, text, topic, at) for i, agent, team, text, topic, at in rows]

@@ -1,8 +1,9 @@
 """Customer text in the store: redacted on write, scrubbed after the retention period, erased on request.
 
-Conversation text reaches the store in three columns: the rendered suggestion
+Conversation text reaches the store in four places: the rendered suggestion
 (``recommendations.text``), what the agent sent or wrote (``feedback_events.final_text``,
-``comment``) and the masked customer turn kept for learning (``recommendation_requests.topic_text``).
+``comment``), the masked customer turn kept for learning (``recommendation_requests.topic_text``)
+and what an agent wrote themselves on an escalated request (``written_replies.text``).
 Metrics never need that text once it is rolled up (similarity is stored in ``metric_outcomes``), so
 scrubbing it keeps every aggregate exact.
 """
@@ -20,7 +21,12 @@ from sqlalchemy.orm import Mapper, Session, object_session
 
 from advisor.context.redaction import redact
 from advisor.learned.capture import text_key
-from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.store.tables.decisions import (
+    FeedbackEventRow,
+    RecommendationRequestRow,
+    RecommendationRow,
+    WrittenReplyRow,
+)
 from advisor.store.tables.learned import LearnedExampleAgentRow, LearnedExampleRow
 from advisor.store.tables.metrics import MetricInteractionRow
 from advisor.store.tables.webhooks import WebhookDeliveryRow
@@ -31,6 +37,7 @@ TEXT_COLUMNS: dict[type[Any], tuple[str, ...]] = {
     RecommendationRow: ("text",),
     FeedbackEventRow: ("final_text", "comment"),
     RecommendationRequestRow: ("topic_text",),
+    WrittenReplyRow: ("text",),
 }
 
 
@@ -96,6 +103,9 @@ class PrivacyRepository:
                 RecommendationRequestRow.created_at < cutoff, RecommendationRequestRow.topic_text.is_not(None)
             )
             .values(topic_text=None),
+            update(WrittenReplyRow)
+            .where(WrittenReplyRow.received_at < cutoff, WrittenReplyRow.text != SCRUBBED)
+            .values(text=SCRUBBED),
         ]
         for statement in statements:
             changed += int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
@@ -132,6 +142,11 @@ class PrivacyRepository:
         counts["feedback_events"] = self._delete(
             delete(FeedbackEventRow).where(
                 FeedbackEventRow.tenant_id == tenant_id, FeedbackEventRow.interaction_id.in_(ids)
+            )
+        )
+        counts["written_replies"] = self._delete(
+            delete(WrittenReplyRow).where(
+                WrittenReplyRow.tenant_id == tenant_id, WrittenReplyRow.interaction_id.in_(ids)
             )
         )
         counts["recommendations"] = self._delete(

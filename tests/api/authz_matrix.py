@@ -27,6 +27,7 @@ MATRIX: dict[str, tuple[Cell, Cell, Cell]] = {
     # Agents' live path: "as themselves" for every role (docs/governance.md).
     "POST /v1/recommendations": ((200, 200, 200), (403, 403, 200), NA),
     "POST /v1/feedback": ((201, 201, 201), (403, 403, 403), (404, 404, 404)),
+    "POST /v1/replies": ((201, 201, 201), (403, 403, 403), (404, 404, 404)),
     # Metrics: leads read their own team, admins the tenant; a filter naming another team is refused.
     "GET /v1/metrics/rates": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
     "GET /v1/metrics/consistency/text": ((403, 200, 200), (403, 403, 200), (403, 403, 200)),
@@ -88,6 +89,13 @@ MATRIX: dict[str, tuple[Cell, Cell, Cell]] = {
     # Proposed versions: as for drafts, leads for their own team's patterns, admins any.
     "GET /v1/pattern-proposals": ((403, 200, 200), NA, NA),
     "POST /v1/pattern-proposals/{proposal_id}/draft": ((403, 201, 201), (403, 403, 201), (403, 404, 404)),
+    "GET /v1/pattern-proposals/new-patterns": ((403, 200, 200), NA, NA),
+    # A new pattern comes from the replies of a team's agents: another team's lead does not see them.
+    "POST /v1/pattern-proposals/new-patterns/{proposal_id}/draft": (
+        (403, 201, 201),
+        (403, 404, 201),
+        (403, 404, 404),
+    ),
     # Erasure: admins only; another tenant's interaction ids erase nothing (200, zero counts).
     "POST /v1/erasures": ((403, 403, 200), NA, (403, 403, 200)),
 }

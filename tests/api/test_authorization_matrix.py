@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from advisor.app import create_app
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.learned import LearnedExampleRepository
+from advisor.store.tables.decisions import RecommendationRequestRow, WrittenReplyRow
 from advisor.utc import utcnow
 from tests.api.authz_matrix import MATRIX, XFAIL
 from tests.builders import add_key, auth, make_context, make_pattern_body, seed_tenants
@@ -135,6 +136,32 @@ class World:
         found = self.ok("GET", "/v1/pattern-proposals", self.admins[self.tenant(target)])
         return str(next(p["id"] for p in found if p["pattern_id"] == pid))
 
+    def new_pattern_proposal(self, target: str) -> str:
+        """Store three alike replies by two of the target team's agents on escalated requests; return the
+        proposal's id."""
+        words = " ".join(uuid.uuid4().hex for _ in range(4))
+        factory = EventFactory(self.url, self.tenant(target))
+        for agent, tail in (("agent-x", ""), ("agent-y", " thanks"), ("agent-x", " ok")):
+            request_id = factory.request(escalate=True, agent=agent, team=TEAM[target])
+            row = factory.session.get(RecommendationRequestRow, request_id)
+            assert row is not None
+            row.topic_text = "do you sell gift cards"
+            factory.session.add(
+                WrittenReplyRow(
+                    tenant_id=self.tenant(target),
+                    client_event_id=uuid.uuid4().hex,
+                    request_id=request_id,
+                    interaction_id=row.interaction_id,
+                    agent_id=agent,
+                    team_id=TEAM[target],
+                    text=f"{words}{tail}",
+                    occurred_at=utcnow(),
+                )
+            )
+        factory.close()
+        found = self.ok("GET", "/v1/pattern-proposals/new-patterns", self.admins[self.tenant(target)])
+        return str(next(p["id"] for p in found if p["body"].startswith(words)))
+
     def key(self, target: str) -> str:
         body = {"role": "agent", "team_id": TEAM[target], "agent_id": self.fresh("a", target)}
         return str(self.ok("POST", "/v1/keys", self.admins[self.tenant(target)], body)["id"])
@@ -182,6 +209,27 @@ def feedback_call(w: World, role: str, target: str) -> Call:
         "/v1/feedback",
         {"recommendation_id": rec_id, "client_event_id": w.fresh("e", target), "action": "accepted"},
     )
+
+
+def reply_call(w: World, role: str, target: str) -> Call:
+    text = "do you sell gift cards"
+    if target == "own":
+        agent, team = own_identity(role)
+        key = w.callers[role]
+    else:
+        tenant, team = w.tenant(target), TEAM[target]
+        agent, key = f"agent-{team}", w.agents[f"{tenant}/{team}"]
+    body = make_context(text, agent_id=agent, team_id=team, interaction_id=w.fresh("i", target))
+    if team is None:
+        body.pop("team_id")
+    served = w.ok("POST", "/v1/recommendations", key, body)
+    assert served["escalate"] is True
+    reply = {
+        "request_id": served["request_id"],
+        "client_event_id": w.fresh("e", target),
+        "text": "Yes, we do.",
+    }
+    return Call("POST", "/v1/replies", reply)
 
 
 def metrics(path: str) -> Callable[[World, str, str], Call]:
@@ -256,6 +304,15 @@ BUILDERS: dict[str, Callable[[World, str, str], Call]] = {
     "GET /demo/config": lambda w, r, t: Call("GET", "/demo/config"),
     "POST /v1/recommendations": recommendation_call,
     "POST /v1/feedback": feedback_call,
+    "POST /v1/replies": reply_call,
+    "GET /v1/pattern-proposals/new-patterns": lambda w, r, t: Call(
+        "GET", "/v1/pattern-proposals/new-patterns"
+    ),
+    "POST /v1/pattern-proposals/new-patterns/{proposal_id}/draft": lambda w, r, t: Call(
+        "POST",
+        f"/v1/pattern-proposals/new-patterns/{w.new_pattern_proposal(t)}/draft",
+        {"id": w.fresh("np", t), "owner": TEAM[t], "note": "matrix"},
+    ),
     **{
         f"GET /v1/metrics/{name}": metrics(f"/v1/metrics/{name}")
         for name in (

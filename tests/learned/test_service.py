@@ -60,12 +60,14 @@ class TestCapture:
         assert stored_request(settings.database_url, response["request_id"]).topic_text == kept
         assert [c["text"] for c in listed(client, keys.acme_admin)] == [kept]
 
-    def test_escalated_request_keeps_no_text(
+    def test_escalated_request_keeps_its_masked_turn_and_teaches_nothing(
         self, client: TestClient, keys: Keys, settings: Settings
     ) -> None:
-        response = serve(client, keys.acme_agent, "what's the weather like in Paris tomorrow")
+        response = serve(client, keys.acme_agent, "what's the weather like in Paris for order A1001")
         assert response["escalate"] is True
-        assert stored_request(settings.database_url, response["request_id"]).topic_text is None
+        kept = stored_request(settings.database_url, response["request_id"]).topic_text
+        assert kept == "what's the weather like in Paris for order […]"
+        assert listed(client, keys.acme_admin) == []
 
     def test_the_turn_that_raised_the_topic_is_kept(self, client: TestClient, keys: Keys) -> None:
         # "hello" raises no topic. (A ranker that names no topic turn falls back to the latest customer turn.)

@@ -17,7 +17,12 @@ from advisor.settings import Settings
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.privacy import SCRUBBED
 from advisor.store.tables.base import Base
-from advisor.store.tables.decisions import FeedbackEventRow, RecommendationRequestRow, RecommendationRow
+from advisor.store.tables.decisions import (
+    FeedbackEventRow,
+    RecommendationRequestRow,
+    RecommendationRow,
+    WrittenReplyRow,
+)
 from advisor.utc import utcnow
 from tests.builders import Keys, auth, make_context, seed_tenants
 from tests.conftest import Database, make_settings
@@ -127,6 +132,28 @@ class TestRetention:
         assert [t is not None for t in new] == [False, True]  # recent text is kept
         assert rates(client, keys) == before  # every figure is unchanged
 
+    def test_old_written_replies_are_scrubbed(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        served = client.post(
+            "/v1/recommendations", json=make_context("do you sell gift cards"), headers=auth(keys.acme_agent)
+        ).json()
+        reply = {
+            "request_id": served["request_id"],
+            "client_event_id": "r-old",
+            "text": "Yes, from 10 pounds.",
+        }
+        assert client.post("/v1/replies", json=reply, headers=auth(keys.acme_agent)).status_code == 201
+        engine = make_engine(settings.database_url)
+        factory = make_sessionmaker(engine)
+        with factory() as session, session.begin():
+            session.execute(update(WrittenReplyRow).values(received_at=utcnow() - timedelta(days=40)))
+        assert scrub_expired(factory, retention_days=30) > 0
+        with factory() as session:
+            texts = session.scalars(select(WrittenReplyRow.text)).all()
+        engine.dispose()
+        assert list(texts) == [SCRUBBED]
+
     def test_the_app_runs_retention_when_configured(self, database: Database) -> None:
         settings = make_settings(database.url, privacy={"retention_days": 1, "retention_check_s": 0.05})
         with TestClient(create_app(settings)) as client:
@@ -168,6 +195,27 @@ class TestErasure:
         assert entry["note"] == "GDPR request 2026-117"
         assert entry["after"]["erased"] == erased
         assert "cust-dana" not in str(entry)
+
+    def test_what_an_agent_wrote_on_an_escalated_request_goes_too(
+        self, client: TestClient, keys: Keys, settings: Settings
+    ) -> None:
+        for interaction in ("cust-gift", "cust-keep"):
+            body = make_context("do you sell gift cards", interaction_id=interaction)
+            served = client.post("/v1/recommendations", json=body, headers=auth(keys.acme_agent)).json()
+            assert served["escalate"] is True
+            reply = {
+                "request_id": served["request_id"],
+                "client_event_id": interaction,
+                "text": f"Yes, {interaction}",
+            }
+            assert client.post("/v1/replies", json=reply, headers=auth(keys.acme_agent)).status_code == 201
+        body = {"interaction_ids": ["cust-gift"], "note": "erasure"}
+        response = client.post("/v1/erasures", json=body, headers=auth(keys.acme_admin))
+        assert response.status_code == 200, response.text
+        assert (response.json()["erased"]["written_replies"], response.json()["erased"]["requests"]) == (1, 1)
+        everything = dump(settings.database_url)
+        assert "Yes, cust-gift" not in everything
+        assert "Yes, cust-keep" in everything
 
     def test_admins_only_and_own_tenant_only(
         self, client: TestClient, keys: Keys, settings: Settings

@@ -118,6 +118,29 @@ class FeedbackEventRow(Base):
     )
 
 
+class WrittenReplyRow(Base):
+    """What an agent wrote themselves on an escalated request (migration 0011): the raw material of
+    proposed new patterns. Idempotent per (tenant, client event id) like feedback."""
+
+    __tablename__ = "written_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    client_event_id: Mapped[str] = mapped_column(String(128))
+    request_id: Mapped[str] = mapped_column(ForeignKey("recommendation_requests.id"))
+    interaction_id: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_event_id", name="uq_written_replies_tenant_client_event"),
+        Index("ix_written_replies_tenant_received", "tenant_id", "received_at"),
+    )
+
+
 def event_columns(rec: RecommendationRow, **fields: Any) -> dict[str, Any]:
     """The column values of an event on suggestion ``rec``: its tenant, interaction, agent, team, channel,
     pattern version and intent are copied (metrics read one table); ``fields`` give the rest."""
