@@ -138,6 +138,59 @@ def test_lead_approves_a_learned_example_and_it_leaves_the_pending_list(
     assert [e["subject_id"] for e in entries] == [str(approved["id"])]
 
 
+@pytest.mark.browser
+def test_lead_makes_drafts_from_agents_common_edit_and_alike_replies(
+    settings: Settings, live_server: str, browser_page: Any, artifacts: Path
+) -> None:
+    keys = seed_tenants(settings.database_url)
+    agents = [(keys.acme_agent, "agent-1"), (keys.acme_agent2, "agent-2"), (keys.acme_agent, "agent-1")]
+    gift = ["do you sell gift cards", "can I buy a gift card in store", "gift cards available?"]
+    for n, (key, agent_id) in enumerate(agents):
+        with httpx.Client(base_url=live_server, headers=auth(key), timeout=30) as http:
+            context = make_context("my package never arrived", interaction_id=f"e-{n}", agent_id=agent_id)
+            top = http.post("/v1/recommendations", json=context).json()["recommendations"][0]
+            edited = {
+                "recommendation_id": top["recommendation_id"],
+                "client_event_id": f"e-{n}",
+                "action": "edited",
+            }
+            edited["final_text"] = f"{top['text']} You can follow the trace in our app."
+            assert http.post("/v1/feedback", json=edited).status_code == 201
+            asked = http.post(
+                "/v1/recommendations", json=make_context(gift[n], interaction_id=f"g-{n}", agent_id=agent_id)
+            )
+            assert asked.json()["escalate"] is True
+            reply = {"request_id": asked.json()["request_id"], "client_event_id": f"g-{n}"}
+            reply["text"] = "Yes, we sell gift cards from 10 to 200 pounds in every store and online."
+            assert http.post("/v1/replies", json=reply).status_code == 201
+    page = browser_page
+    page.set_viewport_size({"width": 1400, "height": 1700})
+    _sign_in(page, live_server, keys.acme_lead)
+    page.wait_for_selector("#proposals[data-state=ready]")
+    items = page.locator("#proposal-list li")
+    assert items.count() == 2
+    edit = page.locator("#proposal-list li", has_text="lost_package v1")
+    assert "You can follow the trace in our app." in edit.inner_text()
+    assert "3 edits by 2 agents" in edit.inner_text()
+    new = page.locator("#proposal-list li", has_text="New pattern")
+    assert "3 replies by 2 agents" in new.inner_text()
+    page.locator("#proposals").screenshot(path=str(artifacts / "dashboard-proposals.png"))
+    edit.locator("button").click()
+    page.locator("#proposals-status", has_text="Draft v2 of lost_package").wait_for()
+    page.wait_for_selector("#proposals[data-state=ready]")
+    new = page.locator("#proposal-list li", has_text="New pattern")
+    new.locator("input").fill("gift_cards")
+    new.locator("button").click()
+    page.locator("#proposals-status", has_text="Draft v1 of gift_cards").wait_for()
+    with httpx.Client(base_url=live_server, headers=auth(keys.acme_admin), timeout=30) as http:
+        versions = http.get("/v1/patterns/lost_package/versions").json()
+        created = http.get("/v1/patterns/gift_cards/versions").json()
+    assert [v["status"] for v in versions] == ["approved", "draft"]
+    assert versions[-1]["body"].endswith("You can follow the trace in our app.")
+    assert created[0]["status"] == "draft"
+    assert created[0]["author"].startswith("lead:")  # the lead who made the draft: another person approves
+
+
 class TestToday:
     @pytest.fixture
     def settings(self, sqlite_url: str) -> Settings:

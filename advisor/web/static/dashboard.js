@@ -362,6 +362,86 @@
     }
   }
 
+  /* Proposals: common edits of a version and replies written alike on escalations, drafted on request. */
+  function proposalItem(text, evidence, action, makeBody) {
+    const li = document.createElement("li");
+    const what = document.createElement("p");
+    what.append(...text);
+    const why = document.createElement("small");
+    why.textContent = evidence;
+    li.append(what, why);
+    const form = document.createElement("form");
+    form.className = "actions";
+    const extra = makeBody.field;
+    if (extra) form.append(extra.label, extra.input);
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.textContent = "Make a draft";
+    form.append(button);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      button.disabled = true;
+      try {
+        const change = await call(action, {}, makeBody.body());
+        const pattern = change.pattern;
+        await loadProposals(`Draft v${pattern.latest_version} of ${pattern.id} created: submit it for review in the pattern library.`);
+      } catch (error) {
+        button.disabled = false;
+        $("#proposals-status").textContent = `No draft made: ${error.message}`;
+      }
+    });
+    li.append(form);
+    return li;
+  }
+
+  function quoted(text, cls) {
+    const q = document.createElement("q");
+    q.className = cls;
+    q.textContent = text;
+    return q;
+  }
+
+  function editItem(p) {
+    const change = p.removed
+      ? (p.added ? ["replace ", quoted(p.removed, "removed"), " with ", quoted(p.added, "added")] : ["remove ", quoted(p.removed, "removed")])
+      : ["add ", quoted(p.added, "added")];
+    const text = [`${p.pattern_title} (${p.pattern_id} v${p.pattern_version}): `, ...change];
+    const evidence = `${count(p.decisions)} edits by ${count(p.agents)} agents, of ${count(p.version_edits)} edits of this version`;
+    return proposalItem(text, evidence, `/v1/pattern-proposals/${p.id}/draft`, { body: () => ({}) });
+  }
+
+  function newPatternItem(p) {
+    const label = document.createElement("label");
+    label.textContent = "New pattern id";
+    const input = document.createElement("input");
+    input.required = true;
+    input.maxLength = 128;
+    input.autocomplete = "off";
+    input.id = `new-id-${p.id}`;
+    label.htmlFor = input.id;
+    const text = ["New pattern: ", quoted(p.body, "added")];
+    const evidence = `${count(p.replies)} replies by ${count(p.agents)} agents on escalated requests; customers asked e.g. "${p.examples[0] || "…"}"`;
+    return proposalItem(text, evidence, `/v1/pattern-proposals/new-patterns/${p.id}/draft`, {
+      field: { label, input },
+      body: () => ({ id: input.value.trim() }),
+    });
+  }
+
+  async function loadProposals(message) {
+    const section = $("#proposals");
+    section.dataset.state = "loading";
+    try {
+      const [edits, fresh] = await Promise.all([call("/v1/pattern-proposals"), call("/v1/pattern-proposals/new-patterns")]);
+      $("#proposal-list").replaceChildren(...edits.map(editItem), ...fresh.map(newPatternItem));
+      $("#proposals-empty").hidden = edits.length + fresh.length > 0;
+      $("#proposals-status").textContent = message || "";
+      section.dataset.state = "ready";
+    } catch (error) {
+      $("#proposals-status").textContent = `Could not load proposals: ${error.message}`;
+      section.dataset.state = "error";
+    }
+  }
+
   async function load() {
     document.body.dataset.state = "loading";
     setStatus("Loading…");
@@ -415,6 +495,7 @@
     $("#board").hidden = false;
     load();
     loadLearned();
+    loadProposals();
   }
 
   document.addEventListener("DOMContentLoaded", () => {
