@@ -27,7 +27,7 @@ from advisor.store.decisions import DecisionLog
 from advisor.store.patterns import to_spec
 from advisor.tenancy.models import ApiRole, Principal
 
-PROPOSAL_EDITS_READ = 20_000
+PROPOSAL_EDITS_READ = 5_000
 """The latest edit decisions read per request (a bound on the work; older ones rarely matter)."""
 REPLIES_READ = 5_000
 """The latest replies on escalated requests read per request."""
