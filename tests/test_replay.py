@@ -179,6 +179,25 @@ class TestFromFile:
         assert strict["candidate"]["right"] == pytest.approx(1 / 3, abs=1e-4)
         assert {e["serving"] for e in strict["examples"]} == {"lost_package", "password_reset"}
 
+    def test_a_retired_newest_version_takes_the_pattern_out(self, tmp_path: Path) -> None:
+        raw = yaml.safe_load((TEST_PACK / "test_pack.yaml").read_text())
+        [found] = [dict(spec) for spec in raw["patterns"] if spec["id"] == "lost_package"]
+        raw["patterns"].append({**found, "version": 2, "status": "retired"})  # an export holds every version
+        (tmp_path / "lib").mkdir()
+        (tmp_path / "lib" / "pack.yaml").write_text(yaml.safe_dump(raw))
+        cases = write_cases(tmp_path / "cases.jsonl", [(FOUND, ["lost_package"])])
+        args = [
+            "--conversations",
+            str(cases),
+            "--serving",
+            str(TEST_PACK),
+            "--patterns",
+            str(tmp_path / "lib"),
+        ]
+        report = replay(*args)
+        assert report["serving"]["right"] == 1.0
+        assert report["examples"][0]["candidate"] != "lost_package"
+
     def test_malformed_conversations_name_the_line(self, tmp_path: Path) -> None:
         cases = write_cases(tmp_path / "cases.jsonl", [(FOUND, ["lost_package"])])
         with cases.open("a") as handle:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from advisor.commands.store import transaction
+from advisor.patterns.models import PatternSpec
 from advisor.settings import Settings
 
 MAX_CASES = 100_000
@@ -54,7 +55,7 @@ def replay(
     """
     from advisor.bootstrap import build_ranker_factory
     from advisor.patterns.files import load_patterns
-    from advisor.patterns.models import PatternSpec, Status
+    from advisor.patterns.models import Status
     from advisor.ranking.eligibility import StagePolicy
     from advisor.replay import ReplayCase, compare, file_cases, stored_cases, without_crm_rules
     from advisor.store.decisions import DecisionLog
@@ -66,19 +67,14 @@ def replay(
         raise typer.BadParameter("give exactly one of --conversations FILE and --from-store")
     if tenant is None and (from_store or serving is None):
         raise typer.BadParameter("--tenant is required with --from-store, and without --serving")
-    newest: dict[str, PatternSpec] = {}
-    for spec in load_patterns(patterns):
-        kept = newest.get(spec.id)
-        if spec.status is not Status.retired and (kept is None or spec.version > kept.version):
-            newest[spec.id] = spec
-    candidate_specs = list(newest.values())
+    candidate_specs = [s for s in _newest(load_patterns(patterns)) if s.status is not Status.retired]
     if not candidate_specs:
         raise typer.BadParameter(f"{patterns}: no pattern that is not retired")
     cases: list[ReplayCase] = file_cases(conversations) if conversations is not None else []
     serving_specs: list[PatternSpec] = []
     policy = StagePolicy()
     if serving is not None:
-        serving_specs = [s for s in load_patterns(serving) if s.status is Status.approved]
+        serving_specs = _newest([s for s in load_patterns(serving) if s.status is Status.approved])
     if tenant is not None:
         with transaction() as session:
             policy = PolicyRepository(session).get(tenant)
@@ -106,3 +102,12 @@ def replay(
     report["source"] = "store" if from_store else str(conversations)
     report["crm_rules"] = "taken as met (the store keeps no CRM fields)" if from_store else "checked"
     typer.echo(json.dumps(report, indent=2))
+
+
+def _newest(specs: list[PatternSpec]) -> list[PatternSpec]:
+    """Return the highest version of each pattern (an export holds every version)."""
+    newest: dict[str, PatternSpec] = {}
+    for spec in specs:
+        if spec.id not in newest or spec.version > newest[spec.id].version:
+            newest[spec.id] = spec
+    return list(newest.values())

@@ -38,7 +38,7 @@ def record_reply(log: DecisionLog, principal: Principal, body: ReplyIn) -> Reply
         request_id=request.id,
         interaction_id=request.interaction_id,
         agent_id=request.agent_id,
-        team_id=team if team is not None else request.team_id,
+        team_id=team,
         text=body.text,
         occurred_at=body.occurred_at or utcnow(),
     )

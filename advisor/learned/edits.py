@@ -104,22 +104,22 @@ def _body_map(body: str, shown: str) -> list[tuple[int, int, int, bool]] | None:
     None when ``shown`` is not ``body`` rendered (the body changed meanwhile, or the text was scrubbed)."""
     literals = SLOT_RE.split(body)[::2]
     slots = [m.span() for m in SLOT_RE.finditer(body)]
-    pattern = "(.*?)".join(re.escape(lit) for lit in literals)
-    found = re.fullmatch(pattern, shown, flags=re.DOTALL)
-    if found is None:
+    # Literals in turn, each at its first place after the previous one (no backtracking regular
+    # expression: on a text that does not match, one took seconds); the last must end the text.
+    if not shown.startswith(literals[0]) or not shown.endswith(literals[-1]):
         return None
-    segments: list[tuple[int, int, int, bool]] = []
-    at_shown, at_body = 0, 0
-    for n, literal in enumerate(literals):
-        segments.append((at_shown, at_shown + len(literal), at_body, False))
-        at_shown += len(literal)
-        at_body += len(literal)
-        if n < len(slots):
-            value_start, value_end = found.span(n + 1)
-            segments.append((value_start, value_end, slots[n][0], True))
-            at_shown = value_end
-            at_body = slots[n][1]
-    return segments
+    segments: list[tuple[int, int, int, bool]] = [(0, len(literals[0]), 0, False)]
+    at_shown, at_body = len(literals[0]), len(literals[0])
+    for n, literal in enumerate(literals[1:], start=1):
+        last = n == len(literals) - 1
+        start = len(shown) - len(literal) if last else shown.find(literal, at_shown)
+        if start < at_shown:
+            return None
+        segments.append((at_shown, start, slots[n - 1][0], True))
+        at_body = slots[n - 1][1]
+        segments.append((start, start + len(literal), at_body, False))
+        at_shown, at_body = start + len(literal), at_body + len(literal)
+    return segments if at_shown == len(shown) else None
 
 
 def _to_body(segments: list[tuple[int, int, int, bool]], position: int) -> int | None:

@@ -1,10 +1,10 @@
 """Proposed new patterns: replies several agents wrote alike when nothing in the library fitted.
 
 Replies written on escalated requests (``POST /v1/replies``) are grouped by wording: each reply is a
-TF-IDF vector of its words (scikit-learn, fitted on the replies read), and a reply starts a group with
-every not yet grouped reply whose cosine with it is at least ``SIMILAR``, newest first. Agents who
-answer the same uncovered question tend to reuse each other's sentences; a paraphrase in other words
-stays apart, which errs towards proposing less. A group becomes a proposal when at least
+TF-IDF vector of its words (scikit-learn, fitted on the replies read); the reply with the most others
+at least ``SIMILAR`` to it starts a group with all of them, then the next most connected, and so
+on. Agents who answer the same uncovered question tend to reuse each other's sentences; a paraphrase
+in other words stays apart, which errs towards proposing less. A group becomes a proposal when at least
 ``MIN_REPLIES`` replies by at least ``MIN_AGENTS`` agents are in it (each agent counting for at most
 ``edits.EDITS_PER_AGENT``), and when no serving pattern already says it (a reply that close to a
 pattern's body means the ranking missed that pattern, which corrections and learned examples teach,
@@ -39,6 +39,7 @@ MAX_EXAMPLES = 20
 TITLE_CHARS = 80
 _SPACES = re.compile(r"\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s")
+_WORD = re.compile(r"\w")
 
 
 @dataclass
@@ -105,23 +106,25 @@ def _vectorizer() -> TfidfVectorizer:
 
 
 def group_replies(replies: Sequence[StoredReply]) -> list[ReplyGroup]:
-    """Group replies by wording, in the order given (newest first): the first reply not yet in a group
-    starts one with every other such reply at least ``SIMILAR`` to it."""
-    if not replies:
+    """Group replies by wording: the reply with the most others at least ``SIMILAR`` to it starts a
+    group with all of them not grouped yet, then the next most connected, and so on (ties: newest
+    first). Replies without a word (an emoji, "?") are left out."""
+    kept = [r for r in replies if _WORD.search(r.text)]
+    if not kept:
         return []
-    vectors = sparse.csr_matrix(_vectorizer().fit_transform([_norm(r.text) for r in replies]))
+    vectors = sparse.csr_matrix(_vectorizer().fit_transform([_norm(r.text) for r in kept]))
     near: list[npt.NDArray[np.intp]] = []
-    for start in range(0, len(replies), BLOCK):
+    for start in range(0, len(kept), BLOCK):
         block = (vectors[start : start + BLOCK] @ vectors.T).toarray()
         near.extend(np.flatnonzero(row >= SIMILAR) for row in block)
-    group_of = np.full(len(replies), -1, dtype=np.intp)
+    group_of = np.full(len(kept), -1, dtype=np.intp)
     groups: list[ReplyGroup] = []
-    for i in range(len(replies)):
+    for i in sorted(range(len(kept)), key=lambda n: (-len(near[n]), n)):
         if group_of[i] >= 0:
             continue
-        members = [int(j) for j in near[i] if group_of[j] < 0 or j == i]
+        members = [int(j) for j in near[i] if group_of[j] < 0]
         group_of[members] = len(groups)
-        groups.append(ReplyGroup([replies[j] for j in members], vectors[members]))
+        groups.append(ReplyGroup([kept[j] for j in members], vectors[members]))
     return groups
 
 

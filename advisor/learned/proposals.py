@@ -14,6 +14,9 @@ customers' masked words as its examples.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from advisor.errors import Conflict, InvalidInput, NotFound
 from advisor.learned.edits import CommonEdit, EditedSuggestion, proposals_for
@@ -34,6 +37,7 @@ REPLIES_READ = 5_000
 MAX_BODY = 4_000
 SAMPLE_REPLIES = 3
 NOTE_CHARS = 300
+M = TypeVar("M", bound=BaseModel)
 
 
 Found = list[tuple[PatternSpec, CommonEdit, str]]
@@ -90,22 +94,24 @@ def draft(
     gov: patterns.Governance, log: DecisionLog, principal: Principal, proposal_id: str, body: ProposalDraftIn
 ) -> ChangeOut:
     """Create a draft version carrying the proposal's change, with its evidence as the change note."""
-    require_reader(principal)
-    serving = gov.patterns.serving(principal.tenant_id)
-    match = next(
-        (
-            (spec, common, proposed)
-            for spec, common, proposed in _proposals(log, serving, principal.tenant_id)[0]
-            if common.proposal_id(spec.id, spec.version) == proposal_id
-        ),
-        None,
-    )
+
+    def find(specs: list[PatternSpec]) -> tuple[PatternSpec, CommonEdit, str] | None:
+        found = _proposals(log, specs, principal.tenant_id)[0]
+        return next((m for m in found if m[1].proposal_id(m[0].id, m[0].version) == proposal_id), None)
+
+    # As listed (the versions the caller governs); only when it is not there, whether it is another
+    # team's (403) or nobody's (404).
+    match = find(_governed(gov, principal))
     if match is None:
-        raise NotFound(f"no current proposal '{proposal_id}' (its version or evidence changed)", field="id")
+        other = find(gov.patterns.serving(principal.tenant_id))
+        if other is not None:
+            require_governor(principal, other[0].owner)
+        raise NotFound(
+            f"no current proposal '{proposal_id}' (its version or evidence changed)", field="proposal_id"
+        )
     spec, common, proposed = match
-    require_governor(principal, spec.owner)
     if proposed == spec.body:
-        raise Conflict("the proposed body is the version's body", field="id")
+        raise Conflict("the proposed body is the version's body", field="proposal_id")
     change = f"'{common.change.removed[:NOTE_CHARS]}' → '{common.change.added[:NOTE_CHARS]}'"
     note = (
         f"Proposed from {common.decisions} edit decisions by {len(common.agents)} agents on version "
@@ -116,7 +122,8 @@ def draft(
     # The version as stored: the serving spec also carries the approved learned examples, which stay
     # learned examples (withdrawable), not examples of the new version.
     own = to_spec(next(r for r in patterns.load(gov, principal, spec.id)[1] if r.version == spec.version))
-    content = PatternContent(
+    content = _valid(
+        PatternContent,
         title=own.title,
         body=proposed,
         intents=own.intents,
@@ -178,7 +185,7 @@ def draft_new_pattern(
     """Create the proposed pattern as draft version 1 (risk medium until a reviewer says otherwise)."""
     group = next((g for g in _groups(gov, log, principal) if g.proposal_id == proposal_id), None)
     if group is None:
-        raise NotFound(f"no current new-pattern proposal '{proposal_id}'", field="id")
+        raise NotFound(f"no current new-pattern proposal '{proposal_id}'", field="proposal_id")
     teams = Counter(r.team_id for r in group.replies if r.team_id)
     owner = body.owner or principal.team_id or (teams.most_common(1)[0][0] if teams else None)
     if owner is None:
@@ -191,7 +198,8 @@ def draft_new_pattern(
     if body.note:
         note = f"{note}. {body.note}"
     text = typical.text if len(typical.text) <= MAX_BODY else typical.text[:MAX_BODY].rsplit(" ", 1)[0]
-    create = PatternCreate(
+    create = _valid(
+        PatternCreate,
         id=body.id,
         owner=owner,
         title=title_of(typical.text),
@@ -202,3 +210,16 @@ def draft_new_pattern(
         change_note=note[:2_000],
     )
     return patterns.create_pattern(gov, principal, create)
+
+
+def _valid(model: type[M], **fields: Any) -> M:
+    """Build a pattern change from agents' texts; one that breaks a pattern's bounds (a body grown past
+    4,000 characters, too many examples) is a 409 naming the bound, never a server error."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise Conflict(
+            f"the proposal does not make a valid pattern: {where}: {first['msg']}", field="proposal_id"
+        ) from None

@@ -352,7 +352,8 @@ class DecisionLog:
 
     def stored_turns(self, tenant_id: str, since: datetime | None, limit: int) -> list[StoredTurn]:
         """Return the tenant's latest served requests that kept their masked customer turn (newest
-        first, at most ``limit``; escalated requests and those past text retention keep none)."""
+        first, at most ``limit``; a request past text retention, or whose turn had no word left after
+        masking, keeps none)."""
         R = RecommendationRequestRow
         columns = (R.id, R.interaction_id, R.agent_id, R.channel, R.locale, R.topic_text, R.created_at)
         query = select(*columns).where(R.tenant_id == tenant_id, R.topic_text.is_not(None))

@@ -121,6 +121,12 @@ class TestNewPatterns:
             write(client, secret, agent_id, "what's the weather like in Paris tomorrow", refund, 10 + n)
         assert listed(client, keys.acme_admin) == []
 
+    def test_replies_without_a_word_are_left_out_not_a_failure(self, client: TestClient, keys: Keys) -> None:
+        agents = [(keys.acme_agent, "agent-1"), (keys.acme_agent2, "agent-2"), (keys.acme_agent, "agent-1")]
+        for n, ((secret, agent_id), asked) in enumerate(zip(agents, ASKED, strict=True)):
+            write(client, secret, agent_id, asked, "👍", n)
+        assert listed(client, keys.acme_admin) == []
+
 
 class TestRights:
     def test_agents_unauthorised_other_team_and_other_tenant(
@@ -159,7 +165,7 @@ class TestBadInput:
         response = client.post(f"{URL}/{proposal['id']}/draft", json=body, headers=auth(keys.acme_lead))
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
-        assert client.get("/v1/patterns", headers=auth(keys.acme_lead)).json()[-1]["id"] != "ok"
+        assert all(p["id"] != "ok" for p in client.get("/v1/patterns", headers=auth(keys.acme_lead)).json())
 
     def test_unknown_and_malformed_ids(self, client: TestClient, keys: Keys) -> None:
         assert (
