@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response
 
@@ -20,6 +21,7 @@ from advisor.store.webhooks import WebhookRepository
 from advisor.store.writer import DecisionWriter
 from advisor.telemetry.prometheus import Telemetry
 
+T = TypeVar("T")
 FeedbackWriter = GroupCommitter[Sent, FeedbackAck]
 """Feedback events group-committed: each is acknowledged once the transaction holding it committed."""
 
@@ -46,6 +48,24 @@ def _single(session: Session, sent: Sent) -> FeedbackAck:
 def feedback_writer(factory: sessionmaker[Session]) -> FeedbackWriter:
     """Start the process's feedback writer (the lifespan closes it after the last request)."""
     return GroupCommitter(factory, _batch, _single, name="advisor-feedback-writer")
+
+
+async def once_served(request: Request, row_id: str, field: str, attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run ``attempt`` on a request or suggestion served moments ago, which may still be in the decision
+    writer's batch: this process's (wait until it is written, however slow the machine) or another's
+    (look again while ``attempt`` raises NotFound on ``field``, until that batch must have been written)."""
+    writer: DecisionWriter = request.state.writer
+    waited = time.monotonic() + PENDING_WAIT_S
+    while writer.pending(row_id) and time.monotonic() < waited:
+        await asyncio.sleep(min(writer.flush_s, 0.01) or 0.001)
+    deadline = time.monotonic() + 2 * writer.flush_s + LOOK_AGAIN_S
+    while True:
+        try:
+            return await attempt()
+        except NotFound as exc:
+            if exc.extra.get("field") != field or time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(max(writer.flush_s, 0.01))
 
 
 router = APIRouter(tags=["feedback"])
@@ -88,24 +108,11 @@ async def create_feedback(body: FeedbackIn, principal: PrincipalDep, request: Re
     once the event is durably stored.
     """
 
-    writer: DecisionWriter = request.state.writer
     events: FeedbackWriter = request.state.feedback
-    # A suggestion served moments ago may still be in the decision writer's batch: here (wait until it
-    # is written, however slow the machine), or in another process's (look again until that batch must
-    # have been written).
-    waited = time.monotonic() + PENDING_WAIT_S
-    while writer.pending(body.recommendation_id) and time.monotonic() < waited:
-        await asyncio.sleep(min(writer.flush_s, 0.01) or 0.001)
-    deadline = time.monotonic() + 2 * writer.flush_s + LOOK_AGAIN_S
-    while True:
-        try:
-            # Group commit: answered once the batch holding this event has committed.
-            ack = await events.submit((body, principal))
-            break
-        except NotFound as exc:
-            if exc.extra.get("field") != "recommendation_id" or time.monotonic() >= deadline:
-                raise
-            await asyncio.sleep(max(writer.flush_s, 0.01))
+    # Group commit: answered once the batch holding this event has committed.
+    ack = await once_served(
+        request, body.recommendation_id, "recommendation_id", lambda: events.submit((body, principal))
+    )
     if not ack.duplicate:
         telemetry: Telemetry = request.app.state.telemetry
         telemetry.feedback.labels(ack.action.value).inc()

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from advisor.api.deps import PrincipalDep, in_transaction
-from advisor.api.feedback import LOOK_AGAIN_S, PENDING_WAIT_S
-from advisor.errors import NotFound
+from advisor.api.feedback import once_served
 from advisor.feedback.models import ReplyAck, ReplyIn
 from advisor.feedback.replies import record_reply
 from advisor.store.decisions import DecisionLog
-from advisor.store.writer import DecisionWriter
 
 router = APIRouter(tags=["feedback"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -54,20 +50,10 @@ async def create_reply(body: ReplyIn, principal: PrincipalDep, request: Request)
     person it was served to; idempotent on `client_event_id` (a resend is a 200 with `duplicate: true`).
     The text is redacted on write and scrubbed after the retention period.
     """
-    writer: DecisionWriter = request.state.writer
-    # A request served moments ago may still be in this process's decision writer, or another's.
-    waited = time.monotonic() + PENDING_WAIT_S
-    while writer.pending(body.request_id) and time.monotonic() < waited:
-        await asyncio.sleep(min(writer.flush_s, 0.01) or 0.001)
-    deadline = time.monotonic() + 2 * writer.flush_s + LOOK_AGAIN_S
-    while True:
-        try:
-            ack = await in_transaction(
-                request, lambda session: record_reply(DecisionLog(session), principal, body)
-            )
-            break
-        except NotFound as exc:
-            if exc.extra.get("field") != "request_id" or time.monotonic() >= deadline:
-                raise
-            await asyncio.sleep(max(writer.flush_s, 0.01))
+    ack = await once_served(
+        request,
+        body.request_id,
+        "request_id",
+        lambda: in_transaction(request, lambda session: record_reply(DecisionLog(session), principal, body)),
+    )
     return Response(ack.model_dump_json(), 200 if ack.duplicate else 201, media_type="application/json")
