@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from advisor.settings import DEMO_PACK_DIR, Settings
-from advisor.store.tables.decisions import FeedbackEventRow
+from advisor.store.tables.decisions import FeedbackEventRow, WrittenReplyRow
 from advisor.store.tables.learned import LearnedExampleRow
 from tests.builders import add_key
 from tests.conftest import make_settings
@@ -251,6 +251,45 @@ def test_escalation_says_handle_personally(desk: Any) -> None:
     assert notice.is_visible()
     assert notice.inner_text().startswith("No confident suggestion — handle personally")
     assert desk.locator(CARD).count() == 0
+
+
+def written_replies(settings: Settings) -> list[WrittenReplyRow]:
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        rows = list(session.scalars(select(WrittenReplyRow).order_by(WrittenReplyRow.id)))
+    engine.dispose()
+    return rows
+
+
+def send_reply(page: Any, text: str) -> None:
+    page.fill("#reply", text)
+    page.get_by_role("button", name="Send reply").click()
+
+
+def test_the_agents_own_reply_to_an_escalation_is_recorded_once(desk: Any, settings: Settings) -> None:
+    with desk.expect_response(lambda r: r.url.endswith("/v1/recommendations")) as answer:
+        say(desk, "zxqv blorptang fnord")
+    assert answer.value.json()["escalate"] is True
+    with desk.expect_response(lambda r: r.url.endswith("/v1/replies")) as posted:
+        send_reply(desk, "I'm not sure I follow. Could you tell me a little more about what you need?")
+    assert posted.value.status == 201
+    assert posted.value.request.post_data_json["request_id"] == answer.value.json()["request_id"]
+    send_reply(desk, "Take your time.")  # a second message is not the reply to that escalation
+    say(desk, HEADLINE)  # a round trip, so a stray second POST would have landed by now
+    [row] = written_replies(settings)
+    assert (row.text, row.agent_id) == (
+        "I'm not sure I follow. Could you tell me a little more about what you need?",
+        "agent-demo",
+    )
+    assert row.request_id == answer.value.json()["request_id"]
+
+
+def test_a_message_after_suggestions_is_not_recorded_as_a_reply(desk: Any, settings: Settings) -> None:
+    say(desk, HEADLINE)
+    assert desk.locator(CARD).count() >= 1
+    send_reply(desk, "Let me check on that parcel for you.")
+    say(desk, "zxqv blorptang fnord")  # a round trip after the agent's message
+    assert written_replies(settings) == []
 
 
 def test_script_in_customer_message_renders_inert(desk: Any, artifacts: Path) -> None:

@@ -13,7 +13,9 @@
  * configure(options)  baseUrl, apiKey, agentId, teamId, locale ("en-US"), channel ("chat"), k (3),
  *                     debounceMs (250).
  * update(context)     interaction_id, channel, locale, turns [{role, text, at}], crm {customer, order, case}.
- *                     Suggestions refresh when the customer's turns or the CRM fields change.
+ *                     Suggestions refresh when the customer's turns or the CRM fields change. After an
+ *                     escalation, the agent's next turn in `turns` is what they wrote themselves: it goes to
+ *                     POST /v1/replies (replies written alike become a proposed new pattern for a lead).
  * refresh()           ask again now.
  * Events (bubbling, composed): advisor:insert {text, recommendation_id, pattern_id, action},
  *   advisor:dismiss {recommendation_id, pattern_id, reason, used_pattern_id}, advisor:escalate {reason},
@@ -39,6 +41,7 @@
   const SLOT = /\{[a-z_]+\.[a-z0-9_]+\}/g;
   const SERVING_MAX_AGE_MS = 5 * 60 * 1000; // a pattern approved or suspended since shows within minutes
   const FILTER_FROM = 12; // a picker of more approved replies than this gets a filter box
+  const MAX_REPLY = 8000; // POST /v1/replies takes at most this many characters
 
   const CSS = `
 :host { display: block; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
@@ -115,6 +118,11 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
     node.append(document.createTextNode(text.slice(last)));
   }
 
+  /** The turns that say something (a turn without text is not sent to advisor). */
+  function spoken(turns) {
+    return (turns || []).filter((t) => t && typeof t.text === "string" && t.text.trim());
+  }
+
   function openSlots(text) {
     return [...new Set((text.match(SLOT) || []).map((s) => s.slice(1, -1)))];
   }
@@ -127,6 +135,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       this.cards = new Map(); // pattern_id -> card state
       this.signature = null;
       this.seq = 0;
+      this.escalated = null; // {requestId, interactionId, agentTurns}: an escalation awaiting the agent's own reply
       this.timer = null;
       this.inflight = null;
       const root = this.attachShadow({ mode: "open" });
@@ -171,6 +180,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
     /** Give the widget the live conversation; it refreshes when customer turns or CRM fields change. */
     update(context = {}) {
       this.context = { ...this.context, ...context };
+      this.sendReply();
       const customer = (this.context.turns || []).filter((t) => t && t.role === "customer").map((t) => t.text);
       const signature = JSON.stringify([this.context.interaction_id, customer, this.context.crm || {}]);
       if (signature === this.signature) return;
@@ -186,6 +196,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
     }
 
     reset() {
+      this.escalated = null;
       this.cards.clear();
       this.list.replaceChildren();
       this.notice.hidden = true;
@@ -226,8 +237,9 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
     async fetchSuggestions() {
       const ctx = this.context;
       if (!ctx || !this.config.apiKey) return;
-      const turns = (ctx.turns || []).filter((t) => t && typeof t.text === "string" && t.text.trim());
+      const turns = spoken(ctx.turns);
       if (!turns.some((t) => t.role === "customer")) return;
+      const agentTurns = turns.filter((t) => t.role === "agent").length;
       const seq = ++this.seq;
       if (this.inflight) this.inflight.abort();
       this.inflight = new AbortController();
@@ -254,6 +266,10 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
         if (!response.ok) throw Object.assign(new Error(data.detail || `HTTP ${response.status}`), { status: response.status });
         this.errorBox.hidden = true;
         this.render(data);
+        // An escalated request waits for the agent's own next turn (sendReply); a newer answer replaces it.
+        this.escalated = data.escalate && data.request_id
+          ? { requestId: data.request_id, interactionId: ctx.interaction_id, agentTurns }
+          : null;
       } catch (error) {
         if (error.name === "AbortError" || seq !== this.seq) return;
         this.showError(`Suggestions unavailable: ${error.message}`, error.status);
@@ -366,19 +382,34 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       return Math.max(0, Math.round(performance.now() - card.shownAt));
     }
 
-    async feedback(card, event) {
+    feedback(card, event) {
       const body = { recommendation_id: card.rec.recommendation_id, client_event_id: uuid(), ...event };
       if (event.action !== "shown") body.time_to_decision_ms = this.elapsed(card);
+      return this.record("/v1/feedback", body, "Could not record your choice");
+    }
+
+    /** The agent's first turn after an escalated request, sent once as what they wrote instead. */
+    sendReply() {
+      const pending = this.escalated;
+      if (!pending || pending.interactionId !== this.context.interaction_id) return;
+      const written = spoken(this.context.turns).filter((t) => t.role === "agent")[pending.agentTurns];
+      if (!written) return;
+      this.escalated = null;
+      const body = { request_id: pending.requestId, client_event_id: uuid(), text: written.text.trim().slice(0, MAX_REPLY) };
+      this.record("/v1/replies", body, "Could not record your reply");
+    }
+
+    /** POST an event, retrying transient failures with the same client_event_id (advisor stores it once). */
+    async record(path, body, failure) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.call("/v1/feedback", body);
+          return await this.call(path, body);
         } catch (error) {
           const transient = !error.status || error.status === 429 || error.status >= 500;
           if (!transient || attempt >= 3) {
-            this.showError(`Could not record your choice: ${error.message}`, error.status);
+            this.showError(`${failure}: ${error.message}`, error.status);
             return null;
           }
-          // Same client_event_id on every retry: advisor stores the event once.
           await new Promise((r) => setTimeout(r, Math.min(error.retryAfter || attempt, 5) * 1000));
         }
       }
