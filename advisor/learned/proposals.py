@@ -67,6 +67,7 @@ def _governed(gov: patterns.Governance, principal: Principal) -> list[PatternSpe
 def list_proposals(gov: patterns.Governance, log: DecisionLog, principal: Principal) -> list[ProposalOut]:
     """Return the proposals for the serving versions the caller governs, best supported first."""
     found, read = _proposals(log, _governed(gov, principal), principal.tenant_id)
+    taken = {(r.pattern_id, r.body) for r in gov.patterns.open_drafts(principal.tenant_id)}
     out = [
         ProposalOut(
             id=common.proposal_id(spec.id, spec.version),
@@ -86,6 +87,7 @@ def list_proposals(gov: patterns.Governance, log: DecisionLog, principal: Princi
             last_at=common.last_at or spec.created_at,
         )
         for spec, common, proposed in found
+        if (spec.id, proposed) not in taken  # already taken up: its draft is on its way to review
     ]
     return sorted(out, key=lambda p: (-p.support, p.pattern_id, p.id))
 
@@ -148,7 +150,10 @@ def _groups(gov: patterns.Governance, log: DecisionLog, principal: Principal) ->
     replies = log.escalated_replies(principal.tenant_id, team, REPLIES_READ)
     if not replies:
         return []
-    return proposed_groups(replies, [s.body for s in gov.patterns.serving(principal.tenant_id)])
+    # A group that a serving pattern or an open draft already says is not new (a drafted one is under review).
+    bodies = [s.body for s in gov.patterns.serving(principal.tenant_id)]
+    bodies += [r.body for r in gov.patterns.open_drafts(principal.tenant_id)]
+    return proposed_groups(replies, bodies)
 
 
 def list_new_patterns(

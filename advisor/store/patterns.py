@@ -200,6 +200,19 @@ class PatternRepository:
             )
         )
 
+    def open_drafts(self, tenant_id: str) -> list[PatternVersionRow]:
+        """Return the versions still on their way to review (draft or in review), by id."""
+        return list(
+            self.session.scalars(
+                select(PatternVersionRow)
+                .where(
+                    PatternVersionRow.tenant_id == tenant_id,
+                    PatternVersionRow.status.in_([Status.draft.value, Status.in_review.value]),
+                )
+                .order_by(PatternVersionRow.pattern_id, PatternVersionRow.version)
+            )
+        )
+
     def heads(self, tenant_id: str) -> list[PatternHeadRow]:
         """Return the heads of every pattern of the tenant, by id."""
         return list(

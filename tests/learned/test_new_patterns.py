@@ -69,6 +69,8 @@ class TestNewPatterns:
         self, proposal: dict[str, Any], client: TestClient, keys: Keys
     ) -> None:
         path = f"{URL}/{proposal['id']}/draft"
+        taken = client.post(path, json={"id": "lost_package"}, headers=auth(keys.acme_lead))
+        assert taken.status_code == 409  # the id is another pattern's
         response = client.post(
             path, json={"id": "gift_cards", "note": "common ask"}, headers=auth(keys.acme_lead)
         )
@@ -87,8 +89,10 @@ class TestNewPatterns:
         )
         assert sorted(draft["examples"]) == sorted(ASKED)
         assert "Proposed from 3 replies by 2 agents" in response.json()["audit"][0]["note"]
-        again = client.post(path, json={"id": "gift_cards"}, headers=auth(keys.acme_lead))
-        assert again.status_code == 409  # the id is taken
+        # Taken up: the draft is on its way to review, so the group is no longer proposed or drafted twice.
+        assert listed(client, keys.acme_lead) == []
+        again = client.post(path, json={"id": "gift_cards_2"}, headers=auth(keys.acme_lead))
+        assert again.status_code == 404
         submit = client.post(
             "/v1/patterns/gift_cards/versions/1/submit", json={"note": "ok"}, headers=auth(keys.acme_lead)
         )

@@ -87,7 +87,8 @@ class TestProposals:
         [entry] = response.json()["audit"]
         assert "Proposed from 3 edit decisions by 2 agents" in entry["note"]
         assert entry["note"].endswith("agents agree")
-        # A second draft waits for the first; the author cannot approve their own.
+        # Taken up: no longer listed; a second draft waits for the first; the author cannot approve their own.
+        assert proposals(client, keys.acme_lead) == []
         assert post(client, f"{URL}/{proposal['id']}/draft", keys.acme_lead).status_code == 409
         submit = post(client, "/v1/patterns/lost_package/versions/2/submit", keys.acme_lead, {"note": "ok"})
         assert submit.status_code == 200, submit.text
