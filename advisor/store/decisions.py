@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import (
     String,
@@ -55,6 +55,7 @@ CONFIRMING = ("accepted", "edited")
 """The actions that may confirm a suggestion (``advisor.learned.capture.confirms`` decides)."""
 CHUNK = 500
 """Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits."""
+Row = TypeVar("Row", FeedbackEventRow, WrittenReplyRow)
 
 
 # Built once: a batch's look-ups run per transaction, and building a statement costs about as much as
@@ -286,15 +287,20 @@ class DecisionLog:
 
     def add_feedback(self, event: FeedbackEventRow) -> tuple[FeedbackEventRow, bool]:
         """Append a feedback event; return (stored event, created). A concurrent resend loses the race."""
+        return self._add_once(event, lambda: self.find_feedback(event.tenant_id, event.client_event_id))
+
+    def _add_once(self, row: Row, stored: Callable[[], Row | None]) -> tuple[Row, bool]:
+        """Insert ``row`` in a savepoint; return (row, True), or (the row ``stored`` finds, False) when a
+        concurrent resend with the same client event id was stored first."""
         try:
             with self.session.begin_nested():
-                self.session.add(event)
+                self.session.add(row)
         except IntegrityError:
-            existing = self.find_feedback(event.tenant_id, event.client_event_id)
+            existing = stored()
             if existing is None:
                 raise
             return existing, False
-        return event, True
+        return row, True
 
     def feedback_for(self, tenant_id: str, recommendation_id: str) -> list[FeedbackEventRow]:
         """Return the events recorded for one suggestion, in order."""
@@ -418,15 +424,7 @@ class DecisionLog:
         found = self.find_reply(reply.tenant_id, reply.client_event_id)
         if found is not None:
             return found, False
-        try:
-            with self.session.begin_nested():
-                self.session.add(reply)
-        except IntegrityError:
-            existing = self.find_reply(reply.tenant_id, reply.client_event_id)
-            if existing is None:
-                raise
-            return existing, False
-        return reply, True
+        return self._add_once(reply, lambda: self.find_reply(reply.tenant_id, reply.client_event_id))
 
     def find_reply(self, tenant_id: str, client_event_id: str) -> WrittenReplyRow | None:
         """Return the reply already stored under this client event id."""
