@@ -178,10 +178,13 @@ def test_lead_makes_drafts_from_agents_common_edit_and_alike_replies(
     edit.locator("button").click()
     page.locator("#proposals-status", has_text="Draft v2 of lost_package").wait_for()
     page.wait_for_selector("#proposals[data-state=ready]")
+    assert items.count() == 1  # taken up: the edit's draft is on its way to review
     new = page.locator("#proposal-list li", has_text="New pattern")
     new.locator("input").fill("gift_cards")
     new.locator("button").click()
     page.locator("#proposals-status", has_text="Draft v1 of gift_cards").wait_for()
+    page.wait_for_selector("#proposals[data-state=ready]")
+    assert items.count() == 0
     with httpx.Client(base_url=live_server, headers=auth(keys.acme_admin), timeout=30) as http:
         versions = http.get("/v1/patterns/lost_package/versions").json()
         created = http.get("/v1/patterns/gift_cards/versions").json()
