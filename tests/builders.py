@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Select
+
 from advisor.patterns.files import load_patterns
 from advisor.patterns.service import add_patterns
 from advisor.store.engine import make_engine, make_sessionmaker
@@ -15,6 +17,15 @@ from advisor.store.patterns import PatternRepository
 from advisor.store.tenancy import TenancyRepository
 
 TEST_PACK = Path(__file__).resolve().parent / "data" / "pack"
+
+
+def stored_rows(url: str, statement: Select[Any]) -> list[Any]:
+    """Return what ``statement`` selects from the store at ``url``, read with an engine of its own."""
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        rows = list(session.scalars(statement))
+    engine.dispose()
+    return rows
 
 
 @dataclass(frozen=True)

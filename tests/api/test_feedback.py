@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from advisor.patterns.models import PatternSpec
 from advisor.patterns.service import add_patterns
@@ -15,7 +14,7 @@ from advisor.settings import Settings
 from advisor.store.engine import make_engine, make_sessionmaker
 from advisor.store.patterns import PatternRepository
 from advisor.store.tables.decisions import FeedbackEventRow
-from tests.builders import Keys, auth, make_context
+from tests.builders import Keys, auth, make_context, stored_rows
 
 URL = "/v1/feedback"
 
@@ -26,11 +25,7 @@ def recommend(client: TestClient, secret: str) -> str:
 
 
 def events(settings: Settings) -> list[FeedbackEventRow]:
-    engine = create_engine(settings.database_url)
-    with Session(engine) as session:
-        rows = list(session.scalars(select(FeedbackEventRow).order_by(FeedbackEventRow.id)))
-    engine.dispose()
-    return rows
+    return stored_rows(settings.database_url, select(FeedbackEventRow).order_by(FeedbackEventRow.id))
 
 
 def event(rec_id: str, **overrides: Any) -> dict[str, Any]:

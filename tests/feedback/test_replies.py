@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select
 
 from advisor.settings import Settings
-from advisor.store.engine import make_engine, make_sessionmaker
+from advisor.store.engine import make_engine
 from advisor.store.migrate import alembic_config, upgrade
 from advisor.store.tables.decisions import WrittenReplyRow
-from tests.builders import Keys, auth
+from tests.builders import Keys, auth, stored_rows
 from tests.conftest import Database, make_settings
 from tests.learned.steps import serve
 
@@ -39,11 +39,7 @@ def send(client: TestClient, secret: str | None, body: Any) -> Any:
 
 
 def stored(settings: Settings) -> list[WrittenReplyRow]:
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine)() as session:
-        rows = list(session.scalars(select(WrittenReplyRow).order_by(WrittenReplyRow.id)))
-    engine.dispose()
-    return rows
+    return stored_rows(settings.database_url, select(WrittenReplyRow).order_by(WrittenReplyRow.id))
 
 
 class TestReplies:

@@ -11,13 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from advisor.settings import DEMO_PACK_DIR, Settings
 from advisor.store.tables.decisions import FeedbackEventRow, WrittenReplyRow
 from advisor.store.tables.learned import LearnedExampleRow
-from tests.builders import add_key
+from tests.builders import add_key, stored_rows
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.browser
@@ -62,11 +61,9 @@ def ready_card(page: Any) -> Any:
 
 
 def feedback(settings: Settings, action: str) -> list[FeedbackEventRow]:
-    engine = create_engine(settings.database_url)
-    with Session(engine) as session:
-        rows = list(session.scalars(select(FeedbackEventRow).where(FeedbackEventRow.action == action)))
-    engine.dispose()
-    return rows
+    return stored_rows(
+        settings.database_url, select(FeedbackEventRow).where(FeedbackEventRow.action == action)
+    )
 
 
 def decide(page: Any, action: str, click: Any) -> dict[str, Any]:
@@ -151,10 +148,7 @@ def test_dismiss_naming_the_reply_sent_instead_records_a_correction(
     assert (body["reason"], body["used_pattern_id"]) == ("wrong_intent", chosen)
     [row] = feedback(settings, "rejected")
     assert row.used_pattern_id == chosen
-    engine = create_engine(settings.database_url)
-    with Session(engine) as session:
-        [example] = session.scalars(select(LearnedExampleRow))
-    engine.dispose()
+    [example] = stored_rows(settings.database_url, select(LearnedExampleRow))
     # The customer's words wait for a lead's review as an example of the reply the agent sent.
     assert (example.pattern_id, example.status, example.text) == (chosen, "pending", HEADLINE)
 
@@ -168,10 +162,7 @@ def test_dismiss_without_naming_a_reply_teaches_nothing(desk: Any, settings: Set
     assert "used_pattern_id" not in body
     [row] = feedback(settings, "rejected")
     assert row.used_pattern_id is None
-    engine = create_engine(settings.database_url)
-    with Session(engine) as session:
-        assert list(session.scalars(select(LearnedExampleRow))) == []
-    engine.dispose()
+    assert stored_rows(settings.database_url, select(LearnedExampleRow)) == []
 
 
 def test_the_sent_instead_list_follows_the_library(desk: Any, settings: Settings, live_server: str) -> None:
@@ -254,11 +245,7 @@ def test_escalation_says_handle_personally(desk: Any) -> None:
 
 
 def written_replies(settings: Settings) -> list[WrittenReplyRow]:
-    engine = create_engine(settings.database_url)
-    with Session(engine) as session:
-        rows = list(session.scalars(select(WrittenReplyRow).order_by(WrittenReplyRow.id)))
-    engine.dispose()
-    return rows
+    return stored_rows(settings.database_url, select(WrittenReplyRow).order_by(WrittenReplyRow.id))
 
 
 def send_reply(page: Any, text: str) -> None:
