@@ -270,6 +270,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
         this.escalated = data.escalate && data.request_id
           ? { requestId: data.request_id, interactionId: ctx.interaction_id, agentTurns }
           : null;
+        this.sendReply(); // the agent may have answered while advisor was still thinking
       } catch (error) {
         if (error.name === "AbortError" || seq !== this.seq) return;
         this.showError(`Suggestions unavailable: ${error.message}`, error.status);
@@ -396,6 +397,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       if (!written) return;
       this.escalated = null;
       const body = { request_id: pending.requestId, client_event_id: uuid(), text: written.text.trim().slice(0, MAX_REPLY) };
+      if (written.at) body.occurred_at = written.at;
       this.record("/v1/replies", body, "Could not record your reply");
     }
 
