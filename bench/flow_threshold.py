@@ -17,7 +17,10 @@ rule (copy ≥ 0.80 or cosine ≥ 0.65, or cosine ≥ 0.55 as the turn's best ma
 precision 0.90, recall 0.35 (3 false positives: "and the new address please?" → address_change_account,
 "try clearing the cookies" → website_issue_slow, "that does appear to be your correct username" →
 profile_change_name). A floor of 0.60 gives precision 0.96, recall 0.29; 0.50 gives 0.79, 0.39.
-With minilm-static-cs (2026-11-30) the same rule gives precision 0.93, recall 0.33 (2 false positives).
+With minilm-static-cs (2026-11-30) the same rule gives precision 0.93, recall 0.33 (2 false positives);
+with its version of 2026-12-01 (SGD turns in the corpus, five seeds averaged) 0.86 / 0.33 (4: the two
+above, "Are you a Gold, Silver, or Bronze member?" → membership_benefits_overview, "I will go ahead and
+send you the link to reset your password" → password_reset_compromised). The thresholds were kept.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ turn's best match by :data:`COSINE_MARGIN` (small talk resembles every pattern a
 resembles one).
 
 Measured on ABCD's 436 real agent turns against the demo pack (``bench/flow_threshold.py``, labels
-written by us: 77 turns that perform a demo step in the agent's own words): precision 0.93, recall
-0.33 with the default embedder (0.90 / 0.35 with its predecessor, minilm-static). Recall is low on
+written by us: 77 turns that perform a demo step in the agent's own words): precision 0.86, recall
+0.33 with the default embedder (0.93 / 0.33 with its version of 2026-11-30, 0.90 / 0.35 with
+minilm-static). Recall is low on
 purpose: a false "sent" hides a right suggestion, a missed one only repeats it. What is missed is
 mostly short partial asks ("Can I have your name?"), which resemble several account patterns equally.
 

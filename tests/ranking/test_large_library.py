@@ -47,6 +47,10 @@ def fillers() -> list[PatternSpec]:
     ]
 
 
+TOLERANCE = 0.05
+"""How far a shortlisted ranker's confidence may be from the exhaustive one's (measured: at most 0.03)."""
+
+
 def test_a_large_library_suggests_what_comparing_every_example_suggests(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -56,19 +60,25 @@ def test_a_large_library_suggests_what_comparing_every_example_suggests(
     contexts = [InteractionContext.model_validate(c["context"]) for c in cases if c.get("expected")]
     embedder = StaticEmbedder("minilm-static-cs")
 
-    def top_ids(ranker: rank.HybridRanker) -> list[str | None]:
+    def best(ranker: rank.HybridRanker) -> list[tuple[str | None, float]]:
+        """Each case's best-ranked pattern and its confidence (whether or not it clears the threshold)."""
         return [
-            (ranked.candidates[0].spec.id if ranked.candidates else None)
+            (ranked.considered[0].spec.id, ranked.considered[0].confidence)
+            if ranked.considered
+            else (None, 0.0)
             for ranked in (ranker.rank(context, k=3) for context in contexts)
         ]
 
-    shortlisted = top_ids(rank.HybridRanker(specs, embedder))
+    shortlisted = best(rank.HybridRanker(specs, embedder))
     monkeypatch.setattr(rank, "EXACT_UP_TO", len(specs))  # every example compared
-    exact = top_ids(rank.HybridRanker(specs, embedder))
+    exact = best(rank.HybridRanker(specs, embedder))
 
-    same = sum(a == b for a, b in zip(shortlisted, exact, strict=True))
-    assert same == len(exact), [(a, b) for a, b in zip(shortlisted, exact, strict=True) if a != b]
-    assert not any(s and s.startswith("filler_") for s in shortlisted)
+    # The same winner everywhere. The patterns the shortlist leaves out are too far to win, but they
+    # take part in the calibration's features, so a confidence may move by a few hundredths: only a case
+    # that close to the threshold can be answered by one ranker and escalated by the other.
+    pairs = list(zip(shortlisted, exact, strict=True))
+    assert [(a, b) for a, b in pairs if a[0] != b[0] or abs(a[1] - b[1]) > TOLERANCE] == []
+    assert not any(s and s.startswith("filler_") for s, _ in shortlisted)
 
 
 def test_a_library_embedded_in_chunks_has_the_vectors_of_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
