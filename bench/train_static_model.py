@@ -31,7 +31,8 @@ as "Is there anything else I can help you with?", occur in both halves). ``--cac
 teacher's embeddings in an npz so that trying another corpus embeds only the new sentences.
 ``--seeds`` trains once per seed (corpus shuffle and batch order) and writes the mean of the tables:
 single runs moved the ABCD replay and the off-topic counts by several points by seed alone, and the
-shipped model is the mean of seeds 0 to 4 (one seed, ``--seeds 0``, is the model shipped before).
+shipped model is the mean of seeds 0 to 4. (The model shipped before was one run, ``--seeds 0``
+without ``--extra``, from a step-1 table that a rebuild reproduces only to float16 rounding.)
 """
 
 from __future__ import annotations
@@ -183,8 +184,13 @@ def main() -> None:
     torch.manual_seed(0)
     torch.set_num_threads(2)
     cached: dict[str, np.ndarray] = {}
+    teacher_name = str(args.teacher.resolve())
+    if args.cache:
+        args.cache = args.cache.with_suffix(".npz")  # np.savez would add it, and the next run not find it
     if args.cache and args.cache.exists():
         with np.load(args.cache, allow_pickle=False) as npz:
+            if "teacher" not in npz.files or str(npz["teacher"]) != teacher_name:
+                raise SystemExit(f"{args.cache} was not written for the teacher {teacher_name}")
             cached = dict(zip(npz["texts"].tolist(), npz["vectors"], strict=True))
     texts = corpus(args.data, args.extra)
     missing = [t for t in texts if t not in cached]
@@ -195,7 +201,8 @@ def main() -> None:
         cached.update(zip(missing, fresh, strict=True))
         if args.cache:
             keys = sorted(cached)
-            np.savez(args.cache, texts=np.array(keys), vectors=np.stack([cached[k] for k in keys]))
+            vectors = np.stack([cached[k] for k in keys])
+            np.savez(args.cache, texts=np.array(keys), vectors=vectors, teacher=np.array(teacher_name))
     print(
         f"{len(texts)} sentences, {len(missing)} embedded by the teacher in {time.perf_counter() - started:.0f} s",
         flush=True,

@@ -53,7 +53,8 @@ def list_pattern_proposals(
 
     A change counts when at least 3 edit decisions by at least 2 agents carry it (each agent counting
     for at most 3); changes inside a slot's value (a name, an order number) are the customer's, not
-    the pattern's, and never count. A lead sees their team's patterns, an admin the whole tenant's.
+    the pattern's, and never count. A pattern with an open draft lists none (it takes one open draft at a
+    time). A lead sees their team's patterns, an admin the whole tenant's.
     """
     return proposals.list_proposals(gov, log, principal)
 
@@ -109,7 +110,8 @@ def list_new_pattern_proposals(
     """List new patterns proposed from replies agents wrote alike when advisor escalated (`POST /v1/replies`).
 
     Replies are grouped by wording; a group counts when at least 3 replies by at least 2 agents are in
-    it (each agent counting for at most 3) and no serving pattern already says it. A lead sees replies
+    it (each agent counting for at most 3) and no serving pattern or open draft already says it (a group
+    taken up is under review). A lead sees replies
     of their own team's agents, an admin the whole tenant's.
     """
     return proposals.list_new_patterns(gov, log, principal)

@@ -129,8 +129,8 @@ def group_replies(replies: Sequence[StoredReply]) -> list[ReplyGroup]:
 
 
 def proposed_groups(replies: Sequence[StoredReply], bodies: Sequence[str]) -> list[ReplyGroup]:
-    """Return the groups with enough replies and agents that no serving body (``bodies``) already says,
-    best supported first."""
+    """Return the groups with enough replies and agents that none of ``bodies`` (the serving patterns' and
+    open drafts') already says, best supported first."""
     candidates = [
         g for g in group_replies(replies) if g.support >= MIN_REPLIES and len(g.agents) >= MIN_AGENTS
     ]

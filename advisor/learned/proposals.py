@@ -67,7 +67,7 @@ def _governed(gov: patterns.Governance, principal: Principal) -> list[PatternSpe
 def list_proposals(gov: patterns.Governance, log: DecisionLog, principal: Principal) -> list[ProposalOut]:
     """Return the proposals for the serving versions the caller governs, best supported first."""
     found, read = _proposals(log, _governed(gov, principal), principal.tenant_id)
-    taken = {(r.pattern_id, r.body) for r in gov.patterns.open_drafts(principal.tenant_id)}
+    drafting = {r.pattern_id for r in gov.patterns.open_drafts(principal.tenant_id)}
     out = [
         ProposalOut(
             id=common.proposal_id(spec.id, spec.version),
@@ -87,7 +87,7 @@ def list_proposals(gov: patterns.Governance, log: DecisionLog, principal: Princi
             last_at=common.last_at or spec.created_at,
         )
         for spec, common, proposed in found
-        if (spec.id, proposed) not in taken  # already taken up: its draft is on its way to review
+        if spec.id not in drafting  # a pattern takes one open draft at a time: a proposal waits for it
     ]
     return sorted(out, key=lambda p: (-p.support, p.pattern_id, p.id))
 

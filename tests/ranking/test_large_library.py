@@ -51,7 +51,7 @@ TOLERANCE = 0.05
 """How far a shortlisted ranker's confidence may be from the exhaustive one's (measured: at most 0.03)."""
 
 
-def test_a_large_library_suggests_what_comparing_every_example_suggests(
+def test_a_large_library_ranks_first_what_comparing_every_example_ranks_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     specs = load_patterns(ROOT / "advisor" / "packs" / "demo") + fillers()

@@ -271,6 +271,42 @@ def test_the_agents_own_reply_to_an_escalation_is_recorded_once(desk: Any, setti
     assert row.request_id == answer.value.json()["request_id"]
 
 
+SLOW_ADVISOR = """() => {
+  const send = window.fetch.bind(window);
+  window.fetch = (url, options) => String(url).endsWith("/v1/recommendations")
+    ? new Promise((resolve) => setTimeout(resolve, 1500)).then(() => send(url, options))
+    : send(url, options);
+}"""
+
+
+def test_a_reply_written_while_advisor_thinks_goes_to_the_latest_request_only(
+    desk: Any, settings: Settings
+) -> None:
+    say(desk, "zxqv blorptang fnord")  # escalated: the widget waits for the agent's reply
+    desk.evaluate(SLOW_ADVISOR)
+    with (
+        desk.expect_response(lambda r: r.url.endswith("/v1/replies")) as posted,
+        desk.expect_response(lambda r: r.url.endswith("/v1/recommendations")) as second,
+    ):
+        desk.fill("#customer-input", "qwpl vrandu skelt")  # the customer writes again...
+        desk.keyboard.press("Enter")
+        desk.wait_for_timeout(600)  # ...the widget asks advisor again...
+        send_reply(desk, "Sorry, could you say that another way?")  # ...and the agent answers meanwhile
+    assert second.value.json()["escalate"] is True
+    assert posted.value.status == 201
+    say(desk, HEADLINE)  # a round trip, so a second POST would have landed
+    [row] = written_replies(settings)  # once, for the request the agent was answering
+    assert row.request_id == second.value.json()["request_id"]
+
+
+def test_a_desk_can_turn_reply_recording_off(desk: Any, settings: Settings) -> None:
+    desk.evaluate("document.querySelector('advisor-suggestions').configure({recordReplies: false})")
+    say(desk, "zxqv blorptang fnord")
+    send_reply(desk, "Let me find out for you.")
+    say(desk, "qwpl vrandu skelt")
+    assert written_replies(settings) == []
+
+
 def test_a_message_after_suggestions_is_not_recorded_as_a_reply(desk: Any, settings: Settings) -> None:
     say(desk, HEADLINE)
     assert desk.locator(CARD).count() >= 1

@@ -14,8 +14,9 @@
  *                     debounceMs (250).
  * update(context)     interaction_id, channel, locale, turns [{role, text, at}], crm {customer, order, case}.
  *                     Suggestions refresh when the customer's turns or the CRM fields change. After an
- *                     escalation, the agent's next turn in `turns` is what they wrote themselves: it goes to
- *                     POST /v1/replies (replies written alike become a proposed new pattern for a lead).
+ *                     escalation, the first agent turn in `turns` after the escalated request was made is
+ *                     what the agent wrote themselves: it goes to POST /v1/replies (replies written alike
+ *                     become a proposed new pattern for a lead) unless configure({recordReplies: false}).
  * refresh()           ask again now.
  * Events (bubbling, composed): advisor:insert {text, recommendation_id, pattern_id, action},
  *   advisor:dismiss {recommendation_id, pattern_id, reason, used_pattern_id}, advisor:escalate {reason},
@@ -123,6 +124,11 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
     return (turns || []).filter((t) => t && typeof t.text === "string" && t.text.trim());
   }
 
+  /** A turn's identity across updates: its text and time. */
+  function turnKey(turn) {
+    return JSON.stringify([turn.text, turn.at || null]);
+  }
+
   function openSlots(text) {
     return [...new Set((text.match(SLOT) || []).map((s) => s.slice(1, -1)))];
   }
@@ -130,12 +136,15 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
   class AdvisorSuggestions extends HTMLElement {
     constructor() {
       super();
-      this.config = { baseUrl: "", apiKey: "", agentId: "", teamId: null, locale: "en-US", channel: "chat", k: 3, debounceMs: 250 };
+      this.config = {
+        baseUrl: "", apiKey: "", agentId: "", teamId: null, locale: "en-US", channel: "chat", k: 3, debounceMs: 250,
+        recordReplies: true,
+      };
       this.context = null;
       this.cards = new Map(); // pattern_id -> card state
       this.signature = null;
       this.seq = 0;
-      this.escalated = null; // {requestId, interactionId, agentTurns}: an escalation awaiting the agent's own reply
+      this.escalated = null; // {requestId, interactionId, after}: an escalation awaiting the agent's own reply
       this.timer = null;
       this.inflight = null;
       const root = this.attachShadow({ mode: "open" });
@@ -239,7 +248,9 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       if (!ctx || !this.config.apiKey) return;
       const turns = spoken(ctx.turns);
       if (!turns.some((t) => t.role === "customer")) return;
-      const agentTurns = turns.filter((t) => t.role === "agent").length;
+      const agentTurns = turns.filter((t) => t.role === "agent");
+      const after = agentTurns.length ? turnKey(agentTurns[agentTurns.length - 1]) : null;
+      this.escalated = null; // a newer request replaces the wait: the agent's next turn answers this one
       const seq = ++this.seq;
       if (this.inflight) this.inflight.abort();
       this.inflight = new AbortController();
@@ -266,9 +277,9 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
         if (!response.ok) throw Object.assign(new Error(data.detail || `HTTP ${response.status}`), { status: response.status });
         this.errorBox.hidden = true;
         this.render(data);
-        // An escalated request waits for the agent's own next turn (sendReply); a newer answer replaces it.
-        this.escalated = data.escalate && data.request_id
-          ? { requestId: data.request_id, interactionId: ctx.interaction_id, agentTurns }
+        // An escalated request waits for the agent's first turn after the last one it carried (sendReply).
+        this.escalated = data.escalate && data.request_id && this.config.recordReplies
+          ? { requestId: data.request_id, interactionId: ctx.interaction_id, after }
           : null;
         this.sendReply(); // the agent may have answered while advisor was still thinking
       } catch (error) {
@@ -393,23 +404,35 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
     sendReply() {
       const pending = this.escalated;
       if (!pending || pending.interactionId !== this.context.interaction_id) return;
-      const written = spoken(this.context.turns).filter((t) => t.role === "agent")[pending.agentTurns];
+      const agent = spoken(this.context.turns).filter((t) => t.role === "agent");
+      // After the last agent turn the request carried (found by its text and time, so a desk that trims
+      // old turns still points at the right one); if that turn is gone, nothing is guessed.
+      let start = 0;
+      if (pending.after !== null) {
+        const at = agent.map(turnKey).lastIndexOf(pending.after);
+        if (at < 0) return;
+        start = at + 1;
+      }
+      const written = agent[start];
       if (!written) return;
       this.escalated = null;
-      const body = { request_id: pending.requestId, client_event_id: uuid(), text: written.text.trim().slice(0, MAX_REPLY) };
+      const text = Array.from(written.text.trim()).slice(0, MAX_REPLY).join(""); // whole characters
+      const body = { request_id: pending.requestId, client_event_id: uuid(), text };
       if (written.at) body.occurred_at = written.at;
-      this.record("/v1/replies", body, "Could not record your reply");
+      // In the background: a failure is reported as advisor:error, not shown to the agent, who did nothing.
+      this.record("/v1/replies", body, "Could not record the agent's reply", false);
     }
 
     /** POST an event, retrying transient failures with the same client_event_id (advisor stores it once). */
-    async record(path, body, failure) {
+    async record(path, body, failure, shown = true) {
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.call(path, body);
         } catch (error) {
           const transient = !error.status || error.status === 429 || error.status >= 500;
           if (!transient || attempt >= 3) {
-            this.showError(`${failure}: ${error.message}`, error.status);
+            if (shown) this.showError(`${failure}: ${error.message}`, error.status);
+            else this.emit("advisor:error", { message: `${failure}: ${error.message}`, status: error.status });
             return null;
           }
           await new Promise((r) => setTimeout(r, Math.min(error.retryAfter || attempt, 5) * 1000));
@@ -432,6 +455,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       }
       const rec = card.rec;
       this.feedback(card, { action: "accepted" });
+      this.escalated = null; // what the agent sends next is this suggestion, not their own words
       this.emit("advisor:insert", { text: rec.text, recommendation_id: rec.recommendation_id, pattern_id: rec.pattern_id, action: "accepted" });
       this.decided(card, "Inserted.");
       this.status.textContent = `Inserted “${rec.title}”.`;
@@ -475,6 +499,7 @@ label { font-size: 12px; font-weight: 600; display: block; margin-top: 4px; }
       const rec = card.rec;
       const action = text === rec.text ? "accepted" : "edited";
       this.feedback(card, action === "edited" ? { action, final_text: text } : { action });
+      this.escalated = null; // what the agent sends next is this suggestion, not their own words
       this.emit("advisor:insert", { text, recommendation_id: rec.recommendation_id, pattern_id: rec.pattern_id, action });
       renderText(card.text, text, []);
       card.warn.hidden = true;
