@@ -97,9 +97,14 @@ def corpus(data: Path, extra: list[Path] | None = None, seed: int = 0) -> list[s
         texts.extend(walk(json.loads((data / "abcd" / name).read_text(encoding="utf-8"))))
     for path in extra or ():
         texts.extend(extra_texts(path))
-    unique = sorted(set(texts))
-    random.Random(seed).shuffle(unique)
-    return unique
+    return shuffled(set(texts), seed)
+
+
+def shuffled(texts: set[str] | list[str], seed: int) -> list[str]:
+    """Return ``texts`` sorted, then shuffled with ``seed`` (the corpus order of that seed's run)."""
+    ordered = sorted(texts)
+    random.Random(seed).shuffle(ordered)
+    return ordered
 
 
 def train(
@@ -212,7 +217,7 @@ def main() -> None:
     base = torch.tensor(load_file(str(args.base / "model.safetensors"))["embeddings"].astype(np.float32))
     tables = []
     for seed in args.seeds:
-        texts = corpus(args.data, args.extra, seed)
+        texts = shuffled(texts, seed)  # the same sentences, read once, in this seed's order
         targets = torch.tensor(np.stack([cached[t] for t in texts]))
         tables.append(train(base, tokenizer, texts, targets, seed, args))
     # The seeds' tables start from the same step-1 table and move a little: their mean keeps what every

@@ -67,7 +67,8 @@ def _governed(gov: patterns.Governance, principal: Principal) -> list[PatternSpe
 def list_proposals(gov: patterns.Governance, log: DecisionLog, principal: Principal) -> list[ProposalOut]:
     """Return the proposals for the serving versions the caller governs, best supported first."""
     found, read = _proposals(log, _governed(gov, principal), principal.tenant_id)
-    drafting = {r.pattern_id for r in gov.patterns.open_drafts(principal.tenant_id)}
+    open_drafts = gov.patterns.open_drafts(principal.tenant_id) if found else []
+    drafting = {pattern_id for pattern_id, _ in open_drafts}
     out = [
         ProposalOut(
             id=common.proposal_id(spec.id, spec.version),
@@ -152,7 +153,7 @@ def _groups(gov: patterns.Governance, log: DecisionLog, principal: Principal) ->
         return []
     # A group that a serving pattern or an open draft already says is not new (a drafted one is under review).
     bodies = [s.body for s in gov.patterns.serving(principal.tenant_id)]
-    bodies += [r.body for r in gov.patterns.open_drafts(principal.tenant_id)]
+    bodies += [body for _, body in gov.patterns.open_drafts(principal.tenant_id)]
     return proposed_groups(replies, bodies)
 
 

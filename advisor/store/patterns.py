@@ -200,18 +200,20 @@ class PatternRepository:
             )
         )
 
-    def open_drafts(self, tenant_id: str) -> list[PatternVersionRow]:
-        """Return the versions still on their way to review (draft or in review), by id."""
-        return list(
-            self.session.scalars(
-                select(PatternVersionRow)
+    def open_drafts(self, tenant_id: str) -> list[tuple[str, str]]:
+        """Return (pattern id, body) of the versions still on their way to review (draft or in review)."""
+        V = PatternVersionRow
+        return [
+            (str(pattern_id), str(body))
+            for pattern_id, body in self.session.execute(
+                select(V.pattern_id, V.body)
                 .where(
-                    PatternVersionRow.tenant_id == tenant_id,
-                    PatternVersionRow.status.in_([Status.draft.value, Status.in_review.value]),
+                    V.tenant_id == tenant_id,
+                    V.status.in_([Status.draft.value, Status.in_review.value]),
                 )
-                .order_by(PatternVersionRow.pattern_id, PatternVersionRow.version)
+                .order_by(V.pattern_id, V.version)
             )
-        )
+        ]
 
     def heads(self, tenant_id: str) -> list[PatternHeadRow]:
         """Return the heads of every pattern of the tenant, by id."""
