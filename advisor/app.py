@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import TypedDict
@@ -28,8 +29,10 @@ from advisor.privacy.service import scrub_expired
 from advisor.recommendations.library import LibraryCache
 from advisor.settings import Settings
 from advisor.store import Session, sessionmaker
+from advisor.store.decisions import DecisionLog
 from advisor.store.engine import make_engine
 from advisor.store.health import StoreCheck
+from advisor.store.patterns import PatternRepository
 from advisor.store.stamps import StoreStamps
 from advisor.store.writer import DecisionWriter
 from advisor.telemetry.logs import configure_logging
@@ -78,6 +81,23 @@ async def run_retention(factory: sessionmaker[Session], settings: Settings) -> N
         await asyncio.sleep(settings.privacy.retention_check_s)
 
 
+def warm_libraries(
+    factory: sessionmaker[Session], stamps: StoreStamps, library: LibraryCache, limit: int
+) -> None:
+    """Build the ``limit`` most recently changed libraries, so that no agent's request waits for a build
+    after a start (uvicorn accepts connections once the lifespan has started). A failure is logged: those
+    libraries are then built on their first request, as without warming."""
+    started = time.perf_counter()
+    try:
+        with factory() as session:
+            stamps.refresh(session)
+            count = library.warm(PatternRepository(session), DecisionLog(session), limit)
+    except Exception:
+        logger.exception("libraries not built at start-up; each is built on its first request")
+        return
+    logger.info("built %d libraries at start-up in %.1f s", count, time.perf_counter() - started)
+
+
 def settle_heap() -> None:
     """Collect garbage once, then exclude every object alive now from later collections (``gc.freeze``).
 
@@ -90,10 +110,11 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, *, served: bool = False) -> FastAPI:
     """Build the advisor ASGI app; nothing is constructed until the lifespan starts.
 
-    ``freeze_heap``: call ``settle_heap`` after start-up and after each library rebuild (``advisor serve``).
+    ``served``: as ``advisor serve`` runs it: build the most recently changed libraries before accepting
+    requests (``server.warm_libraries``), and call ``settle_heap`` after start-up and each library rebuild.
     """
     settings = settings or Settings()
     gate = Gate(settings.server.max_in_flight, settings.server.admissions_per_turn)
@@ -115,7 +136,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
 
         def reloaded() -> None:
             telemetry.library_reloads.inc()
-            if freeze_heap:
+            if served:
                 settle_heap()
 
         feedback = feedback_writer(factory)
@@ -150,7 +171,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
                     interval_s=settings.metrics.refresh_interval_s,
                 )
                 tasks.append(asyncio.create_task(refresher))
-            if freeze_heap:
+            if served:
+                await asyncio.to_thread(warm_libraries, factory, stamps, library, server.warm_libraries)
                 settle_heap()
             background: set[asyncio.Task[object]] = set()  # store reads started by requests (deps.read_later)
             try:
@@ -217,4 +239,4 @@ def create_served_app() -> FastAPI:
     """The app as ``advisor serve`` runs it in each worker process: logs configured first."""
     settings = Settings()
     configure_logging(settings.log.format, settings.log.level)
-    return create_app(settings, freeze_heap=True)
+    return create_app(settings, served=True)

@@ -64,7 +64,7 @@ def serve(
         from advisor.app import create_app
 
         uvicorn.run(
-            create_app(settings, freeze_heap=True),
+            create_app(settings, served=True),
             host=host,
             port=port,
             log_config=None,

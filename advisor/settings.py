@@ -63,6 +63,9 @@ class ServerSettings(Group):
     """How long served requests gather before one transaction writes them (store/writer.py)."""
     readiness_poll_s: float = Field(default=1.0, gt=0.0, le=60.0)
     """How often the background check behind /readyz pings the store."""
+    warm_libraries: int = Field(default=50, ge=0, le=100_000)
+    """Libraries ``advisor serve`` builds in each process before it accepts requests, the most recently
+    changed first (seconds for a large library); the others are built on their first request. 0: all so."""
 
 
 class Limits(Group):

@@ -62,6 +62,15 @@ class LibraryCache:
             return None
         return cached[1], book
 
+    def warm(self, repo: PatternRepository, log: DecisionLog, limit: int) -> int:
+        """Build the rankers and read the acceptance books of up to ``limit`` tenants, the most recently
+        changed libraries first, so that their first requests are served from memory; return how many."""
+        tenants = repo.recently_changed(limit) if limit > 0 else []
+        for tenant_id in tenants:
+            self.ranker(tenant_id, repo)
+            self.acceptance(tenant_id, log)
+        return len(tenants)
+
     def ranker(
         self, tenant_id: str, repo: PatternRepository, stamp: int | None = None
     ) -> tuple[HybridRanker, int]:

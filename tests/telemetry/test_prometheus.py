@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.builders import Keys, auth, make_context
+from advisor.app import create_app
+from advisor.settings import Settings
+from advisor.store.engine import make_engine
+from advisor.store.migrate import upgrade
+from tests.builders import Keys, auth, make_context, seed_tenants
 
 
 def samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -54,3 +62,29 @@ def test_needs_no_key_and_exposes_no_tenant(client: TestClient, keys: Keys) -> N
     text = client.get("/metrics").text
     assert "acme" not in text
     assert "agent-1" not in text
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """A served app freezes the heap (``gc.freeze``); give the test process its collector back."""
+    yield
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_a_served_process_builds_libraries_before_its_first_request(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    keys = seed_tenants(settings.database_url)  # acme and globex: two libraries in the store
+    with TestClient(create_app(settings, served=True)) as served:
+        assert value(samples(served), "advisor_library_reloads_total") == 2
+        answer = served.post("/v1/recommendations", json=make_context(), headers=auth(keys.acme_agent))
+        assert answer.json()["recommendations"]
+        assert value(samples(served), "advisor_library_reloads_total") == 2  # served from memory
+    one = settings.model_copy(update={"server": settings.server.model_copy(update={"warm_libraries": 1})})
+    with TestClient(create_app(one, served=True)) as served:
+        assert value(samples(served), "advisor_library_reloads_total") == 1
+        served.post("/v1/recommendations", json=make_context(), headers=auth(keys.acme_agent))
+        served.post("/v1/recommendations", json=make_context(), headers=auth(keys.globex_agent))
+        assert value(samples(served), "advisor_library_reloads_total") == 2  # the other one, when asked
