@@ -1,5 +1,5 @@
-"""Worker count chosen by store, and several workers share one listening socket whose connections still
-send without Nagle delays."""
+"""Worker count chosen by store, and the listening sockets of workers, whose connections send without
+Nagle delays."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import asyncio
 import os
 import socket
 
+import pytest
 import uvicorn
 
-from advisor.serving import choose_workers, http_stack, tcp_listener
+from advisor.serving import choose_workers, http_stack, tcp_listener, worker_listener
 
 
 def test_one_worker_on_sqlite_and_one_per_core_on_postgresql() -> None:
@@ -22,9 +23,10 @@ def test_the_banner_names_the_chosen_loop_and_the_httptools_parser() -> None:
     assert http_stack("asyncio") == "asyncio + httptools"  # uvicorn[standard] installs httptools
 
 
-def test_connections_accepted_on_the_shared_socket_have_tcp_nodelay() -> None:
+@pytest.mark.parametrize("bind", [tcp_listener, worker_listener], ids=["shared", "per-worker"])
+def test_connections_accepted_on_a_workers_socket_have_tcp_nodelay(bind: object) -> None:
     config = uvicorn.Config("advisor.app:create_app", factory=True, host="127.0.0.1", port=0, workers=2)
-    listener = tcp_listener(config)
+    listener = bind(config)  # type: ignore[operator]
     seen: list[int] = []
 
     async def main() -> None:
