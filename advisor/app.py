@@ -81,21 +81,26 @@ async def run_retention(factory: sessionmaker[Session], settings: Settings) -> N
         await asyncio.sleep(settings.privacy.retention_check_s)
 
 
+WARM_BUDGET_S = 60.0
+"""Start-up stops building libraries after this long; the others are built on their first request."""
+
+
 def warm_libraries(
     factory: sessionmaker[Session], stamps: StoreStamps, library: LibraryCache, limit: int
 ) -> None:
-    """Build the ``limit`` most recently changed libraries, so that no agent's request waits for a build
-    after a start (uvicorn accepts connections once the lifespan has started). A failure is logged: those
-    libraries are then built on their first request, as without warming."""
-    started = time.perf_counter()
+    """Build up to ``limit`` libraries, the most recently changed first, within ``WARM_BUDGET_S``, so
+    that no agent's request waits for a build after a start (uvicorn listens once the lifespan started)."""
+    started = time.monotonic()
     try:
         with factory() as session:
             stamps.refresh(session)
-            count = library.warm(PatternRepository(session), DecisionLog(session), limit)
-    except Exception:
+            count = library.warm(
+                PatternRepository(session), DecisionLog(session), limit, until=started + WARM_BUDGET_S
+            )
+    except Exception:  # the store went away after the start's checks: serving builds on demand anyway
         logger.exception("libraries not built at start-up; each is built on its first request")
         return
-    logger.info("built %d libraries at start-up in %.1f s", count, time.perf_counter() - started)
+    logger.info("built %d libraries at start-up in %.1f s", count, time.monotonic() - started)
 
 
 def settle_heap() -> None:
@@ -134,9 +139,11 @@ def create_app(settings: Settings | None = None, *, served: bool = False) -> Fas
         store_check.check()
         writer = DecisionWriter(factory, server.decision_flush_s)
 
+        warming = served  # one collection after the start-up's builds, not one per library
+
         def reloaded() -> None:
             telemetry.library_reloads.inc()
-            if served:
+            if served and not warming:
                 settle_heap()
 
         feedback = feedback_writer(factory)
@@ -173,6 +180,7 @@ def create_app(settings: Settings | None = None, *, served: bool = False) -> Fas
                 tasks.append(asyncio.create_task(refresher))
             if served:
                 await asyncio.to_thread(warm_libraries, factory, stamps, library, server.warm_libraries)
+                warming = False
                 settle_heap()
             background: set[asyncio.Task[object]] = set()  # store reads started by requests (deps.read_later)
             try:

@@ -1,18 +1,8 @@
 """Choose how many worker processes to run, and run them with a listening socket each on one port.
 
-uvicorn's supervisor binds one socket and hands it to every worker. Two things went wrong with it:
-- asyncio accepts every pending connection when its socket is readable, so the first worker to wake took
-  a whole burst of keep-alive connections: 32 connections opened together went 32/0 or 8/24 over two
-  workers in two of five runs, and the idle worker stayed idle for the connections' lifetime (868
-  requests/s instead of 1,576). On Linux each worker therefore gets a socket of its own, bound to the
-  same port with SO_REUSEPORT, and the kernel spreads new connections over them by a hash of their
-  addresses. A worker's socket listens only once its start-up is done (libraries built, see
-  ``app.warm_libraries``), so no connection waits behind a worker that is still starting, and a dead
-  worker's socket closes with it.
-- uvicorn binds with ``proto`` 0, so asyncio never set TCP_NODELAY on the accepted connections, and
-  every keep-alive response after the first waited ~40 ms for the client's delayed ACK (uvicorn issue
-  #3149, open in 0.54): ``/healthz`` under wrk went from 1 ms to 44 ms at two workers. Our sockets are
-  IPPROTO_TCP, so asyncio sets TCP_NODELAY per connection.
+On Linux each worker gets a socket of its own, bound to the port with SO_REUSEPORT and listening once the
+worker's start-up is done, so that the kernel spreads connections over the workers; sockets are marked
+IPPROTO_TCP so that asyncio sets TCP_NODELAY. Why both: docs/decisions.md, "Serving".
 """
 
 from __future__ import annotations
@@ -49,6 +39,24 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
     """Bind the config's socket and mark it IPPROTO_TCP, so that asyncio sets TCP_NODELAY per connection."""
     bound = config.bind_socket()
     return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+
+
+WORKER_START_S = 300
+"""How long a worker replacing another (a reload) may take to start, library builds included
+(``app.WARM_BUDGET_S`` bounds those), before uvicorn gives the replacement up."""
+
+
+def free_port(host: str, port: int) -> int:
+    """Return ``port`` (any free one for 0) once a plain bind shows that nothing listens on it: SO_REUSEPORT
+    would let the workers join another server's port; exit with a message otherwise."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(f"advisor: cannot listen on {host}:{port}: {exc}") from exc
+        return int(probe.getsockname()[1])
 
 
 def worker_listener(config: uvicorn.Config) -> socket.socket:
@@ -96,12 +104,10 @@ def run_workers(host: str, port: int, workers: int, grace_s: int, loop: str) -> 
             loop=loop,
             log_config=None,
             timeout_graceful_shutdown=grace_s,
+            timeout_worker_healthcheck=WORKER_START_S,
         )
         if balanced():
-            try:
-                worker_listener(config).close()  # the port is free (or ours): say so now, not in a worker
-            except OSError as exc:
-                raise SystemExit(f"advisor: cannot listen on {host}:{port}: {exc}") from exc
+            config.port = free_port(host, port)
             # uvicorn's supervisor builds its workers from this module name; each then binds its own socket.
             multiprocess.Process = _WorkerWithOwnSocket  # type: ignore[misc]
             Multiprocess(config, sockets=[]).run()

@@ -65,7 +65,8 @@ class ServerSettings(Group):
     """How often the background check behind /readyz pings the store."""
     warm_libraries: int = Field(default=50, ge=0, le=100_000)
     """Libraries ``advisor serve`` builds in each process before it accepts requests, the most recently
-    changed first (seconds for a large library); the others are built on their first request. 0: all so."""
+    changed first, for at most a minute (seconds for a large library); the others are built on their first
+    request. 0: none."""
 
 
 class Limits(Group):

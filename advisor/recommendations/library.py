@@ -3,7 +3,9 @@ the acceptance book its rankings read (agents' decisions, folded in incrementall
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 
 from advisor.feedback.acceptance import AcceptanceBook
@@ -12,6 +14,8 @@ from advisor.ranking.eligibility import StagePolicy
 from advisor.ranking.rank import HybridRanker
 from advisor.store.decisions import DecisionLog
 from advisor.store.patterns import PatternRepository
+
+logger = logging.getLogger("advisor")
 
 RankerFactory = Callable[[list[PatternSpec], str, StagePolicy], HybridRanker]
 
@@ -62,14 +66,23 @@ class LibraryCache:
             return None
         return cached[1], book
 
-    def warm(self, repo: PatternRepository, log: DecisionLog, limit: int) -> int:
+    def warm(self, repo: PatternRepository, log: DecisionLog, limit: int, until: float) -> int:
         """Build the rankers and read the acceptance books of up to ``limit`` tenants, the most recently
-        changed libraries first, so that their first requests are served from memory; return how many."""
-        tenants = repo.recently_changed(limit) if limit > 0 else []
-        for tenant_id in tenants:
-            self.ranker(tenant_id, repo)
-            self.acceptance(tenant_id, log)
-        return len(tenants)
+        changed libraries first, until ``time.monotonic()`` passes ``until``; return how many were built.
+        A library that fails is logged and left to its first request, as the ones not reached."""
+        built = 0
+        for tenant_id in repo.recently_changed(limit) if limit > 0 else []:
+            if time.monotonic() > until:
+                break
+            try:
+                self.ranker(tenant_id, repo)
+                self.acceptance(tenant_id, log)
+            except Exception:
+                logger.exception("library of tenant %s not built at start-up", tenant_id)
+                repo.session.rollback()
+                continue
+            built += 1
+        return built
 
     def ranker(
         self, tenant_id: str, repo: PatternRepository, stamp: int | None = None
