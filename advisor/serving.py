@@ -46,7 +46,7 @@ WORKER_START_S = 300
 (``app.WARM_BUDGET_S`` bounds those), before uvicorn gives the replacement up."""
 
 
-def free_port(host: str, port: int) -> int:
+def unclaimed_port(host: str, port: int) -> int:
     """Return ``port`` (any free one for 0) once a plain bind shows that nothing listens on it: SO_REUSEPORT
     would let the workers join another server's port; exit with a message otherwise."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -107,7 +107,7 @@ def run_workers(host: str, port: int, workers: int, grace_s: int, loop: str) -> 
             timeout_worker_healthcheck=WORKER_START_S,
         )
         if balanced():
-            config.port = free_port(host, port)
+            config.port = unclaimed_port(host, port)
             # uvicorn's supervisor builds its workers from this module name; each then binds its own socket.
             multiprocess.Process = _WorkerWithOwnSocket  # type: ignore[misc]
             Multiprocess(config, sockets=[]).run()
