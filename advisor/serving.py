@@ -46,11 +46,14 @@ WORKER_START_S = 300
 (``app.WARM_BUDGET_S`` bounds those), before uvicorn gives the replacement up."""
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def unclaimed_port(host: str, port: int) -> int:
     """Return ``port`` (any free one for 0) once a plain bind shows that nothing listens on it: SO_REUSEPORT
     would let the workers join another server's port; exit with a message otherwise."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
@@ -62,8 +65,7 @@ def unclaimed_port(host: str, port: int) -> int:
 def worker_listener(config: uvicorn.Config) -> socket.socket:
     """Bind a socket of one worker's own to the config's port (SO_REUSEPORT), not listening yet: uvicorn
     listens on it once the worker's start-up is done."""
-    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = socket.socket(_family(config.host), socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((config.host, config.port))

@@ -71,11 +71,11 @@ class LibraryCache:
         changed libraries first, until ``time.monotonic()`` passes ``until``; return how many were built.
         A library that fails is logged and left to its first request, as the ones not reached."""
         built = 0
-        for tenant_id in repo.recently_changed(limit) if limit > 0 else []:
+        for tenant_id, stamp in repo.recently_changed(limit) if limit > 0 else []:
             if time.monotonic() > until:
                 break
             try:
-                self.ranker(tenant_id, repo)
+                self.ranker(tenant_id, repo, stamp)
                 self.acceptance(tenant_id, log)
             except Exception:
                 logger.exception("library of tenant %s not built at start-up", tenant_id)

@@ -151,10 +151,12 @@ class PatternRepository:
         row = self.session.get(LibraryStampRow, tenant_id)
         return row.stamp if row is not None else 0
 
-    def recently_changed(self, limit: int) -> list[str]:
-        """Return up to ``limit`` tenants whose library ever changed, the most recently changed first."""
+    def recently_changed(self, limit: int) -> list[tuple[str, int]]:
+        """Return (tenant, library stamp) of up to ``limit`` tenants whose library ever changed, the most
+        recently changed first."""
         S = LibraryStampRow
-        return list(self.session.scalars(select(S.tenant_id).order_by(S.changed_at.desc()).limit(limit)))
+        rows = self.session.execute(select(S.tenant_id, S.stamp).order_by(S.changed_at.desc()).limit(limit))
+        return [(str(tenant), int(stamp)) for tenant, stamp in rows]
 
     def bump_stamp(self, tenant_id: str) -> int:
         """Record that what may be served changed; every process rebuilds on its next request."""
