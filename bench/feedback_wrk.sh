@@ -20,6 +20,7 @@ advisor serve --workers "$workers" >"$dir/serve.log" 2>"$dir/serve.err" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 wait_healthy "$port" 240
+[ "${BENCH_APP:-advisor}" = nowork ] || wait_started "$dir/serve.err" "$workers" 600
 key="$(agent_key "$dir/serve.log")"
 python - "$port" "$key" "$dir/ids.lua" <<'PY'
 import json, sys, urllib.request

@@ -35,6 +35,7 @@ fi
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 wait_healthy "$port" 600
+[ "${BENCH_APP:-advisor}" = nowork ] || wait_started "$dir/serve.log" "$workers" 600
 key="$(agent_key "$dir/serve.log")"
 # One request before the load: the tenant's ranker is built on its first request (seconds for a large
 # library), which is start-up, not serving.

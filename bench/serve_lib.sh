@@ -15,6 +15,14 @@ fresh_store() {
 wait_healthy() {
   for _ in $(seq 1 "$2"); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.5; done
 }
+# wait_started LOG WORKERS TRIES: wait until every worker logged its start-up (libraries built), polling
+# every 0.5 s. /healthz answers once one worker listens, and keep-alive connections opened before the
+# others listen stay on it for the whole run.
+wait_started() {
+  for _ in $(seq 1 "$3"); do
+    [ "$(grep -c 'Application startup complete' "$1" || true)" -ge "$2" ] && return 0; sleep 0.5
+  done
+}
 # agent_key LOG: the demo tenant's agent key from a first start's banner (empty when there is none).
 agent_key() {
   grep -m1 'agent key:' "$1" | awk '{print $3}' || true
