@@ -29,12 +29,13 @@ a request embeds its agent turns and compares them with every body.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from advisor.context.aliases import lookup
 from advisor.context.models import InteractionContext, Role
 from advisor.patterns.models import SLOT_RE, PatternSpec
 from advisor.ranking.protocols import Embedder
@@ -104,6 +105,18 @@ class FlowTracker:
                 steps.setdefault(place.name, set()).add(place.step)
         self.steps = {name: tuple(sorted(found)) for name, found in steps.items()}
         self._collectors = [(spec.id, spec.collects) for spec in self.specs if spec.collects]
+        # Per flow, the steps held by a pattern that collects facts, and the facts each later step requires.
+        self._collecting: dict[str, set[int]] = {}
+        for spec in self.specs:
+            if spec.collects:
+                for place in spec.flows:
+                    self._collecting.setdefault(place.name, set()).add(place.step)
+        self._needs = [
+            (place.name, place.step, tuple(spec.eligibility.requires))
+            for spec in self.specs
+            if spec.eligibility.requires
+            for place in spec.flows
+        ]
 
     def similarity(self, turns: Sequence[str], values: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
         """Return (fuzzy, cosine) similarity matrices of ``turns`` (rows) against the masked bodies."""
@@ -125,7 +138,10 @@ class FlowTracker:
         """Work out which patterns are done in ``context`` and so which flow steps are done.
 
         A pattern is done when an agent turn carried it, or when it collects CRM facts and the request
-        already carries one of them (the agent has the account or order on screen).
+        already carries one of them (the agent has the account or order on screen). A collecting step
+        of a flow is also done when the request carries every fact a later step of that flow requires:
+        what the step is there to bring up is already on screen (a subscription shown before any
+        account ID was typed).
         """
         turns = [
             t.text for t in context.turns if t.role is Role.agent and len(t.text.strip()) >= MIN_TURN_CHARS
@@ -143,6 +159,9 @@ class FlowTracker:
             if spec.id in sent:
                 for place in spec.flows:
                     done.setdefault(place.name, set()).add(place.step)
+        for flow, step, needs in self._needs:
+            if all(lookup(slots, slot) is not None for slot in needs):
+                done.setdefault(flow, set()).update(s for s in self._collecting.get(flow, ()) if s < step)
         return FlowProgress(
             sent=frozenset(sent), done={name: frozenset(s) for name, s in done.items()}, steps=self.steps
         )
@@ -181,12 +200,16 @@ def _already_done(candidate: Candidate, progress: FlowProgress) -> bool:
     return bool(places) and all(p.step in progress.done.get(p.name, frozenset()) for p in places)
 
 
-def apply_flows(candidates: list[Candidate], progress: FlowProgress) -> list[Candidate]:
+def apply_flows(
+    candidates: list[Candidate], progress: FlowProgress, prefer: Collection[str] = ()
+) -> list[Candidate]:
     """Drop candidates already sent; put each flow's next undone step first among that flow's candidates.
 
     Flows are taken in the order their first candidate appears (the best-scored flow first). The
     candidate moved to the front of its flow gets ``flow_step``, e.g. "next step of missing_package:
-    step 2 of 3", which the rationale shows. Other candidates keep their order.
+    step 2 of 3", which the rationale shows. Other candidates keep their order. A step shared by several
+    flows (verify identity) is named by a flow of ``prefer`` (the conversation's topic) when it is the
+    next step there too.
     """
     result = [c for c in candidates if not _already_done(c, progress)]
     flows = list(dict.fromkeys(p.name for c in result for p in c.spec.flows))
@@ -213,6 +236,11 @@ def apply_flows(candidates: list[Candidate], progress: FlowProgress) -> list[Can
             chosen.state_note = chosen.state_note or leader.state_note
         result.insert(members[0], chosen)
         if chosen.flow_step is None:
-            total = max(progress.steps.get(flow, (wanted,)))
-            chosen.flow_step = f"next step of {flow}: step {wanted} of {total}"
+            named = next(
+                (p for p in chosen.spec.flows if p.name in prefer and progress.next_step(p.name) == p.step),
+                None,
+            )
+            name, step = (named.name, named.step) if named else (flow, wanted)
+            total = max(progress.steps.get(name, (step,)))
+            chosen.flow_step = f"next step of {name}: step {step} of {total}"
     return result

@@ -256,6 +256,28 @@ def test_a_yes_that_hands_over_details_keeps_the_request() -> None:
     assert ranked.considered[0].spec.id == "username_recovery_email"
 
 
+def test_a_subscription_question_gets_the_answer_once_the_subscription_is_on_screen() -> None:
+    """Without the account on screen the next step is to pull it up, named for the subscription flow;
+    with the subscription on screen the answer itself comes first (the flow has moved past the account step)."""
+    demo = HybridRanker(load_patterns(DEMO_PACK_DIR), StaticEmbedder("minilm-static-cs"))
+    # Dated, so that the renewal date stays in the future whenever the test runs.
+    question = {
+        **customer("how much will the next membership renewal cost me and when"),
+        "at": "2026-11-25T10:00:00Z",
+    }
+    first = demo.rank(ctx(question, crm={"customer": {"first_name": "Dana"}}), k=3).candidates[0]
+    assert first.spec.id == "identity_check"
+    assert first.flow_step == "next step of subscription_bill: step 1 of 2"
+    subscription = {
+        "amount_due": "$9.99",
+        "subscription_plan": "Plus Delivery Pass",
+        "subscription_renewal_date": "2026-12-27",
+    }
+    on_screen = ctx(question, crm={"customer": {"first_name": "Dana"}, "case": subscription})
+    answered = demo.rank(on_screen, k=3).candidates
+    assert answered[0].spec.id == "subscription_bill_amount_due"
+
+
 def shared_step(**changes: Any) -> PatternSpec:
     base: dict[str, Any] = {
         "id": "verify",

@@ -153,3 +153,27 @@ def test_finished_flow_and_patterns_without_flows_keep_their_order(specs: dict[s
     )
     assert [c.spec.id for c in ranked] == ["password_reset_compromised", "shipping_cost_rates"]
     assert all(c.flow_step is None for c in ranked)
+
+
+def test_a_step_shared_by_flows_is_named_by_the_conversations_topic(specs: dict[str, PatternSpec]) -> None:
+    """Verify identity is step 1 of many flows; for a refund question the rationale says refund_status,
+    not the first flow the pattern happens to list."""
+    progress = FlowProgress(steps={"order_status": (1, 2), "refund_status": (1, 2)})
+    ranked = apply_flows(
+        candidates(specs, "identity_check", "order_status_shipped"), progress, prefer={"refund_status"}
+    )
+    assert ranked[0].spec.id == "identity_check"
+    assert ranked[0].flow_step == "next step of refund_status: step 1 of 2"
+
+
+def test_the_account_step_is_done_when_a_later_steps_facts_are_on_screen(
+    specs: dict[str, PatternSpec], embedder: StaticEmbedder
+) -> None:
+    """The subscription is on the agent's screen: the agent needs no account ID to answer what it costs,
+    so the subscription flow moves on to its answer; other flows still start by verifying the customer."""
+    tracker = FlowTracker(list(specs.values()), embedder)
+    asked = ("customer", "how much will my next membership renewal cost me")
+    on_screen = tracker.progress(conversation(asked, case={"subscription_plan": "Plus Delivery Pass"}))
+    assert on_screen.next_step("subscription_bill") == 2
+    assert on_screen.next_step("order_status") == 1
+    assert tracker.progress(conversation(asked)).next_step("subscription_bill") == 1
