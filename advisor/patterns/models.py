@@ -210,8 +210,9 @@ class PatternSpec(BaseModel):
     examples: list[
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)]
     ] = Field(default_factory=list)
-    flows: list[FlowStep] = Field(default_factory=list, max_length=20)
-    """Flows this pattern is a step of; one pattern (e.g. verify identity) may be step 1 of several."""
+    flows: list[FlowStep] = Field(default_factory=list, max_length=100)
+    """Flows this pattern is a step of; one pattern (verify the customer) may be step 1 of every flow of a
+    library, so the bound is wide."""
     collects: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]] = Field(
         default_factory=list, max_length=20
     )

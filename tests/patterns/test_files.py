@@ -140,3 +140,17 @@ def test_premises_round_trip(tmp_path: Path) -> None:
         "gte": "2026-01-01"
     }
     assert parse_patterns(dump_patterns([spec]), tmp_path / "again.yaml") == [spec]
+
+
+def test_a_shared_step_may_serve_many_flows_but_not_without_bound(tmp_path: Path) -> None:
+    """Verify the customer is step 1 of every account flow of a library: 100 places load, 101 do not."""
+
+    def places(n: int) -> str:
+        return "    flows: [" + ", ".join(f"{{name: flow{i}, step: 1}}" for i in range(n)) + "]\n"
+
+    (tmp_path / "ok.yaml").write_text(GOOD + places(100))
+    assert len(load_patterns(tmp_path)[0].flows) == 100
+    (tmp_path / "ok.yaml").write_text(GOOD + places(101))
+    with pytest.raises(PatternFileError) as err:
+        load_patterns(tmp_path)
+    assert err.value.extra["field"] == "flows"

@@ -258,7 +258,7 @@ def test_a_yes_that_hands_over_details_keeps_the_request() -> None:
 
 def test_a_subscription_question_gets_the_answer_once_the_subscription_is_on_screen() -> None:
     """Without the account on screen the next step is to pull it up, named for the subscription flow;
-    with the subscription on screen the answer itself comes first (the flow has moved past the account step)."""
+    with the subscription on screen the answer itself comes first (the flow is past the account step)."""
     demo = HybridRanker(load_patterns(DEMO_PACK_DIR), StaticEmbedder("minilm-static-cs"))
     # Dated, so that the renewal date stays in the future whenever the test runs.
     question = {
