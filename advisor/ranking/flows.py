@@ -193,10 +193,11 @@ def sent_matrix(
     return np.asarray(hit, dtype=bool)
 
 
-def _already_done(candidate: Candidate, progress: FlowProgress) -> bool:
+def _already_done(candidate: Candidate, progress: FlowProgress, prefer: Collection[str] = ()) -> bool:
     if candidate.spec.id in progress.sent:
         return True
-    places = candidate.spec.flows
+    # A step shared by several flows speaks for the conversation's topic: done in its flows, it is done.
+    places = [p for p in candidate.spec.flows if p.name in prefer] or candidate.spec.flows
     return bool(places) and all(p.step in progress.done.get(p.name, frozenset()) for p in places)
 
 
@@ -207,11 +208,13 @@ def apply_flows(
 
     Flows are taken in the order their first candidate appears (the best-scored flow first). The
     candidate moved to the front of its flow gets ``flow_step``, e.g. "next step of missing_package:
-    step 2 of 3", which the rationale shows. Other candidates keep their order. A step shared by several
-    flows (verify identity) is named by a flow of ``prefer`` (the conversation's topic) when it is the
-    next step there too.
+    step 2 of 3", which the rationale shows. Other candidates keep their order.
+
+    ``prefer``: the flows of the conversation's topic. A step shared by several flows (verify identity)
+    stands for that topic: it is done once done in those flows, it is named by one of them, and it does
+    not lead (nor lend its confidence to) a flow of another topic.
     """
-    result = [c for c in candidates if not _already_done(c, progress)]
+    result = [c for c in candidates if not _already_done(c, progress, prefer)]
     flows = list(dict.fromkeys(p.name for c in result for p in c.spec.flows))
     if not flows:
         return result
@@ -227,6 +230,8 @@ def apply_flows(
         )
         if pick is None:
             continue
+        if flow not in prefer:
+            members = [i for i in members if i == pick or len(flow_names[i]) == 1]
         leader = result[members[0]]
         chosen = result.pop(pick)
         flow_names.insert(members[0], flow_names.pop(pick))

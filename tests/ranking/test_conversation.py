@@ -276,6 +276,26 @@ def test_a_subscription_question_gets_the_answer_once_the_subscription_is_on_scr
     on_screen = ctx(question, crm={"customer": {"first_name": "Dana"}, "case": subscription})
     answered = demo.rank(on_screen, k=3).candidates
     assert answered[0].spec.id == "subscription_bill_amount_due"
+    # The subscription on screen also moves the cancellation flow past its account step; that flow's
+    # answer ("I've cancelled your plan") must not take the account step's place or confidence.
+    assert "subscription_cancel_confirm" not in [c.spec.id for c in answered]
+
+
+def test_a_step_done_for_the_conversations_topic_is_not_suggested_for_another_topic() -> None:
+    """A cancellation request with the subscription on screen but the cancellation's premise unmet: the
+    account step is done for the cancellation flow, so it is not asked for again on behalf of some other
+    flow, and no other topic's answer ("I've opened a case for the double charge") stands in for it."""
+    demo = HybridRanker(load_patterns(DEMO_PACK_DIR), StaticEmbedder("minilm-static-cs"))
+    context = ctx(
+        customer("I want to cancel my membership"),
+        crm={"customer": {"first_name": "Dana"}, "case": {"subscription_plan": "Plus Delivery Pass"}},
+    )
+    ranked = demo.rank(context, k=3)
+    assert ranked.candidates == []
+    assert (
+        ranked.reason
+        == "the conversation is about subscription cancel, but none of its patterns is eligible here"
+    )
 
 
 def shared_step(**changes: Any) -> PatternSpec:

@@ -177,3 +177,37 @@ def test_the_account_step_is_done_when_a_later_steps_facts_are_on_screen(
     assert on_screen.next_step("subscription_bill") == 2
     assert on_screen.next_step("order_status") == 1
     assert tracker.progress(conversation(asked)).next_step("subscription_bill") == 1
+
+
+def test_a_shared_step_does_not_lead_another_topics_flow(specs: dict[str, PatternSpec]) -> None:
+    """The customer asks about a renewal; the cancellation flow is past its account step. Its answer stays
+    where the ranking put it, with its own confidence, instead of taking the shared step's place."""
+    progress = FlowProgress(
+        done={"subscription_cancel": frozenset({1})},
+        steps={"subscription_cancel": (1, 2), "subscription_bill": (1, 2)},
+    )
+    ranked = candidates(
+        specs, "identity_check", "subscription_bill_amount_due", "subscription_cancel_confirm"
+    )
+    ranked[0].confidence = ranked[1].confidence = 0.95
+    ranked[2].confidence = 0.01
+    ranked = apply_flows(ranked, progress, prefer={"subscription_bill"})
+    assert [(c.spec.id, c.confidence) for c in ranked] == [
+        ("identity_check", 0.95),
+        ("subscription_bill_amount_due", 0.95),
+        ("subscription_cancel_confirm", 0.01),
+    ]
+    assert ranked[0].flow_step == "next step of subscription_bill: step 1 of 2"
+
+
+def test_a_shared_step_done_in_the_topics_flow_is_done(specs: dict[str, PatternSpec]) -> None:
+    progress = FlowProgress(
+        done={"subscription_bill": frozenset({1})},
+        steps={"order_status": (1, 2), "subscription_bill": (1, 2)},
+    )
+    ranked = apply_flows(
+        candidates(specs, "identity_check", "subscription_bill_double_charge"),
+        progress,
+        prefer={"subscription_bill"},
+    )
+    assert [c.spec.id for c in ranked] == ["subscription_bill_double_charge"]
