@@ -148,9 +148,14 @@ class IntentMap:
         self.own: list[list[int]] = own
         """Per pattern, the topics its own intents name (empty for a shared procedural step)."""
         by_flow: dict[str, set[int]] = {}
+        flows_of: list[set[str]] = [set() for _ in names]
         for spec, topics in zip(specs, own, strict=True):
             for place in spec.flows:
                 by_flow.setdefault(place.name, set()).update(topics)
+                for topic in topics:
+                    flows_of[topic].add(place.name)
+        self.flows: list[frozenset[str]] = [frozenset(f) for f in flows_of]
+        """Per topic, the flows its own patterns hold a place in (a shared step is named by one of them)."""
         self.of_pattern: list[list[int]] = [
             topics or sorted(set().union(*(by_flow.get(p.name, set()) for p in spec.flows)))
             for spec, topics in zip(specs, own, strict=True)

@@ -100,23 +100,18 @@ class FlowTracker:
         self.mean = vectors.mean(axis=0, keepdims=True) if CENTRE and len(self.bodies) >= 2 else None
         self.vectors = _unit(vectors - self.mean) if self.mean is not None else vectors
         steps: dict[str, set[int]] = {}
+        # Per flow, the steps held by a pattern that collects facts, and the facts each step requires.
+        self._collecting: dict[str, set[int]] = {}
+        self._needs: list[tuple[str, int, tuple[str, ...]]] = []
         for spec in self.specs:
             for place in spec.flows:
                 steps.setdefault(place.name, set()).add(place.step)
+                if spec.collects:
+                    self._collecting.setdefault(place.name, set()).add(place.step)
+                if spec.eligibility.requires:
+                    self._needs.append((place.name, place.step, tuple(spec.eligibility.requires)))
         self.steps = {name: tuple(sorted(found)) for name, found in steps.items()}
         self._collectors = [(spec.id, spec.collects) for spec in self.specs if spec.collects]
-        # Per flow, the steps held by a pattern that collects facts, and the facts each later step requires.
-        self._collecting: dict[str, set[int]] = {}
-        for spec in self.specs:
-            if spec.collects:
-                for place in spec.flows:
-                    self._collecting.setdefault(place.name, set()).add(place.step)
-        self._needs = [
-            (place.name, place.step, tuple(spec.eligibility.requires))
-            for spec in self.specs
-            if spec.eligibility.requires
-            for place in spec.flows
-        ]
 
     def similarity(self, turns: Sequence[str], values: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
         """Return (fuzzy, cosine) similarity matrices of ``turns`` (rows) against the masked bodies."""

@@ -108,11 +108,6 @@ class HybridRanker:
         self._vocabulary: set[str] = set().union(*self.index.vocabulary) if self.index.vocabulary else set()
         has_flows = any(spec.flows for spec in self.index.specs)
         self._flows = flows.FlowTracker(self.index.specs, self.embedder) if has_flows else None
-        # Per topic, the flows its own patterns hold a place in (a shared step is named by one of them).
-        self._topic_flows: list[frozenset[str]] = [frozenset() for _ in range(len(self.intents))]
-        for spec, topics in zip(self.index.specs, self.intents.own, strict=True):
-            for topic in topics:
-                self._topic_flows[topic] |= {place.name for place in spec.flows}
         self._evidence: OrderedDict[str, TextEvidence] = OrderedDict()
         self._evidence_lock = threading.Lock()
 
@@ -352,7 +347,7 @@ class HybridRanker:
             cand.state_note = notes[intent]
         eligible = self._with_decisions(eligible, acceptance, context.channel, belief)
         if self._flows is not None:
-            topic_flows = self._topic_flows[state.active] if state.active is not None else frozenset()
+            topic_flows = self.intents.flows[state.active] if state.active is not None else frozenset()
             eligible = flows.apply_flows(eligible, self._flows.progress(context), topic_flows)
             if not eligible:
                 return Ranked([], [], escalate=True, reason="every eligible pattern was already sent")
