@@ -148,14 +148,10 @@ class IntentMap:
         self.own: list[list[int]] = own
         """Per pattern, the topics its own intents name (empty for a shared procedural step)."""
         by_flow: dict[str, set[int]] = {}
-        flows_of: list[set[str]] = [set() for _ in names]
         for spec, topics in zip(specs, own, strict=True):
             for place in spec.flows:
                 by_flow.setdefault(place.name, set()).update(topics)
-                for topic in topics:
-                    flows_of[topic].add(place.name)
-        self.flows: list[frozenset[str]] = [frozenset(f) for f in flows_of]
-        """Per topic, the flows its own patterns hold a place in (a shared step is named by one of them)."""
+        self._flow_names = [[p.name for p in spec.flows] for spec in specs]
         self.of_pattern: list[list[int]] = [
             topics or sorted(set().union(*(by_flow.get(p.name, set()) for p in spec.flows)))
             for spec, topics in zip(specs, own, strict=True)
@@ -180,6 +176,14 @@ class IntentMap:
         if not len(self.names):
             return np.zeros(0)
         return np.maximum.reduceat(pattern_scores[self._pattern_of_pair].astype(np.float64), self._starts)
+
+    def flows(self, topic: int, pattern_scores: npt.NDArray[np.float32]) -> list[str]:
+        """Return the flows ``topic``'s own patterns hold places in, those of its best-scoring patterns first
+        (the procedure the request is most likely about)."""
+        end = self._starts[topic + 1] if topic + 1 < len(self._starts) else len(self._pattern_of_pair)
+        patterns = self._pattern_of_pair[self._starts[topic] : end]
+        ordered = patterns[np.argsort(-pattern_scores[patterns], kind="stable")]
+        return list(dict.fromkeys(name for p in ordered for name in self._flow_names[int(p)]))
 
     def centroids(self, pattern_centroids: TopicVectors) -> TopicVectors:
         """Return each topic's unit-length mean of its own patterns' centroids, [topics × dimensions]."""

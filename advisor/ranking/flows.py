@@ -29,7 +29,7 @@ a request embeds its agent turns and compares them with every body.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -188,16 +188,20 @@ def sent_matrix(
     return np.asarray(hit, dtype=bool)
 
 
-def _already_done(candidate: Candidate, progress: FlowProgress, prefer: Collection[str] = ()) -> bool:
+def _already_done(candidate: Candidate, progress: FlowProgress, prefer: Sequence[str] = ()) -> bool:
     if candidate.spec.id in progress.sent:
         return True
-    # A step shared by several flows speaks for the conversation's topic: done in its flows, it is done.
-    places = [p for p in candidate.spec.flows if p.name in prefer] or candidate.spec.flows
+    # A step shared by several flows speaks for the conversation's topic: done (or passed) in one of the
+    # topic's flows, it is done; the topic's other flows are other procedures for the same customer.
+    preferred = [p for p in candidate.spec.flows if p.name in prefer]
+    if preferred:
+        return any(p.step <= progress.last_step(p.name) for p in preferred)
+    places = candidate.spec.flows
     return bool(places) and all(p.step in progress.done.get(p.name, frozenset()) for p in places)
 
 
 def apply_flows(
-    candidates: list[Candidate], progress: FlowProgress, prefer: Collection[str] = ()
+    candidates: list[Candidate], progress: FlowProgress, prefer: Sequence[str] = ()
 ) -> list[Candidate]:
     """Drop candidates already sent; put each flow's next undone step first among that flow's candidates.
 
@@ -205,9 +209,10 @@ def apply_flows(
     candidate moved to the front of its flow gets ``flow_step``, e.g. "next step of missing_package:
     step 2 of 3", which the rationale shows. Other candidates keep their order.
 
-    ``prefer``: the flows of the conversation's topic. A step shared by several flows (verify identity)
-    stands for that topic: it is done once done in those flows, it is named by one of them, and it does
-    not lead (nor lend its confidence to) a flow of another topic.
+    ``prefer``: the flows of the conversation's topic, the one the request is most likely in first. A
+    step shared by several flows (verify identity) stands for that topic: it is done once done in one of
+    those flows, it is named by the first of them where it is the next step, and it does not lead (nor
+    lend its confidence to) a flow of another topic.
     """
     result = [c for c in candidates if not _already_done(c, progress, prefer)]
     flows = list(dict.fromkeys(p.name for c in result for p in c.spec.flows))
@@ -237,7 +242,12 @@ def apply_flows(
         result.insert(members[0], chosen)
         if chosen.flow_step is None:
             named = next(
-                (p for p in chosen.spec.flows if p.name in prefer and progress.next_step(p.name) == p.step),
+                (
+                    p
+                    for name in prefer
+                    for p in chosen.spec.flows
+                    if p.name == name and progress.next_step(name) == p.step
+                ),
                 None,
             )
             name, step = (named.name, named.step) if named else (flow, wanted)

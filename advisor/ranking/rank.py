@@ -347,7 +347,7 @@ class HybridRanker:
             cand.state_note = notes[intent]
         eligible = self._with_decisions(eligible, acceptance, context.channel, belief)
         if self._flows is not None:
-            topic_flows = self.intents.flows[state.active] if state.active is not None else frozenset()
+            topic_flows = self.intents.flows(state.active, fused) if state.active is not None else []
             eligible = flows.apply_flows(eligible, self._flows.progress(context), topic_flows)
             if not eligible:
                 return Ranked([], [], escalate=True, reason="every eligible pattern was already sent")

@@ -277,8 +277,47 @@ def test_a_subscription_question_gets_the_answer_once_the_subscription_is_on_scr
     answered = demo.rank(on_screen, k=3).candidates
     assert answered[0].spec.id == "subscription_bill_amount_due"
     # The subscription on screen also moves the cancellation flow past its account step; that flow's
-    # answer ("I've cancelled your plan") must not take the account step's place or confidence.
+    # answer ("I've cancelled your plan") must not take the account step's place or confidence (end to
+    # end; test_flows holds each of the two rules that keep it out on its own).
     assert "subscription_cancel_confirm" not in [c.spec.id for c in answered]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "flow"),
+    [
+        ("please remove one from my order", "order_remove_item"),
+        ("change the phone number on my account", "phone_change"),
+        ("billed twice for my membership", "subscription_double_charge"),
+    ],
+)
+def test_the_account_step_is_named_by_the_procedure_the_request_is_about(
+    request_text: str, flow: str
+) -> None:
+    """A topic with two procedures (add or remove an item; name or phone): the rationale names the one
+    the customer asked for, not the first the shared step happens to list."""
+    demo = HybridRanker(load_patterns(DEMO_PACK_DIR), StaticEmbedder("minilm-static-cs"))
+    first = demo.rank(ctx(customer(request_text), crm={}), k=3).candidates[0]
+    assert first.spec.id == "identity_check"
+    assert first.flow_step == f"next step of {flow}: step 1 of 2"
+
+
+def test_the_account_step_is_not_asked_for_once_the_answer_was_given() -> None:
+    """The agent already answered the renewal question: asking for the account now, on behalf of the
+    topic's other procedure (the double charge), would step back."""
+    specs = load_patterns(DEMO_PACK_DIR)
+    demo = HybridRanker(specs, StaticEmbedder("minilm-static-cs"))
+    answer = next(s for s in specs if s.id == "subscription_bill_amount_due").body
+    for slot, value in {
+        "{case.subscription_plan}": "Plus Delivery Pass",
+        "{case.subscription_renewal_date}": "27 December",
+        "{customer.first_name}": "Dana",
+        "{case.amount_due}": "$9.99",
+    }.items():
+        answer = answer.replace(slot, value)
+    context = ctx(
+        customer("how much will my next renewal cost?"), agent(answer), customer("ok thanks"), crm={}
+    )
+    assert "identity_check" not in [c.spec.id for c in demo.rank(context, k=3).candidates]
 
 
 def test_a_step_done_for_the_conversations_topic_is_not_suggested_for_another_topic() -> None:

@@ -160,7 +160,7 @@ def test_a_step_shared_by_flows_is_named_by_the_conversations_topic(specs: dict[
     not the first flow the pattern happens to list."""
     progress = FlowProgress(steps={"order_status": (1, 2), "refund_status": (1, 2)})
     ranked = apply_flows(
-        candidates(specs, "identity_check", "order_status_shipped"), progress, prefer={"refund_status"}
+        candidates(specs, "identity_check", "order_status_shipped"), progress, prefer=["refund_status"]
     )
     assert ranked[0].spec.id == "identity_check"
     assert ranked[0].flow_step == "next step of refund_status: step 1 of 2"
@@ -191,7 +191,7 @@ def test_a_shared_step_does_not_lead_another_topics_flow(specs: dict[str, Patter
     )
     ranked[0].confidence = ranked[1].confidence = 0.95
     ranked[2].confidence = 0.01
-    ranked = apply_flows(ranked, progress, prefer={"subscription_bill"})
+    ranked = apply_flows(ranked, progress, prefer=["subscription_bill", "subscription_double_charge"])
     assert [(c.spec.id, c.confidence) for c in ranked] == [
         ("identity_check", 0.95),
         ("subscription_bill_amount_due", 0.95),
@@ -208,6 +208,6 @@ def test_a_shared_step_done_in_the_topics_flow_is_done(specs: dict[str, PatternS
     ranked = apply_flows(
         candidates(specs, "identity_check", "subscription_bill_double_charge"),
         progress,
-        prefer={"subscription_bill"},
+        prefer=["subscription_bill", "subscription_double_charge"],
     )
     assert [c.spec.id for c in ranked] == ["subscription_bill_double_charge"]
