@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import math
 import random
 import time
 from collections import defaultdict
@@ -57,6 +58,10 @@ def check_expected(cases: list[Case], pattern_ids: set[str]) -> None:
         unknown = sorted(case.expected - pattern_ids)
         if unknown:
             raise ValueError(f"case {case.id}: unknown pattern id {unknown[0]!r} in 'expected'")
+
+
+OPERATING_COVERAGES = (0.8, 0.85, 0.9, 0.95)
+"""In-scope coverages at which ``operating_points`` reads a ranker (the issue's CLINC150 bound is at 0.9)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,54 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     if oos:
         escalated = sum(o.escalated for o in oos)
         result["out_of_scope"] = {"n": len(oos), "escalated": round(escalated / len(oos), 4)}
+        if scoped:
+            result["operating_points"] = operating_points(outcomes)
     return result
+
+
+def operating_points(
+    outcomes: list[Outcome], coverages: tuple[float, ...] = OPERATING_COVERAGES
+) -> list[dict[str, Any]]:
+    """Return, per in-scope coverage, the threshold that gives it and what it costs out of scope.
+
+    Two rankers compared at the shipped threshold may differ only in where they answer; here each is
+    read at the same share of in-scope cases answered. A case is answered at threshold ``t`` when its
+    top candidate's confidence is at least ``t``; ``threshold`` is the highest that answers at least
+    ``coverage`` of the in-scope cases.
+    """
+    none = -1.0  # a case with no eligible candidate is never answered
+    scoped = sorted(
+        (
+            (none if o.top_confidence is None else o.top_confidence, o.position == 0)
+            for o in outcomes
+            if o.in_scope
+        ),
+        reverse=True,
+    )
+    oos = [none if o.top_confidence is None else o.top_confidence for o in outcomes if not o.in_scope]
+    rows: list[dict[str, Any]] = []
+    for coverage in coverages:
+        threshold = scoped[max(0, math.ceil(coverage * len(scoped) - 1e-9) - 1)][0]
+        if threshold == none:  # more in-scope cases had no candidate at all than this coverage allows
+            rows.append(
+                {
+                    "coverage": coverage,
+                    "threshold": None,
+                    "top1_when_answered": None,
+                    "out_of_scope_answered": None,
+                }
+            )
+            continue
+        answered = [right for confidence, right in scoped if confidence >= threshold]
+        rows.append(
+            {
+                "coverage": coverage,
+                "threshold": round(threshold, 4),
+                "top1_when_answered": round(sum(answered) / len(answered), 4),
+                "out_of_scope_answered": round(sum(c >= threshold for c in oos) / len(oos), 4),
+            }
+        )
+    return rows
 
 
 def evaluate(ranker: Ranker, cases: list[Case], k: int = 3) -> dict[str, Any]:

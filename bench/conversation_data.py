@@ -6,6 +6,8 @@ Only shared training data is used (../shared/datasets), split by dialogue so tha
 on the held-out half were never fitted on:
 - sgd/pack: the 10-shot SGD pack (``advisor eval build-fewshot``, seed 0);
 - sgd/fit.jsonl, sgd/heldout.jsonl: the SGD cases of half the dialogues each (seed 0);
+- sgd/heldout-with-off-topic.jsonl: heldout.jsonl plus conversations that end on a CLINC150 *val*
+  out-of-scope question (sgd/heldout-off-topic.jsonl): the operating points of ``advisor eval``;
 - sgd/fit-oos.jsonl: fit.jsonl plus, for one case in four, the same conversation with a CLINC150
   *train* out-of-scope utterance as the customer's latest turn (expected: nothing fits);
 - clinc/pack, clinc/train-cases.jsonl: the 10-shot CLINC150 pack from train (seed 0) and cases from
@@ -91,6 +93,8 @@ def main() -> None:
         context["turns"].append({"role": "customer", "text": clinc_val_oos[n % len(clinc_val_oos)]})
         off_topic.append({"id": f"{case['id']}-oos", "kind": "off_topic", "expected": [], "context": context})
     write_jsonl(sgd / "heldout-off-topic.jsonl", off_topic)
+    # Both in one file, so that ``advisor eval`` reads them at the same in-scope coverage.
+    write_jsonl(sgd / "heldout-with-off-topic.jsonl", heldout + off_topic)
 
     clinc = args.out / "clinc"
     clinc.mkdir(parents=True, exist_ok=True)

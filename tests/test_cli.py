@@ -64,6 +64,10 @@ def test_eval_prints_metrics(tmp_path: Path) -> None:
         metrics
     )
     assert metrics["out_of_scope"] == {"n": 1, "escalated": 1.0}
+    # Read at every in-scope coverage, the pizza question scores below both requests.
+    points = metrics["operating_points"]
+    assert [p["coverage"] for p in points] == [0.8, 0.85, 0.9, 0.95]
+    assert all(p["top1_when_answered"] == 1.0 and p["out_of_scope_answered"] == 0.0 for p in points)
 
 
 def test_build_fewshot_splits_examples_from_cases(tmp_path: Path) -> None:
