@@ -76,6 +76,8 @@ class Outcome:
     escalated: bool
     top_confidence: float | None
     latency_ms: float
+    shown: tuple[tuple[float, bool], ...] = ()
+    """The top ``k`` candidates as (confidence, right), best first: what a threshold would show."""
 
 
 def run_case(ranker: Ranker, case: Case, k: int) -> Outcome:
@@ -94,11 +96,16 @@ def run_case(ranker: Ranker, case: Case, k: int) -> Outcome:
         escalated=ranked.escalate,
         top_confidence=ranked.considered[0].confidence if ranked.considered else None,
         latency_ms=latency,
+        shown=tuple((c.confidence, c.spec.id in case.expected) for c in ranked.considered[:k]),
     )
 
 
-def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
-    """Return top-1/top-3/MRR, coverage, precision when answered and out-of-scope escalation."""
+def summarise(outcomes: list[Outcome], against: list[Outcome] | None = None) -> dict[str, Any]:
+    """Return top-1/top-3/MRR, coverage, precision when answered and out-of-scope escalation.
+
+    ``against``: the out-of-scope cases to read the operating points against (default: those of
+    ``outcomes``).
+    """
     scoped = [o for o in outcomes if o.in_scope]
     n = len(scoped)
     hits1 = sum(o.position == 0 for o in scoped)
@@ -119,54 +126,61 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     if oos:
         escalated = sum(o.escalated for o in oos)
         result["out_of_scope"] = {"n": len(oos), "escalated": round(escalated / len(oos), 4)}
-        if scoped:
-            result["operating_points"] = operating_points(outcomes)
+    points = operating_points(scoped, oos if against is None else against)
+    if points:
+        result["operating_points"] = points
     return result
 
 
 def operating_points(
-    outcomes: list[Outcome], coverages: tuple[float, ...] = OPERATING_COVERAGES
+    scoped: list[Outcome], out_of_scope: list[Outcome], coverages: tuple[float, ...] = OPERATING_COVERAGES
 ) -> list[dict[str, Any]]:
     """Return, per in-scope coverage, the threshold that gives it and what it costs out of scope.
 
-    Two rankers compared at the shipped threshold may differ only in where they answer; here each is
-    read at the same share of in-scope cases answered. A case is answered at threshold ``t`` when its
-    top candidate's confidence is at least ``t``; ``threshold`` is the highest that answers at least
-    ``coverage`` of the in-scope cases.
+    Two rankers compared at the shipped threshold may differ only in where they start answering; here
+    each is read at the same share of in-scope cases answered. At threshold ``t`` a case is answered
+    as the ranker answers it: when one of its shown candidates has confidence ``t`` or more, with the
+    first such candidate. ``threshold`` is the highest (to 4 decimals, rounded down) that answers at
+    least ``coverage`` of the in-scope cases; ``answered`` is the share it does answer (more when
+    confidences tie). A coverage that only cases without any candidate could reach gives nulls.
+    Empty when either kind of case is missing.
     """
-    none = -1.0  # a case with no eligible candidate is never answered
-    scoped = sorted(
-        (
-            (none if o.top_confidence is None else o.top_confidence, o.position == 0)
-            for o in outcomes
-            if o.in_scope
-        ),
-        reverse=True,
-    )
-    oos = [none if o.top_confidence is None else o.top_confidence for o in outcomes if not o.in_scope]
+    if any(not 0.0 < coverage <= 1.0 for coverage in coverages):
+        raise ValueError(f"coverages must lie in (0, 1]: {coverages}")
+    if not scoped or not out_of_scope:
+        return []
+    levels = sorted((max((c for c, _ in o.shown), default=None) for o in scoped), key=_level, reverse=True)
     rows: list[dict[str, Any]] = []
     for coverage in coverages:
-        threshold = scoped[max(0, math.ceil(coverage * len(scoped) - 1e-9) - 1)][0]
-        if threshold == none:  # more in-scope cases had no candidate at all than this coverage allows
-            rows.append(
-                {
-                    "coverage": coverage,
-                    "threshold": None,
-                    "top1_when_answered": None,
-                    "out_of_scope_answered": None,
-                }
-            )
+        level = levels[math.ceil(coverage * len(levels) - 1e-9) - 1]
+        if level is None:
+            empty = ("threshold", "answered", "top1_when_answered", "out_of_scope_answered")
+            rows.append({"coverage": coverage, **dict.fromkeys(empty)})
             continue
-        answered = [right for confidence, right in scoped if confidence >= threshold]
+        threshold = math.floor(level * 10_000) / 10_000
+        shown = [_shown_at(o, threshold) for o in scoped]
+        answered = [right for right in shown if right is not None]
         rows.append(
             {
                 "coverage": coverage,
-                "threshold": round(threshold, 4),
+                "threshold": threshold,
+                "answered": round(len(answered) / len(scoped), 4),
                 "top1_when_answered": round(sum(answered) / len(answered), 4),
-                "out_of_scope_answered": round(sum(c >= threshold for c in oos) / len(oos), 4),
+                "out_of_scope_answered": round(
+                    sum(_shown_at(o, threshold) is not None for o in out_of_scope) / len(out_of_scope), 4
+                ),
             }
         )
     return rows
+
+
+def _level(confidence: float | None) -> float:
+    return -1.0 if confidence is None else confidence
+
+
+def _shown_at(outcome: Outcome, threshold: float) -> bool | None:
+    """Whether the suggestion shown at ``threshold`` is right; None when the case is escalated."""
+    return next((right for confidence, right in outcome.shown if confidence >= threshold), None)
 
 
 def evaluate(ranker: Ranker, cases: list[Case], k: int = 3) -> dict[str, Any]:
@@ -179,7 +193,11 @@ def evaluate(ranker: Ranker, cases: list[Case], k: int = 3) -> dict[str, Any]:
     result["ranker"] = ranker.version
     kinds = sorted({o.kind for o in outcomes if o.kind is not None})
     if kinds:
-        result["by_kind"] = {kind: summarise([o for o in outcomes if o.kind == kind]) for kind in kinds}
+        # Each kind is read against every out-of-scope case (SGD's openings against its off-topic endings).
+        oos = [o for o in outcomes if not o.in_scope]
+        result["by_kind"] = {
+            kind: summarise([o for o in outcomes if o.kind == kind], against=oos) for kind in kinds
+        }
     result["reliability"] = reliability(
         [
             (o.top_confidence, 0.0, o.position == 0)
