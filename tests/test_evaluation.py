@@ -85,7 +85,7 @@ def test_tied_confidences_answer_more_than_the_coverage_asked_and_say_so() -> No
 
 
 def test_the_threshold_is_rounded_down_so_that_setting_it_answers_the_same_cases() -> None:
-    (point,) = operating_points([right(0.41355), wrong(0.3)], OUT_OF_SCOPE, coverages=(0.5,))
+    (point,) = operating_points([right(0.41359), wrong(0.3)], OUT_OF_SCOPE, coverages=(0.5,))
     assert point["threshold"] == 0.4135
     assert point["answered"] == 0.5
 
