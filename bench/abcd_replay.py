@@ -13,6 +13,7 @@ is built as ``advisor eval`` builds it (conversation state, eligibility and flow
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from collections.abc import Iterator
@@ -241,8 +242,11 @@ def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec]]:
 
 
 def read_dialogues(path: Path, limit: int | None = None, fold: str = "all") -> list[dict[str, Any]]:
-    """Read ABCD dialogues (one JSON object per line); ``fold`` "a"/"b" keeps every other one (for 2-fold fits)."""
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Read ABCD dialogues (one JSON object per line, gzipped when the name ends in .gz, as the shared
+    folder's full splits are written); ``fold`` "a"/"b" keeps every other one (for 2-fold fits)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip()]
     if fold != "all":
         lines = lines[{"a": 0, "b": 1}[fold] :: 2]
     return [json.loads(line) for line in lines[:limit]]

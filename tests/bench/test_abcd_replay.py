@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from advisor.patterns.files import load_patterns
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -76,3 +80,27 @@ def test_the_crm_shows_only_what_the_agent_pulled_up(replay_module: ModuleType) 
         "order": {},
     }
     assert replay_module.visible(crm, ["pull-up-account", "validate-purchase"]) == crm
+
+
+@pytest.mark.datasets
+def test_the_mapping_decides_every_abcd_intent(replay_module: ModuleType, shared_datasets: Path) -> None:
+    """A replay of other ABCD dialogues (dev, test) must not count an intent as out of scope by omission."""
+    ontology = json.loads((shared_datasets / "abcd" / "ontology.json").read_text(encoding="utf-8"))
+    intents = {intent for group in ontology["intents"]["subflows"].values() for intent in group}
+    mapping = replay_module.Mapping.load(BENCH / "abcd_mapping.yaml")
+    assert len(intents) == 55
+    assert sorted(intents - set(mapping.right)) == []
+    ranker_specs = load_patterns(replay_module.DEFAULT_PATTERNS)
+    assert mapping.unknown(ranker_specs) == []  # every pattern it names is in the demo pack
+
+
+@pytest.mark.datasets
+def test_a_gzipped_split_reads_as_the_plain_file(
+    replay_module: ModuleType, shared_datasets: Path, tmp_path: Path
+) -> None:
+    plain = shared_datasets / "abcd" / "abcd-train-sample.jsonl"
+    packed = tmp_path / "abcd-dev.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    expected = replay_module.read_dialogues(plain, fold="b")
+    assert len(expected) == 25
+    assert replay_module.read_dialogues(packed, fold="b") == expected
