@@ -7,7 +7,10 @@ commit; intents it does not map are out of scope, where escalating is the right 
 is built as ``advisor eval`` builds it (conversation state, eligibility and flows included).
 
     python bench/abcd_replay.py [--patterns advisor/packs/demo] [--data ../shared/datasets/abcd/abcd-train-sample.jsonl]
-        [--mapping bench/abcd_mapping.yaml] [--limit N] [--json] [--show-wrong]
+        [--mapping bench/abcd_mapping.yaml] [--limit N] [--json] [--show-wrong] [--by-intent]
+
+``--data`` also reads gzipped JSON lines (another ABCD split in the same fields); ``--by-intent`` adds
+the counts per ABCD intent.
 """
 
 from __future__ import annotations
@@ -70,12 +73,14 @@ class Mapping:
         right = {str(k): frozenset(v or ()) for k, v in raw["right"].items()}
         return cls(right=right, does_not_commit=frozenset(raw.get("does_not_commit", ())))
 
+    def key(self, dialogue: dict[str, Any]) -> str:
+        """Return the ABCD label that decides the dialogue: its scenario when mapped, else its intent."""
+        scenario = dialogue.get("scenario_subflow")
+        return str(scenario) if scenario in self.right else str(dialogue["subflow"])
+
     def expected(self, dialogue: dict[str, Any]) -> frozenset[str]:
         """Return the right pattern ids for a dialogue (empty: out of scope)."""
-        scenario = dialogue.get("scenario_subflow")
-        if scenario in self.right:
-            return self.right[scenario]
-        return self.right.get(dialogue["subflow"], frozenset())
+        return self.right.get(self.key(dialogue), frozenset())
 
     def unknown(self, specs: list[PatternSpec]) -> list[str]:
         """Return the ids the mapping names that the pack does not have (a typo, or an older pack)."""
@@ -177,11 +182,13 @@ def replay(
     mapping: Mapping,
     *,
     crm_upfront: bool = False,
+    per_intent: dict[str, dict[str, int]] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Replay every customer turn; return the report and the wrong turns.
 
     The report has ``in_scope`` and ``out_of_scope``, each with ``all``, ``opening`` and ``later``
-    cells counting turns, right, escalated, wrong and wrong_commit (a subset of wrong).
+    cells counting turns, right, escalated, wrong and wrong_commit (a subset of wrong). ``per_intent``,
+    when given, receives the same counts per ABCD intent (the key the mapping decides it by).
     """
     report: dict[str, Any] = {
         scope: {part: empty_counts() for part in ("all", "opening", "later")}
@@ -191,6 +198,7 @@ def replay(
     for dialogue in dialogues:
         expected = mapping.expected(dialogue)
         scope = "in_scope" if expected else "out_of_scope"
+        intent = mapping.key(dialogue)
         for index, opening, context in requests(dialogue, crm_upfront=crm_upfront):
             ranked = ranker.rank(context, k=3)
             chosen = ranked.candidates
@@ -202,8 +210,10 @@ def replay(
             else:
                 outcome = "wrong"
             commits = outcome == "wrong" and top not in mapping.does_not_commit
-            for part in ("all", "opening" if opening else "later"):
-                cell = report[scope][part]
+            cells = [report[scope][part] for part in ("all", "opening" if opening else "later")]
+            if per_intent is not None:
+                cells.append(per_intent.setdefault(intent, empty_counts()))
+            for cell in cells:
                 cell["turns"] += 1
                 cell[outcome] += 1
                 cell["wrong_commit"] += int(commits)
@@ -283,6 +293,19 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def intent_table(per_intent: dict[str, dict[str, int]], mapping: Mapping) -> str:
+    """Format the counts per ABCD intent, most turns first (scope: in, or out of the demo's scope)."""
+    rows = ["\nintent                             scope  turns  right  escal  wrong  commit"]
+    for intent, c in sorted(per_intent.items(), key=lambda item: (-item[1]["turns"], item[0])):
+        n = max(c["turns"], 1)
+        scope = "in" if mapping.right.get(intent) else "out"
+        rows.append(
+            f"{intent:34s} {scope:5s} {c['turns']:6d} {c['right'] / n:6.1%} {c['escalated'] / n:6.1%} "
+            f"{c['wrong'] / n:6.1%} {c['wrong_commit'] / n:7.1%}"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the replay and print the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -297,6 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--crm-upfront", action="store_true", help="send the whole CRM from the first turn")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--show-wrong", action="store_true", help="print every wrong turn")
+    parser.add_argument("--by-intent", action="store_true", help="add the counts per ABCD intent")
     args = parser.parse_args(argv)
     data = args.data if args.data.is_absolute() or args.data.exists() else ROOT / args.data
     mapping = Mapping.load(args.mapping)
@@ -308,13 +332,18 @@ def main(argv: list[str] | None = None) -> None:
     if args.write_cases:
         print(json.dumps({"cases": write_cases(dialogues, mapping, args.write_cases)}))
         return
-    report, wrong = replay(dialogues, ranker, mapping, crm_upfront=args.crm_upfront)
-    summary = {"dialogues": len(dialogues), "ranker": ranker.version, "report": report}
+    per_intent: dict[str, dict[str, int]] | None = {} if args.by_intent else None
+    report, wrong = replay(dialogues, ranker, mapping, crm_upfront=args.crm_upfront, per_intent=per_intent)
+    summary: dict[str, Any] = {"dialogues": len(dialogues), "ranker": ranker.version, "report": report}
+    if per_intent is not None:
+        summary["by_intent"] = per_intent
     if args.json:
         print(json.dumps({**summary, "wrong": wrong} if args.show_wrong else summary, indent=2))
         return
     print(f"{len(dialogues)} dialogues, ranker {ranker.version}")
     print(table(report))
+    if per_intent is not None:
+        print(intent_table(per_intent, mapping))
     if args.show_wrong:
         for w in wrong:
             flag = " COMMITS" if w["commits"] else ""

@@ -53,7 +53,14 @@ def test_replay_of_three_dialogues_adds_up(replay_module: ModuleType, shared_dat
     customer_turns = sum(
         1 for d in dialogues for t in d["turns"] if t["speaker"] == "customer" and t["text"].strip()
     )
-    report, wrong = replay_module.replay(dialogues, ranker, mapping)
+    per_intent: dict[str, dict[str, int]] = {}
+    report, wrong = replay_module.replay(dialogues, ranker, mapping, per_intent=per_intent)
+    # Each dialogue's turns are counted under the intent the mapping decides it by.
+    assert set(per_intent) == {mapping.key(d) for d in dialogues}
+    for field in ("turns", "right", "escalated", "wrong", "wrong_commit"):
+        assert sum(c[field] for c in per_intent.values()) == sum(
+            parts["all"][field] for parts in report.values()
+        )
     total = 0
     for parts in report.values():
         for cell in parts.values():
