@@ -7,6 +7,7 @@ the library does not know). Fitted by ``advisor eval calibrate`` on labelled cas
 out-of-scope ones (expected = nothing fits), and shipped as ``calibration.json``. A confidence of 0.8
 means that, on that data, about 8 in 10 top suggestions given 0.8 were right; out-of-scope turns count
 as wrong, which is what makes the threshold an escalation detector rather than a score cut-off.
+It is the topic's probability: a topic's eligible alternatives then share it (``alternatives.py``).
 """
 
 from __future__ import annotations

@@ -103,6 +103,12 @@ class StateModel:
         """Write the model as JSON (weights by feature name)."""
         write_weights(path, asdict(self), FEATURES)
 
+    def turn_scale(self, strength: float) -> float:
+        """How much one unit of match score moves a topic's log-odds on a turn of this match strength
+        (the fitted ``turn`` and ``turn_x_strength`` weights; at least 1)."""
+        weights = dict(zip(FEATURES, self.weights, strict=True))
+        return max(1.0, weights["turn"] + weights["turn_x_strength"] * strength)
+
 
 @dataclass(frozen=True)
 class TextEvidence:

@@ -15,6 +15,7 @@ from advisor.context.models import InteractionContext
 from advisor.patterns.models import PatternSpec
 from advisor.ranking import conversation, eligibility, flows
 from advisor.ranking.acceptance import Acceptance, exploration, phrase, posterior
+from advisor.ranking.alternatives import share_topic_confidence
 from advisor.ranking.background import BackgroundBank
 from advisor.ranking.calibration import FEATURES, Calibration
 from advisor.ranking.conversation import (
@@ -345,6 +346,12 @@ class HybridRanker:
             if intent not in notes:
                 notes[intent] = state_note(state, self.intents.names, context, intent)
             cand.state_note = notes[intent]
+        alternatives: dict[int, list[Candidate]] = {}
+        for cand, intent in zip(scored, best_topic, strict=True):
+            if self.intents.own[self._positions[cand.spec.key]]:  # a shared step is no alternative
+                alternatives.setdefault(intent, []).append(cand)
+        strength = 0.0 if state.last.novel.empty else state.last.raw.strength
+        share_topic_confidence(list(alternatives.values()), self.state_model.turn_scale(strength))
         eligible = self._with_decisions(eligible, acceptance, context.channel, belief)
         if self._flows is not None:
             topic_flows = self.intents.flows(state.active, fused) if state.active is not None else []

@@ -38,6 +38,8 @@ class Candidate:
     """What agents did with it for requests like this (see ranking/acceptance.py)."""
     flow_step: str | None = None
     """Why a flow put it here, e.g. "next step of missing_package: step 2 of 3" (see ranking/flows.py)."""
+    alternative_note: str | None = None
+    """Another pattern of its topic that fits almost as well (see ranking/alternatives.py)."""
 
 
 @dataclass
