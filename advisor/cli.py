@@ -205,7 +205,11 @@ def eval_calibrate(
     head: HeadOption = True,
     embedder: FitEmbedderOption = None,
 ) -> None:
-    """Fit the confidence calibration (and so the escalation detector) on labelled dev cases."""
+    """Fit the confidence calibration (and so the escalation detector) on labelled dev cases.
+
+    It is the topic's probability (a topic's alternatives share it afterwards), so fit it on packs with
+    one pattern per intent, as bench/fit_models.sh does.
+    """
     import numpy as np
 
     from advisor.evaluation import confidence_features

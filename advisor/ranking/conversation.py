@@ -103,11 +103,14 @@ class StateModel:
         """Write the model as JSON (weights by feature name)."""
         write_weights(path, asdict(self), FEATURES)
 
-    def turn_scale(self, strength: float) -> float:
-        """How much one unit of match score moves a topic's log-odds on a turn of this match strength
-        (the fitted ``turn`` and ``turn_x_strength`` weights; at least 1)."""
-        weights = dict(zip(FEATURES, self.weights, strict=True))
-        return max(1.0, weights["turn"] + weights["turn_x_strength"] * strength)
+    def turn_scale(self, turn: CustomerTurn | None) -> float:
+        """How much one unit of match score moves a topic's log-odds on ``turn`` (its raw and new-words
+        evidence: the ``turn*`` and ``novel*`` weights at the turn's match strengths; at least 1).
+        ``None`` (no turn with evidence): the weights at strength 0."""
+        w = dict(zip(FEATURES, self.weights, strict=True))
+        raw = 0.0 if turn is None or turn.novel.empty else turn.raw.strength
+        new = 0.0 if turn is None or turn.novel.empty else turn.novel.strength
+        return max(1.0, w["turn"] + w["turn_x_strength"] * raw + w["novel"] + w["novel_x_strength"] * new)
 
 
 @dataclass(frozen=True)

@@ -346,12 +346,7 @@ class HybridRanker:
             if intent not in notes:
                 notes[intent] = state_note(state, self.intents.names, context, intent)
             cand.state_note = notes[intent]
-        alternatives: dict[int, list[Candidate]] = {}
-        for cand, intent in zip(scored, best_topic, strict=True):
-            if self.intents.own[self._positions[cand.spec.key]]:  # a shared step is no alternative
-                alternatives.setdefault(intent, []).append(cand)
-        strength = 0.0 if state.last.novel.empty else state.last.raw.strength
-        share_topic_confidence(list(alternatives.values()), self.state_model.turn_scale(strength))
+        self._share_among_alternatives(context, state, scored, best_topic, fused)
         eligible = self._with_decisions(eligible, acceptance, context.channel, belief)
         if self._flows is not None:
             topic_flows = self.intents.flows(state.active, fused) if state.active is not None else []
@@ -374,6 +369,12 @@ class HybridRanker:
             ):
                 topic = self.intents.names[active].replace("_", " ")
                 reason = f"the conversation is about {topic}, but none of its patterns is eligible here"
+            elif best.shared_from is not None and best.shared_from >= self.threshold:
+                reason = (
+                    f'no single answer stands out: "{best.spec.title}" and "{best.rival}" share their '
+                    f"topic's confidence {best.shared_from:.2f}, "
+                    f"each below the threshold {self.threshold:.2f}"
+                )
             else:
                 reason = (
                     f"no confident suggestion: best match '{best.spec.title}' has confidence "
@@ -384,6 +385,32 @@ class HybridRanker:
             )
         return Ranked(
             chosen, considered, escalate=False, reason=None, ineligible=ineligible, topic_turn=topic_turn
+        )
+
+    def _share_among_alternatives(
+        self,
+        context: InteractionContext,
+        state: ConversationState,
+        scored: list[Candidate],
+        topics: list[int],
+        fused: FloatArray,
+    ) -> None:
+        """Let each topic's eligible alternatives share its confidence (``alternatives.py``), by their
+        match with the request as of the latest customer turn that said something: a detail handed over
+        since ("A1001") leaves the belief as it was, and so the split."""
+        groups: dict[int, list[tuple[Candidate, int]]] = {}
+        for cand, topic in zip(scored, topics, strict=True):
+            position = self._positions[cand.spec.key]
+            if self.intents.own[position]:  # a step shared by several topics is no alternative
+                groups.setdefault(topic, []).append((cand, position))
+        if all(len(group) < 2 for group in groups.values()):
+            return
+        said = next((t for t in reversed(state.turns) if not t.novel.empty), None)
+        if said is not None and said.index != state.last.index:
+            fused = self.scores(context.model_copy(update={"turns": context.turns[: said.index + 1]}))[0]
+        share_topic_confidence(
+            [[(cand, float(fused[position])) for cand, position in group] for group in groups.values()],
+            self.state_model.turn_scale(said),
         )
 
     def _with_decisions(

@@ -38,8 +38,8 @@ def explain(candidate: Candidate) -> str:
         pieces.append("Similar in meaning to this pattern's examples")
     if candidate.flow_step:
         pieces.append(candidate.flow_step)
-    if candidate.alternative_note:
-        pieces.append(candidate.alternative_note)
+    if candidate.close_call:
+        pieces.append(f'close call with "{candidate.rival}"')
     if candidate.acceptance_note:
         pieces.append(candidate.acceptance_note)
     pieces.extend(candidate.rules)

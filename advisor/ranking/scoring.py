@@ -38,8 +38,12 @@ class Candidate:
     """What agents did with it for requests like this (see ranking/acceptance.py)."""
     flow_step: str | None = None
     """Why a flow put it here, e.g. "next step of missing_package: step 2 of 3" (see ranking/flows.py)."""
-    alternative_note: str | None = None
-    """Another pattern of its topic that fits almost as well (see ranking/alternatives.py)."""
+    shared_from: float | None = None
+    """Its topic's confidence, when the topic's eligible alternatives share it (ranking/alternatives.py)."""
+    rival: str | None = None
+    """Then the title of the alternative with the largest other share."""
+    close_call: bool = False
+    """Then whether that rival fits about as well (the rationale names it)."""
 
 
 @dataclass
