@@ -101,7 +101,8 @@ def run_case(ranker: Ranker, case: Case, k: int) -> Outcome:
 
 
 def summarise(outcomes: list[Outcome], against: list[Outcome] | None = None) -> dict[str, Any]:
-    """Return top-1/top-3/MRR, coverage, precision when answered and out-of-scope escalation.
+    """Return top-1/top-3/MRR, coverage, precision when answered, out-of-scope escalation and, when
+    there are both kinds of case, the operating points (``operating_points``).
 
     ``against``: the out-of-scope cases to read the operating points against (default: those of
     ``outcomes``).
@@ -152,12 +153,12 @@ def operating_points(
     levels = sorted((max((c for c, _ in o.shown), default=None) for o in scoped), key=_level, reverse=True)
     rows: list[dict[str, Any]] = []
     for coverage in coverages:
-        level = levels[math.ceil(coverage * len(levels) - 1e-9) - 1]
+        level = levels[max(math.ceil(coverage * len(levels) - 1e-9), 1) - 1]
         if level is None:
             empty = ("threshold", "answered", "top1_when_answered", "out_of_scope_answered")
             rows.append({"coverage": coverage, **dict.fromkeys(empty)})
             continue
-        threshold = math.floor(level * 10_000) / 10_000
+        threshold = math.floor(level * 10_000 + 1e-9) / 10_000  # 0.57 stays 0.57, not 0.5699
         shown = [_shown_at(o, threshold) for o in scoped]
         answered = [right for right in shown if right is not None]
         rows.append(

@@ -252,8 +252,8 @@ def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec]]:
 
 
 def read_dialogues(path: Path, limit: int | None = None, fold: str = "all") -> list[dict[str, Any]]:
-    """Read ABCD dialogues (one JSON object per line, gzipped when the name ends in .gz, as the shared
-    folder's full splits are written); ``fold`` "a"/"b" keeps every other one (for 2-fold fits)."""
+    """Read ABCD dialogues (one JSON object per line, gzipped when the name ends in .gz);
+    ``fold`` "a"/"b" keeps every other one (for 2-fold fits)."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as handle:
         lines = [line for line in handle if line.strip()]

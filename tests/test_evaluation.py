@@ -90,6 +90,11 @@ def test_the_threshold_is_rounded_down_so_that_setting_it_answers_the_same_cases
     assert point["answered"] == 0.5
 
 
+def test_a_threshold_on_four_decimals_is_not_rounded_below_itself() -> None:
+    (point,) = operating_points([right(0.57), wrong(0.3)], OUT_OF_SCOPE, coverages=(0.5,))
+    assert point["threshold"] == 0.57
+
+
 def test_a_coverage_is_not_overshot_by_floating_point() -> None:
     scoped = [right(n / 100) for n in range(1, 101)]
     (point,) = operating_points(scoped, OUT_OF_SCOPE, coverages=(0.07,))

@@ -3,8 +3,9 @@
 A request's kind is the intent the suggestion answered and the channel. For each pattern version and
 kind, the decision log gives how many suggestions agents decided on and how many they accepted or
 edited (a rejection, whatever its reason, counts against; ``wrong_intent`` is also counted apart).
-The calibrated confidence is the prior: it counts as ``PRIOR_DECISIONS`` decisions, and agents'
-decisions move it towards what they did, so a new pattern starts at its calibrated confidence (never
+The calibrated confidence (a pattern's share of its topic's, ``alternatives.py``) is the prior: it
+counts as ``PRIOR_DECISIONS`` decisions, and agents' decisions move it towards what they did, so a new
+pattern starts at its calibrated confidence (never
 starved) and one agents keep rejecting sinks below the escalation threshold (it is not shown). Among
 the patterns of one topic the order follows this confidence; the order of topics stays the
 conversation state's (a pattern's decisions say how good it is, not what the customer asked).

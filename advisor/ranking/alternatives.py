@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from advisor.ranking.conversation import softmax
 from advisor.ranking.scoring import Candidate
 
 CLOSE_CALL = 0.5
@@ -43,13 +44,12 @@ def share_topic_confidence(groups: Sequence[Sequence[tuple[Candidate, float]]], 
         rivals = [(c, score) for c, score in group if not _ordered_by_a_flow(c, members)]
         if len(rivals) < 2:
             continue
-        logits = scale * np.asarray([score for _, score in rivals], dtype=np.float64)
-        share = np.exp(logits - logits.max())
-        share /= share.sum()
+        share = softmax(scale * np.asarray([score for _, score in rivals], dtype=np.float64))
         for n, (member, _) in enumerate(rivals):
             rival = max((k for k in range(len(rivals)) if k != n), key=lambda k: share[k])
             member.shared_from = member.confidence
             member.confidence *= float(share[n])
+            member.share = member.confidence
             member.rival = rivals[rival][0].spec.title
             member.close_call = CLOSE_CALL <= share[rival] / share[n] <= 1 / CLOSE_CALL
 

@@ -104,13 +104,22 @@ class StateModel:
         write_weights(path, asdict(self), FEATURES)
 
     def turn_scale(self, turn: CustomerTurn | None) -> float:
-        """How much one unit of match score moves a topic's log-odds on ``turn`` (its raw and new-words
-        evidence: the ``turn*`` and ``novel*`` weights at the turn's match strengths; at least 1).
-        ``None`` (no turn with evidence): the weights at strength 0."""
+        """How much one unit of match score moves a topic's log-odds on ``turn``: the weights of its raw
+        and new-words evidence (``turn*``, ``novel*``) at the turn's strengths and known words, as in
+        ``turn_features``; at least 1. ``None`` (no turn with evidence): at strength 0, no known words."""
         w = dict(zip(FEATURES, self.weights, strict=True))
-        raw = 0.0 if turn is None or turn.novel.empty else turn.raw.strength
-        new = 0.0 if turn is None or turn.novel.empty else turn.novel.strength
-        return max(1.0, w["turn"] + w["turn_x_strength"] * raw + w["novel"] + w["novel_x_strength"] * new)
+        if turn is None or turn.novel.empty:
+            return max(1.0, w["turn"] + w["novel"])
+        raw, new = turn.raw, turn.novel
+        return max(
+            1.0,
+            w["turn"]
+            + w["turn_x_strength"] * raw.strength
+            + w["turn_x_known"] * min(raw.known, KNOWN_CAP) / KNOWN_CAP
+            + w["novel"]
+            + w["novel_x_strength"] * new.strength
+            + w["novel_x_known"] * min(new.known, KNOWN_CAP) / KNOWN_CAP,
+        )
 
 
 @dataclass(frozen=True)

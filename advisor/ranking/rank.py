@@ -369,7 +369,7 @@ class HybridRanker:
             ):
                 topic = self.intents.names[active].replace("_", " ")
                 reason = f"the conversation is about {topic}, but none of its patterns is eligible here"
-            elif best.shared_from is not None and best.shared_from >= self.threshold:
+            elif best.shared_from is not None and best.shared_from >= self.threshold > best.share:
                 reason = (
                     f'no single answer stands out: "{best.spec.title}" and "{best.rival}" share their '
                     f"topic's confidence {best.shared_from:.2f}, "

@@ -40,6 +40,8 @@ class Candidate:
     """Why a flow put it here, e.g. "next step of missing_package: step 2 of 3" (see ranking/flows.py)."""
     shared_from: float | None = None
     """Its topic's confidence, when the topic's eligible alternatives share it (ranking/alternatives.py)."""
+    share: float = 1.0
+    """Then its share of that confidence, before agents' decisions move it."""
     rival: str | None = None
     """Then the title of the alternative with the largest other share."""
     close_call: bool = False

@@ -97,8 +97,8 @@ def test_the_mapping_decides_every_abcd_intent(replay_module: ModuleType, shared
     mapping = replay_module.Mapping.load(BENCH / "abcd_mapping.yaml")
     assert len(intents) == 55
     assert sorted(intents - set(mapping.right)) == []
-    ranker_specs = load_patterns(replay_module.DEFAULT_PATTERNS)
-    assert mapping.unknown(ranker_specs) == []  # every pattern it names is in the demo pack
+    demo_specs = load_patterns(replay_module.DEFAULT_PATTERNS)
+    assert mapping.unknown(demo_specs) == []  # every pattern it names is in the demo pack
 
 
 @pytest.mark.datasets
