@@ -280,16 +280,20 @@ def write_cases(dialogues: list[dict[str, Any]], mapping: Mapping, path: Path) -
     return count
 
 
+def rates(c: dict[str, int]) -> str:
+    """Format one cell's right, escalated, wrong and committing shares of its turns."""
+    n = max(c["turns"], 1)
+    return (
+        f"{c['right'] / n:6.1%} {c['escalated'] / n:6.1%} {c['wrong'] / n:6.1%} {c['wrong_commit'] / n:7.1%}"
+    )
+
+
 def table(report: dict[str, Any]) -> str:
     """Format the report as a plain-text table with rates."""
     rows = ["scope         part     turns  right  escal  wrong  commit  (right by identity_check)"]
     for scope, parts in report.items():
         for part, c in parts.items():
-            n = max(c["turns"], 1)
-            rows.append(
-                f"{scope:13s} {part:8s} {c['turns']:5d} {c['right'] / n:6.1%} {c['escalated'] / n:6.1%} "
-                f"{c['wrong'] / n:6.1%} {c['wrong_commit'] / n:7.1%}  ({c['right_by_identity_check']})"
-            )
+            rows.append(f"{scope:13s} {part:8s} {c['turns']:5d} {rates(c)}  ({c['right_by_identity_check']})")
     return "\n".join(rows)
 
 
@@ -297,12 +301,8 @@ def intent_table(per_intent: dict[str, dict[str, int]], mapping: Mapping) -> str
     """Format the counts per ABCD intent, most turns first (scope: in, or out of the demo's scope)."""
     rows = ["\nintent                             scope  turns  right  escal  wrong  commit"]
     for intent, c in sorted(per_intent.items(), key=lambda item: (-item[1]["turns"], item[0])):
-        n = max(c["turns"], 1)
         scope = "in" if mapping.right.get(intent) else "out"
-        rows.append(
-            f"{intent:34s} {scope:5s} {c['turns']:6d} {c['right'] / n:6.1%} {c['escalated'] / n:6.1%} "
-            f"{c['wrong'] / n:6.1%} {c['wrong_commit'] / n:7.1%}"
-        )
+        rows.append(f"{intent:34s} {scope:5s} {c['turns']:6d} {rates(c)}")
     return "\n".join(rows)
 
 
