@@ -1,15 +1,16 @@
 """Conversation state: which intent the customer is pursuing, followed over the whole conversation.
 
-Each customer turn is scored on its own against the library, twice: as written, and with what is
-only a detail taken out — identifiers, the CRM's own values, and the words of the agent's preceding
-turn (an answer echoes its question: "my username is jo123" after "may I have your username?" is a
-detail, not a request about usernames). A small dialogue-state model, a
-conditional logit over the library's intents with a handful of weights (``conversation.json``,
-fitted by ``advisor eval fit-state`` on labelled multi-turn cases), turns these scores, the agent's
-preceding turn and the previous state into a belief over intents, turn by turn: a turn that carries
-only details keeps the active intent; a turn that matches another intent strongly takes over. A reply
-to the agent's question that accepts ("yes, go ahead") moves towards what the agent offered, preferring
-topics near the current one; one that declines ("no, not yet") moves away from it.
+Each customer turn is scored on its own against the library, twice: as written, and with what is only a
+detail taken out — identifiers, the CRM's own values, and the words of the agent's preceding turn (an
+answer echoes its question: "my username is jo123" after "may I have your username?" is a detail, not a
+request about usernames), and a bare value the library has no word for given in reply to a question
+("Crystal Minh" after "may I have your full name?") says nothing either. A small dialogue-state model, a
+conditional logit over the library's intents with a handful of weights (``conversation.json``, fitted by
+``advisor eval fit-state`` on labelled multi-turn cases), turns these scores, the agent's preceding turn
+and the previous state into a belief over intents, turn by turn: a turn that carries only details keeps
+the active intent; a turn that matches another intent strongly takes over. A reply to the agent's
+question that accepts ("yes, go ahead") moves towards what the agent offered, preferring topics near the
+current one; one that declines ("no, not yet") moves away from it.
 
 Everything is derived from the request's turns, so another replica or a restart gives the same
 answer; per-text scores are cached only to save time.
@@ -28,7 +29,7 @@ from scipy.optimize import minimize
 
 from advisor.context.models import InteractionContext, Role
 from advisor.patterns.models import PatternSpec
-from advisor.ranking.text import iter_terms, terms
+from advisor.ranking.text import iter_terms, only_content_words, terms
 from advisor.ranking.weights_file import fitted_file, read_weights, write_weights
 
 STATE_FILE = fitted_file("conversation")
@@ -141,6 +142,11 @@ class TextEvidence:
     def empty(self) -> bool:
         """True when the text has no content word (e.g. "ok", "yes please")."""
         return self.terms == 0
+
+    def emptied(self) -> TextEvidence:
+        """Return the evidence of a text that says nothing (what an empty text scores)."""
+        nothing = np.zeros_like(self.intents)
+        return TextEvidence(nothing, 0.0, 0, 0, None if self.learnt is None else nothing)
 
 
 class IntentMap:
@@ -267,6 +273,21 @@ def supplies_data(text: str, details: frozenset[str] = frozenset()) -> bool:
     return bool(IDENTIFIER_RE.search(text)) or any(term in details for term in terms(text))
 
 
+VALUE_TERMS = 3
+"""A reply of at most this many words, all content words the library does not use, reads as a value."""
+
+
+def value_shaped(text: str, question: str | None) -> bool:
+    """Return whether ``text`` looks like a bare value given in reply to the agent's ``question``: a
+    question is standing, and the reply, past its yes or no and any identifiers, is one to
+    ``VALUE_TERMS`` content words and asks nothing ("Crystal Minh", "Silver"; not "tell me a joke").
+    The caller also checks that the library uses none of its words (a name, not "refund status")."""
+    if not asks(question) or "?" in text:
+        return False
+    bare = IDENTIFIER_RE.sub(" ", _leading_act(text)[1])
+    return only_content_words(bare) and len(terms(bare)) <= VALUE_TERMS
+
+
 def novel_text(text: str, agent_text: str | None, details: frozenset[str] = frozenset()) -> str:
     """Return what ``text`` says beyond details: its content words minus identifiers, words of the
     agent's preceding turn (an answer echoes its question), ``details`` (CRM values' words) and, in a
@@ -289,7 +310,8 @@ class CustomerTurn:
     asked: bool = False
     """The agent's preceding turn asked a question (so a short reply is most likely its answer)."""
     supplied: bool = False
-    """The customer hands over data (an order number, an e-mail, a date, a name the CRM holds)."""
+    """The customer hands over data (an order number, an e-mail, a date, a name the CRM holds, or a
+    bare value in reply to a question: ``value_shaped``)."""
     reply: float = 0.0
     """To the agent's question: how much the customer accepts (> 0, ``reply_act``), -1 declines, else 0."""
     agent_text: str | None = None
@@ -352,11 +374,16 @@ def customer_turns(
     details = frozenset(t for value in context.slot_values().values() for t in terms(value))
     picked: list[tuple[int, str, str | None]] = []
     agent_text: str | None = None
+    # The agent's latest turn stands as the question for every customer message that follows it:
+    # "What do you need from me?" then "Crystal Minh" both reply to "may I have your full name?".
+    standing: dict[int, str | None] = {}
+    latest_agent: str | None = None
     for index, turn in enumerate(context.turns):
         if turn.role is Role.agent:
-            agent_text = turn.text
+            agent_text = latest_agent = turn.text
         elif turn.role is Role.customer:
             picked.append((index, turn.text, agent_text))
+            standing[index] = latest_agent
             agent_text = None
     # The opening request stays in view however long the exchange of details after it.
     if len(picked) > window:
@@ -369,19 +396,25 @@ def customer_turns(
     # The head also reads an agent's offer that the customer accepts ("Shall I book it?" → "Yes").
     learn |= {agent for (_, _, agent), reply in zip(picked, replies, strict=True) if agent and reply > 0}
     scored = dict(zip(texts, evidence(texts, learn), strict=True))
-    return [
-        CustomerTurn(
-            index=index,
-            raw=scored[text],
-            novel=scored[plain],
-            agent=scored[agent] if agent else None,
-            asked=asks(agent),
-            supplied=supplies_data(text, details),
-            reply=reply,
-            agent_text=agent,
+    turns: list[CustomerTurn] = []
+    for (index, text, agent), plain, reply in zip(picked, novel, replies, strict=True):
+        said = scored[plain]
+        # A value the library has no word for, handed over in reply to a question, is a detail like
+        # an order number: no evidence of a request, and no sign of an off-topic one either.
+        value = not said.empty and said.known == 0 and value_shaped(text, standing[index])
+        turns.append(
+            CustomerTurn(
+                index=index,
+                raw=scored[text],
+                novel=said.emptied() if value else said,
+                agent=scored[agent] if agent else None,
+                asked=asks(agent),
+                supplied=value or supplies_data(text, details),
+                reply=reply,
+                agent_text=agent,
+            )
         )
-        for (index, text, agent), plain, reply in zip(picked, novel, replies, strict=True)
-    ]
+    return turns
 
 
 def turn_features(turn: CustomerTurn, previous: FloatArray, topics: TopicVectors) -> FloatArray:

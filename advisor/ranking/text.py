@@ -201,6 +201,13 @@ def _scan(text: str) -> Iterator[tuple[str, int, int]]:
         yield stem(base), match.start(), match.end()
 
 
+def only_content_words(text: str) -> bool:
+    """Return whether ``text`` has words and all of them are content words: a bare value ("Crystal
+    Minh", "Silver") rather than a sentence ("tell me a joke" has "me" and "a")."""
+    words = TOKEN_RE.findall(text)
+    return bool(words) and len(words) == len(term_spans(text))
+
+
 def terms(text: str) -> list[str]:
     """Return the stemmed content words of ``text``."""
     return [t for t, _, _ in term_spans(text)]

@@ -23,6 +23,7 @@ from advisor.ranking.conversation import (
     reply_act,
     run,
     state_loss,
+    value_shaped,
 )
 from advisor.ranking.embedding import StaticEmbedder
 from advisor.ranking.rank import HybridRanker
@@ -65,6 +66,43 @@ def test_detail_turns_keep_the_customers_request(ranker: HybridRanker, detail: s
     assert note is not None
     assert note.startswith("continuing: the customer raised lost package 1 turn ago")
     assert note in explain(ranked.candidates[0])
+
+
+ASK_NAME = "Sorry to hear that. May I have your full name?"
+
+
+@pytest.mark.parametrize(
+    "after_question",
+    [[customer("Dana Whitfield")], [customer("ok"), customer("Dana Whitfield")]],
+    ids=["reply", "second-message"],
+)
+def test_a_name_handed_over_keeps_the_request_and_its_confidence(
+    ranker: HybridRanker, after_question: list[dict[str, str]]
+) -> None:
+    """A bare value the library has no word for, given after the agent asked, is a detail: the
+    suggestion stays, and the name costs it no confidence."""
+    before = ranker.rank(ctx(customer(OPENING), agent(ASK_NAME), *after_question[:-1]), k=3)
+    after = ranker.rank(ctx(customer(OPENING), agent(ASK_NAME), *after_question), k=3)
+    assert after.candidates[0].spec.id == before.candidates[0].spec.id == "lost_package"
+    assert after.candidates[0].confidence >= before.candidates[0].confidence - 0.05
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "shaped"),
+    [
+        ("Crystal Minh", "May I have your full name?", True),
+        ("Silver", "What is your membership level?", True),
+        ("yes, Dana Whitfield", "Is the account in your name?", True),
+        ("Crystal Minh", "Thanks, I can see the account.", False),  # nothing was asked
+        ("Crystal Minh", None, False),
+        ("tell me a joke", "Anything else?", False),  # a sentence, not a value
+        ("in store please", "How would you like to return it?", False),
+        ("bitcoin price?", "Anything else?", False),  # asks something
+        ("red blue green yellow", "Which colour?", False),  # longer than a value
+    ],
+)
+def test_a_value_is_a_few_content_words_given_in_reply(text: str, question: str | None, shaped: bool) -> None:
+    assert value_shaped(text, question) is shaped
 
 
 def test_the_opening_turn_itself_is_not_called_continuing(ranker: HybridRanker) -> None:
