@@ -10,7 +10,8 @@ is built as ``advisor eval`` builds it (conversation state, eligibility and flow
         [--mapping bench/abcd_mapping.yaml] [--limit N] [--json] [--show-wrong] [--by-intent]
 
 ``--data`` also reads gzipped JSON lines (another ABCD split in the same fields); ``--by-intent`` adds
-the counts per ABCD intent.
+the counts per ABCD intent. The ``avail`` column is the share of turns on which a right pattern was
+available at all (eligible for what the CRM shows, not already sent): the most any ranking could get right.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def requests(
 
 def empty_counts() -> dict[str, int]:
     """Return zeroed counters for one report cell."""
-    return {"turns": 0, **dict.fromkeys(OUTCOMES, 0), "right_by_identity_check": 0}
+    return {"turns": 0, **dict.fromkeys(OUTCOMES, 0), "right_by_identity_check": 0, "available": 0}
 
 
 def replay(
@@ -183,12 +184,16 @@ def replay(
     *,
     crm_upfront: bool = False,
     per_intent: dict[str, dict[str, int]] | None = None,
+    reach: HybridRanker | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Replay every customer turn; return the report and the wrong turns.
 
     The report has ``in_scope`` and ``out_of_scope``, each with ``all``, ``opening`` and ``later``
     cells counting turns, right, escalated, wrong and wrong_commit (a subset of wrong). ``per_intent``,
     when given, receives the same counts per ABCD intent (the key the mapping decides it by).
+    ``reach``: the same library ranked without a candidate limit (``build(..., unlimited=True)``); each
+    cell then also counts the turns on which a right pattern was available at all: eligible for what the
+    CRM shows, and not already sent. No ranking can be right on the others.
     """
     report: dict[str, Any] = {
         scope: {part: empty_counts() for part in ("all", "opening", "later")}
@@ -210,6 +215,9 @@ def replay(
             else:
                 outcome = "wrong"
             commits = outcome == "wrong" and top not in mapping.does_not_commit
+            available = reach is not None and any(
+                c.spec.id in expected for c in reach.rank(context, k=1).considered
+            )
             cells = [report[scope][part] for part in ("all", "opening" if opening else "later")]
             if per_intent is not None:
                 cells.append(per_intent.setdefault(intent, empty_counts()))
@@ -217,6 +225,7 @@ def replay(
                 cell["turns"] += 1
                 cell[outcome] += 1
                 cell["wrong_commit"] += int(commits)
+                cell["available"] += int(available)
                 cell["right_by_identity_check"] += int(outcome == "right" and top == "identity_check")
             if outcome == "wrong":
                 wrong.append(
@@ -235,8 +244,9 @@ def replay(
     return report, wrong
 
 
-def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec]]:
-    """Build the ranker as ``advisor eval`` does (settings' embedder, threshold and candidate count)."""
+def build(patterns: Path, *, unlimited: bool = False) -> tuple[HybridRanker, list[PatternSpec]]:
+    """Build the ranker as ``advisor eval`` does (settings' embedder, threshold and candidate count);
+    ``unlimited`` considers every eligible pattern (to tell which right patterns were available)."""
     limit_blas_threads()
     settings = Settings()
     specs = load_patterns(patterns)
@@ -245,7 +255,7 @@ def build(patterns: Path) -> tuple[HybridRanker, list[PatternSpec]]:
         specs,
         embedder,
         threshold=settings.ranking.escalate_below,
-        candidates=settings.ranking.candidates,
+        candidates=len(specs) if unlimited else settings.ranking.candidates,
         library_head=settings.ranking.library_head,
     )
     return ranker, specs
@@ -290,10 +300,13 @@ def rates(c: dict[str, int]) -> str:
 
 def table(report: dict[str, Any]) -> str:
     """Format the report as a plain-text table with rates."""
-    rows = ["scope         part     turns  right  escal  wrong  commit  (right by identity_check)"]
+    rows = ["scope         part     turns  right  escal  wrong  commit  avail  (right by identity_check)"]
     for scope, parts in report.items():
         for part, c in parts.items():
-            rows.append(f"{scope:13s} {part:8s} {c['turns']:5d} {rates(c)}  ({c['right_by_identity_check']})")
+            avail = f"{c['available'] / max(c['turns'], 1):6.1%}"
+            rows.append(
+                f"{scope:13s} {part:8s} {c['turns']:5d} {rates(c)} {avail}  ({c['right_by_identity_check']})"
+            )
     return "\n".join(rows)
 
 
@@ -333,7 +346,10 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps({"cases": write_cases(dialogues, mapping, args.write_cases)}))
         return
     per_intent: dict[str, dict[str, int]] | None = {} if args.by_intent else None
-    report, wrong = replay(dialogues, ranker, mapping, crm_upfront=args.crm_upfront, per_intent=per_intent)
+    reach = build(args.patterns, unlimited=True)[0]
+    report, wrong = replay(
+        dialogues, ranker, mapping, crm_upfront=args.crm_upfront, per_intent=per_intent, reach=reach
+    )
     summary: dict[str, Any] = {"dialogues": len(dialogues), "ranker": ranker.version, "report": report}
     if per_intent is not None:
         summary["by_intent"] = per_intent

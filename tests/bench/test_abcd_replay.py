@@ -54,7 +54,8 @@ def test_replay_of_three_dialogues_adds_up(replay_module: ModuleType, shared_dat
         1 for d in dialogues for t in d["turns"] if t["speaker"] == "customer" and t["text"].strip()
     )
     per_intent: dict[str, dict[str, int]] = {}
-    report, wrong = replay_module.replay(dialogues, ranker, mapping, per_intent=per_intent)
+    reach = replay_module.build(replay_module.DEFAULT_PATTERNS, unlimited=True)[0]
+    report, wrong = replay_module.replay(dialogues, ranker, mapping, per_intent=per_intent, reach=reach)
     # Each dialogue's turns are counted under the intent the mapping decides it by.
     assert set(per_intent) == {mapping.key(d) for d in dialogues}
     for field in ("turns", "right", "escalated", "wrong", "wrong_commit"):
@@ -67,6 +68,9 @@ def test_replay_of_three_dialogues_adds_up(replay_module: ModuleType, shared_dat
             assert cell["right"] + cell["escalated"] + cell["wrong"] == cell["turns"]
             assert cell["wrong_commit"] <= cell["wrong"]
             assert cell["right_by_identity_check"] <= cell["right"]
+            # A turn answered right had a right pattern available; out of scope none is.
+            assert cell["right"] <= cell["available"] <= cell["turns"]
+            assert parts is report["in_scope"] or cell["available"] == 0
         assert parts["opening"]["turns"] + parts["later"]["turns"] == parts["all"]["turns"]
         total += parts["all"]["turns"]
         assert parts["opening"]["turns"] == sum(
