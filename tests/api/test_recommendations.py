@@ -348,6 +348,26 @@ class TestConversations:
         data = self.post(client, keys, [{"role": "customer", "text": reship.body}], crm)
         assert "missing_package_reship" not in [r["pattern_id"] for r in data["recommendations"]]
 
+    def test_sold_out_is_said_only_when_the_crm_says_so(self, client: TestClient, keys: Keys) -> None:
+        """ "That item is sold out" is a premise: a customer's word, or a product question, is not stock."""
+        turns = [
+            {"role": "customer", "text": "the sneakers i want are sold out in every size, any restock soon"}
+        ]
+        customer = {"first_name": "Sofia"}
+        unknown = self.post(client, keys, turns, {"customer": customer})
+        in_stock = self.post(client, keys, turns, {"customer": customer, "case": {"item_stock": "in_stock"}})
+        for data in (unknown, in_stock):
+            assert "out_of_stock_backorder" not in [r["pattern_id"] for r in data["recommendations"]]
+        sold_out = self.post(client, keys, turns, {"customer": customer, "case": {"item_stock": "Sold Out"}})
+        assert sold_out["recommendations"][0]["pattern_id"] == "out_of_stock_backorder"
+        question = [{"role": "customer", "text": "is this jacket dry clean only?"}]
+        data = self.post(
+            client, keys, question, {"customer": customer, "order": {"id": "A1", "status": "processing"}}
+        )
+        assert not {"out_of_stock_backorder", "out_of_stock_in_order", "exchange_unavailable"} & {
+            r["pattern_id"] for r in data["recommendations"]
+        }
+
 
 class TestFirstRequests:
     """The requests a newcomer is told to send get a suggestion from the bundled demo pack."""
