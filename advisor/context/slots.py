@@ -42,7 +42,7 @@ SLOT_CATALOGUE: dict[str, str] = {
     "case.subscription_plan": "Subscription plan name",
     "case.subscription_renewal_date": "Next renewal date of the subscription",
     "case.amount_due": "Amount due on the account",
-    "case.item_stock": "Stock of the item, size or colour the customer asks for (in_stock, low_stock, sold_out)",
+    "case.item_stock": "Stock of the item, size or colour asked about (in_stock, low_stock, sold_out)",
     # agent
     "agent.first_name": "The agent's first name",
 }
