@@ -11,7 +11,8 @@ is built as ``advisor eval`` builds it (conversation state, eligibility and flow
 
 ``--data`` also reads gzipped JSON lines (another ABCD split in the same fields); ``--by-intent`` adds
 the counts per ABCD intent. The ``avail`` column is the share of turns on which a right pattern was
-available at all (eligible for what the CRM shows, not already sent): the most any ranking could get right.
+available at all (eligible for what the CRM shows, not already sent or done in its flow): the most any
+ranking could get right.
 """
 
 from __future__ import annotations
@@ -192,8 +193,9 @@ def replay(
     cells counting turns, right, escalated, wrong and wrong_commit (a subset of wrong). ``per_intent``,
     when given, receives the same counts per ABCD intent (the key the mapping decides it by).
     ``reach``: the same library ranked without a candidate limit (``build(..., unlimited=True)``); each
-    cell then also counts the turns on which a right pattern was available at all: eligible for what the
-    CRM shows, and not already sent. No ranking can be right on the others.
+    in-scope cell then also counts the turns on which a right pattern was available at all: eligible for
+    what the CRM shows, and not dropped by its flow (already sent, or a step already done). No ranking
+    can be right on the others.
     """
     report: dict[str, Any] = {
         scope: {part: empty_counts() for part in ("all", "opening", "later")}
@@ -215,8 +217,10 @@ def replay(
             else:
                 outcome = "wrong"
             commits = outcome == "wrong" and top not in mapping.does_not_commit
-            available = reach is not None and any(
-                c.spec.id in expected for c in reach.rank(context, k=1).considered
+            available = (
+                bool(expected)
+                and reach is not None
+                and any(c.spec.id in expected for c in reach.rank(context, k=1).considered)
             )
             cells = [report[scope][part] for part in ("all", "opening" if opening else "later")]
             if per_intent is not None:

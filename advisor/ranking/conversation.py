@@ -3,14 +3,14 @@
 Each customer turn is scored on its own against the library, twice: as written, and with what is only a
 detail taken out — identifiers, the CRM's own values, and the words of the agent's preceding turn (an
 answer echoes its question: "my username is jo123" after "may I have your username?" is a detail, not a
-request about usernames), and a bare value the library has no word for given in reply to a question
-("Crystal Minh" after "may I have your full name?") says nothing either. A small dialogue-state model, a
-conditional logit over the library's intents with a handful of weights (``conversation.json``, fitted by
-``advisor eval fit-state`` on labelled multi-turn cases), turns these scores, the agent's preceding turn
-and the previous state into a belief over intents, turn by turn: a turn that carries only details keeps
-the active intent; a turn that matches another intent strongly takes over. A reply to the agent's
-question that accepts ("yes, go ahead") moves towards what the agent offered, preferring topics near the
-current one; one that declines ("no, not yet") moves away from it.
+request about usernames), and a name the library has no word for, given when the agent asked for a CRM
+field ("Crystal Minh" after "may I have your full name?"), says nothing either. A small dialogue-state
+model, a conditional logit over the library's intents with a handful of weights (``conversation.json``,
+fitted by ``advisor eval fit-state`` on labelled multi-turn cases), turns these scores, the agent's
+preceding turn and the previous state into a belief over intents, turn by turn: a turn that carries only
+details keeps the active intent; a turn that matches another intent strongly takes over. A reply to the
+agent's question that accepts ("yes, go ahead") moves towards what the agent offered, preferring topics
+near the current one; one that declines ("no, not yet") moves away from it.
 
 Everything is derived from the request's turns, so another replica or a restart gives the same
 answer; per-text scores are cached only to save time.
@@ -27,9 +27,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
+from advisor.context.aliases import CANONICAL
 from advisor.context.models import InteractionContext, Role
+from advisor.context.slots import SLOT_CATALOGUE
 from advisor.patterns.models import PatternSpec
-from advisor.ranking.text import iter_terms, only_content_words, terms
+from advisor.ranking.text import TOKEN_RE, iter_terms, only_content_words, terms
 from advisor.ranking.weights_file import fitted_file, read_weights, write_weights
 
 STATE_FILE = fitted_file("conversation")
@@ -144,7 +146,7 @@ class TextEvidence:
         return self.terms == 0
 
     def emptied(self) -> TextEvidence:
-        """Return the evidence of a text that says nothing (what an empty text scores)."""
+        """Return evidence that says nothing: no content word, no match with any intent."""
         nothing = np.zeros_like(self.intents)
         return TextEvidence(nothing, 0.0, 0, 0, None if self.learnt is None else nothing)
 
@@ -273,19 +275,27 @@ def supplies_data(text: str, details: frozenset[str] = frozenset()) -> bool:
     return bool(IDENTIFIER_RE.search(text)) or any(term in details for term in terms(text))
 
 
-VALUE_TERMS = 3
-"""A reply of at most this many words, all content words the library does not use, reads as a value."""
+NAME_WORDS = (2, 3)
+"""A name handed over has this many words, at least and at most ("Crystal Minh", "Calvin Klein Boots")."""
+FIELD_TERMS = frozenset(
+    term for slot in (*SLOT_CATALOGUE, *CANONICAL) for term in terms(slot.split(".", 1)[1].replace("_", " "))
+)
+"""The words of the CRM's field names (name, username, e-mail, account, order, address, level...): an
+agent's question with one of them asks for a value; "anything else?" asks for none."""
 
 
-def value_shaped(text: str, question: str | None) -> bool:
-    """Return whether ``text`` looks like a bare value given in reply to the agent's ``question``: a
-    question is standing, and the reply, past its yes or no and any identifiers, is one to
-    ``VALUE_TERMS`` content words and asks nothing ("Crystal Minh", "Silver"; not "tell me a joke").
-    The caller also checks that the library uses none of its words (a name, not "refund status")."""
-    if not asks(question) or "?" in text:
+def hands_over_name(text: str, question: str | None) -> bool:
+    """Return whether ``text`` reads as a name handed over on request: the agent's ``question`` asks
+    for a CRM field, and the reply, past its yes or no and any identifiers, is two or three
+    capitalised content words and asks nothing ("Crystal Minh" after "may I have your full name?";
+    not "pizza recipe", "useless idiot" or "Tell me a joke"). The caller also checks that the library
+    uses none of its words."""
+    if not asks(question) or "?" in text or not FIELD_TERMS.intersection(terms(question or "")):
         return False
     bare = IDENTIFIER_RE.sub(" ", _leading_act(text)[1])
-    return only_content_words(bare) and len(terms(bare)) <= VALUE_TERMS
+    words = TOKEN_RE.findall(bare)
+    low, high = NAME_WORDS
+    return low <= len(words) <= high and only_content_words(bare) and all(w[0].isupper() for w in words)
 
 
 def novel_text(text: str, agent_text: str | None, details: frozenset[str] = frozenset()) -> str:
@@ -311,7 +321,7 @@ class CustomerTurn:
     """The agent's preceding turn asked a question (so a short reply is most likely its answer)."""
     supplied: bool = False
     """The customer hands over data (an order number, an e-mail, a date, a name the CRM holds, or a
-    bare value in reply to a question: ``value_shaped``)."""
+    name given on request: ``hands_over_name``)."""
     reply: float = 0.0
     """To the agent's question: how much the customer accepts (> 0, ``reply_act``), -1 declines, else 0."""
     agent_text: str | None = None
@@ -399,17 +409,17 @@ def customer_turns(
     turns: list[CustomerTurn] = []
     for (index, text, agent), plain, reply in zip(picked, novel, replies, strict=True):
         said = scored[plain]
-        # A value the library has no word for, handed over in reply to a question, is a detail like
-        # an order number: no evidence of a request, and no sign of an off-topic one either.
-        value = not said.empty and said.known == 0 and value_shaped(text, standing[index])
+        # A name the library has no word for, handed over on request, is a detail like an order
+        # number: no evidence of a request, and no sign of an off-topic one either.
+        name = not said.empty and scored[text].known == 0 and hands_over_name(text, standing[index])
         turns.append(
             CustomerTurn(
                 index=index,
                 raw=scored[text],
-                novel=said.emptied() if value else said,
+                novel=said.emptied() if name else said,
                 agent=scored[agent] if agent else None,
                 asked=asks(agent),
-                supplied=value or supplies_data(text, details),
+                supplied=name or supplies_data(text, details),
                 reply=reply,
                 agent_text=agent,
             )

@@ -19,11 +19,11 @@ from advisor.ranking.conversation import (
     StateModel,
     customer_turns,
     fit,
+    hands_over_name,
     novel_text,
     reply_act,
     run,
     state_loss,
-    value_shaped,
 )
 from advisor.ranking.embedding import StaticEmbedder
 from advisor.ranking.rank import HybridRanker
@@ -91,18 +91,43 @@ def test_a_name_handed_over_keeps_the_request_and_its_confidence(
     ("text", "question", "shaped"),
     [
         ("Crystal Minh", "May I have your full name?", True),
-        ("Silver", "What is your membership level?", True),
         ("yes, Dana Whitfield", "Is the account in your name?", True),
+        ("Calvin Klein Boots", "Which item was it, and what's the order number?", True),
         ("Crystal Minh", "Thanks, I can see the account.", False),  # nothing was asked
         ("Crystal Minh", None, False),
-        ("tell me a joke", "Anything else?", False),  # a sentence, not a value
-        ("in store please", "How would you like to return it?", False),
-        ("bitcoin price?", "Anything else?", False),  # asks something
-        ("red blue green yellow", "Which colour?", False),  # longer than a value
+        ("Crystal Minh", "Anything else I can help with?", False),  # asks for no CRM field
+        ("pizza recipe", "May I have your full name?", False),  # not a name's shape
+        ("useless idiot", "May I have your full name?", False),
+        ("Nazi", "May I have your full name?", False),  # one word
+        ("Tell Me A Joke", "May I have your full name?", False),  # function words
+        ("Crystal Minh?", "May I have your full name?", False),  # asks something
     ],
 )
-def test_a_value_is_a_few_content_words_given_in_reply(text: str, question: str | None, shaped: bool) -> None:
-    assert value_shaped(text, question) is shaped
+def test_a_name_is_two_or_three_capitalised_words_given_on_request(
+    text: str, question: str | None, shaped: bool
+) -> None:
+    assert hands_over_name(text, question) is shaped
+
+
+@pytest.mark.parametrize("reply", ["pizza recipe", "football scores", "useless idiot", "suicide", "Nazi"])
+@pytest.mark.parametrize("question", [ASK_NAME, "Anything else?"])
+def test_a_short_off_topic_or_abusive_reply_gains_no_confidence(
+    ranker: HybridRanker, reply: str, question: str
+) -> None:
+    """Only a name's shape is read as handed-over data: other short replies to a question still count
+    as what they are, so they never make the conversation's suggestion more confident."""
+    before = ranker.rank(ctx(customer(OPENING), agent(question)), k=3).considered[0].confidence
+    ranked = ranker.rank(ctx(customer(OPENING), agent(question), customer(reply)), k=3)
+    assert ranked.escalate or ranked.candidates[0].confidence < before
+
+
+def test_a_name_made_of_library_words_is_not_taken_for_a_detail(ranker: HybridRanker) -> None:
+    """A reply that uses the library's words ("Password Reset") is evidence, not a name."""
+    detail = ranker.state(ctx(customer(OPENING), agent(ASK_NAME), customer("Dana Whitfield")))
+    worded = ranker.state(ctx(customer(OPENING), agent(ASK_NAME), customer("Password Reset")))
+    assert not worded.last.supplied
+    assert detail.last.supplied
+    assert not np.allclose(worded.belief, detail.belief)
 
 
 def test_the_opening_turn_itself_is_not_called_continuing(ranker: HybridRanker) -> None:
