@@ -3,8 +3,8 @@
 Each customer turn is scored on its own against the library, twice: as written, and with what is only a
 detail taken out — identifiers, the CRM's own values, and the words of the agent's preceding turn (an
 answer echoes its question: "my username is jo123" after "may I have your username?" is a detail, not a
-request about usernames), and a name the library has no word for, given when the agent asked for a CRM
-field ("Crystal Minh" after "may I have your full name?"), says nothing either. A small dialogue-state
+request about usernames), and a name the library has no word for, given when the agent asked for a name
+("Crystal Minh" after "may I have your full name?"), says nothing either. A small dialogue-state
 model, a conditional logit over the library's intents with a handful of weights (``conversation.json``,
 fitted by ``advisor eval fit-state`` on labelled multi-turn cases), turns these scores, the agent's
 preceding turn and the previous state into a belief over intents, turn by turn: a turn that carries only
@@ -27,9 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
-from advisor.context.aliases import CANONICAL
 from advisor.context.models import InteractionContext, Role
-from advisor.context.slots import SLOT_CATALOGUE
 from advisor.patterns.models import PatternSpec
 from advisor.ranking.text import TOKEN_RE, iter_terms, only_content_words, terms
 from advisor.ranking.weights_file import fitted_file, read_weights, write_weights
@@ -277,20 +275,18 @@ def supplies_data(text: str, details: frozenset[str] = frozenset()) -> bool:
 
 NAME_WORDS = (2, 3)
 """A name handed over has this many words, at least and at most ("Crystal Minh", "Calvin Klein Boots")."""
-FIELD_TERMS = frozenset(
-    term for slot in (*SLOT_CATALOGUE, *CANONICAL) for term in terms(slot.split(".", 1)[1].replace("_", " "))
-)
-"""The words of the CRM's field names (name, username, e-mail, account, order, address, level...): an
-agent's question with one of them asks for a value; "anything else?" asks for none."""
+NAME_TERMS = frozenset(terms("name username"))
+"""An agent's question with one of these words asks for a name ("may I have your full name?"); one
+that asks for anything else ("anything else on your order?") gets no name in reply."""
 
 
 def hands_over_name(text: str, question: str | None) -> bool:
     """Return whether ``text`` reads as a name handed over on request: the agent's ``question`` asks
-    for a CRM field, and the reply, past its yes or no and any identifiers, is two or three
+    for a name (``NAME_TERMS``), and the reply, past its yes or no and any identifiers, is two or three
     capitalised content words and asks nothing ("Crystal Minh" after "may I have your full name?";
-    not "pizza recipe", "useless idiot" or "Tell me a joke"). The caller also checks that the library
-    uses none of its words."""
-    if not asks(question) or "?" in text or not FIELD_TERMS.intersection(terms(question or "")):
+    not "pizza recipe", "Useless Idiot" after "anything else on your order?", or "Tell me a joke"). The
+    caller also checks that the library uses none of its words."""
+    if not asks(question) or "?" in text or not NAME_TERMS.intersection(terms(question or "")):
         return False
     bare = IDENTIFIER_RE.sub(" ", _leading_act(text)[1])
     words = TOKEN_RE.findall(bare)

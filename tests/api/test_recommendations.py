@@ -15,7 +15,10 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.orm import Session
 
 from advisor.bootstrap import try_it_request
+from advisor.context.models import InteractionContext
 from advisor.patterns.files import load_patterns
+from advisor.ranking import eligibility
+from advisor.ranking.eligibility import StagePolicy
 from advisor.settings import DEMO_PACK_DIR, Settings
 from advisor.store.tables.decisions import RecommendationRequestRow, RecommendationRow
 from tests.builders import Keys, auth, make_context, seed_tenants
@@ -360,13 +363,20 @@ class TestConversations:
             assert "out_of_stock_backorder" not in [r["pattern_id"] for r in data["recommendations"]]
         sold_out = self.post(client, keys, turns, {"customer": customer, "case": {"item_stock": "Sold Out"}})
         assert sold_out["recommendations"][0]["pattern_id"] == "out_of_stock_backorder"
-        question = [{"role": "customer", "text": "is this jacket dry clean only?"}]
-        data = self.post(
-            client, keys, question, {"customer": customer, "order": {"id": "A1", "status": "processing"}}
-        )
-        assert not {"out_of_stock_backorder", "out_of_stock_in_order", "exchange_unavailable"} & {
-            r["pattern_id"] for r in data["recommendations"]
+        # Whatever the customer asks, none of the three sold-out patterns is eligible without the fact.
+        body = make_context("unused")
+        body["turns"] = [{"role": "customer", "text": "is this jacket dry clean only?"}]
+        body["crm"] = {"customer": customer, "order": {"id": "A1", "status": "processing"}}
+        context = InteractionContext.model_validate(body)
+        stock_claims = [s for s in load_patterns(DEMO_PACK_DIR) if "case.item_stock" in s.eligibility.when]
+        assert {s.id for s in stock_claims} == {
+            "out_of_stock_backorder",
+            "out_of_stock_in_order",
+            "exchange_unavailable",
         }
+        assert all(
+            eligibility.check(s, context, context.slot_values(), StagePolicy()) is None for s in stock_claims
+        )
 
 
 class TestFirstRequests:

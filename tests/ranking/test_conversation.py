@@ -92,7 +92,8 @@ def test_a_name_handed_over_keeps_the_request_and_its_confidence(
     [
         ("Crystal Minh", "May I have your full name?", True),
         ("yes, Dana Whitfield", "Is the account in your name?", True),
-        ("Calvin Klein Boots", "Which item was it, and what's the order number?", True),
+        ("Calvin Klein", "What's the name of the product?", True),
+        ("Useless Idiot", "Is there anything else I can help with on your order?", False),  # no name asked
         ("Crystal Minh", "Thanks, I can see the account.", False),  # nothing was asked
         ("Crystal Minh", None, False),
         ("Crystal Minh", "Anything else I can help with?", False),  # asks for no CRM field
@@ -109,8 +110,19 @@ def test_a_name_is_two_or_three_capitalised_words_given_on_request(
     assert hands_over_name(text, question) is shaped
 
 
-@pytest.mark.parametrize("reply", ["pizza recipe", "football scores", "useless idiot", "suicide", "Nazi"])
-@pytest.mark.parametrize("question", [ASK_NAME, "Anything else?"])
+ANYTHING_ELSE = ("Anything else?", "Anything else I can help with on your order?")
+SHORT_REPLIES = [
+    *(
+        (r, q)
+        for r in ("pizza recipe", "football scores", "useless idiot", "suicide", "Nazi")
+        for q in (ASK_NAME, *ANYTHING_ELSE)
+    ),
+    # Capitalised, these look like a name: only a question that asks for a name takes them for one.
+    *((r, q) for r in ("Useless Idiot", "Pizza Recipe") for q in ANYTHING_ELSE),
+]
+
+
+@pytest.mark.parametrize(("reply", "question"), SHORT_REPLIES)
 def test_a_short_off_topic_or_abusive_reply_gains_no_confidence(
     ranker: HybridRanker, reply: str, question: str
 ) -> None:
