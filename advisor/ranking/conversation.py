@@ -143,10 +143,16 @@ class TextEvidence:
         """True when the text has no content word (e.g. "ok", "yes please")."""
         return self.terms == 0
 
+    @classmethod
+    def nothing(cls, intents: int, head: bool) -> TextEvidence:
+        """Return evidence that says nothing: no content word, no match with any of ``intents`` topics
+        (and, with a library ``head``, no reading by it)."""
+        zeros = np.zeros(intents)
+        return cls(zeros, 0.0, 0, 0, zeros if head else None)
+
     def emptied(self) -> TextEvidence:
-        """Return evidence that says nothing: no content word, no match with any intent."""
-        nothing = np.zeros_like(self.intents)
-        return TextEvidence(nothing, 0.0, 0, 0, None if self.learnt is None else nothing)
+        """Return the evidence of a text that says nothing, shaped like this one."""
+        return TextEvidence.nothing(len(self.intents), self.learnt is not None)
 
 
 class IntentMap:

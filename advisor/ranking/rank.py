@@ -220,8 +220,7 @@ class HybridRanker:
                     float(off_topic[n]),
                 )
             else:
-                nothing = np.zeros(len(self.intents))
-                found[t] = TextEvidence(nothing, 0.0, 0, 0, None if self.head is None else nothing)
+                found[t] = TextEvidence.nothing(len(self.intents), self.head is not None)
         with self._evidence_lock:
             for t in missing:
                 self._evidence[t] = found[t]
