@@ -39,9 +39,11 @@ SLOT_CATALOGUE: dict[str, str] = {
     # case
     "case.id": "Case / ticket number",
     "case.promo_code": "Promo code the customer mentioned",
+    "case.promo_code_expires": "Last day the promo code could be used",
     "case.subscription_plan": "Subscription plan name",
     "case.subscription_renewal_date": "Next renewal date of the subscription",
     "case.amount_due": "Amount due on the account",
+    "case.subscription_charges": "Times the subscription was charged in its current billing period",
     "case.item_stock": "Stock of the item, size or colour asked about (in_stock, low_stock, sold_out)",
     # agent
     "agent.first_name": "The agent's first name",

@@ -113,11 +113,11 @@ def _day(today: date, days: int) -> str:
 
 
 def _meeting(slot: str, premise: Comparison, today: date) -> str | None:
-    """Return a CRM value that meets ``premise`` (a nearby day or a round amount), or None."""
+    """Return a CRM value that meets ``premise`` (a nearby day, or a count or round amount), or None."""
     if premise.kind == "date":
         candidates = [_day(today, d) for d in (2, -2, 5, -5, 10, -10, 20, -20, 40, -40)]
     else:
-        candidates = [f"€{n}.00" for n in (0, 10, 50, 100, 500, 1000, 5000)]
+        candidates = [str(n) for n in (0, 1, 2, 3, 10, 50, 100, 500, 1000, 5000)]
     return next((v for v in candidates if compare(slot, v, premise, today) is not None), None)
 
 

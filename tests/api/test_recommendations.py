@@ -270,6 +270,49 @@ class TestRecommendationPremises:
         data = self.served(client, keys, body)
         assert "return_policy_member" not in [r["pattern_id"] for r in data["recommendations"]]
 
+    def ids(self, client: TestClient, keys: Keys, text: str, crm: dict[str, Any]) -> list[str]:
+        body = make_context(text)  # the customer writes on 2026-11-25
+        body["crm"] = crm
+        return [r["pattern_id"] for r in self.served(client, keys, body)["recommendations"]]
+
+    def test_a_double_charge_is_said_only_when_the_crm_shows_two(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        """ "I can see two charges" is a premise: a renewal question, or a claim the CRM does not back, is
+        not a duplicate charge (the renewal question with a past date used to get it at 0.94)."""
+        plan = {"id": "C-7", "subscription_plan": "Plus Delivery Pass"}
+        customer = {"first_name": "Priya"}
+        renewal = {**plan, "subscription_renewal_date": "2026-11-01", "amount_due": "$9.99"}
+        question = "when does my subscription renew and how much is it?"
+        crm = {"customer": customer, "case": renewal}
+        assert "subscription_bill_double_charge" not in self.ids(client, keys, question, crm)
+        twice = "you took my membership fee twice this month, I want the extra one back"
+        for charges in ({}, {"subscription_charges": "1"}):
+            crm = {"customer": customer, "case": {**plan, **charges}}
+            assert "subscription_bill_double_charge" not in self.ids(client, keys, twice, crm)
+        crm = {"customer": customer, "case": {**plan, "subscription_charges": "2"}}
+        assert self.ids(client, keys, twice, crm)[0] == "subscription_bill_double_charge"
+
+    def test_an_expired_code_is_said_only_once_its_date_has_passed(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        expired = {"promo_code_expired_explain", "promo_code_expired_member_code"}
+        text = "my discount code WINTER10 says it has expired, can I still use it?"
+        customer = {"first_name": "Nora", "segment": "gold"}
+        for expires in ({}, {"promo_code_expires": "2026-12-10"}):
+            case = {"promo_code": "WINTER10", **expires}
+            assert not expired & set(self.ids(client, keys, text, {"customer": customer, "case": case}))
+        case = {"promo_code": "WINTER10", "promo_code_expires": "2026-11-20"}
+        assert self.ids(client, keys, text, {"customer": customer, "case": case})[0] in expired
+
+    def test_damage_on_arrival_needs_a_delivered_order(self, client: TestClient, keys: Keys) -> None:
+        text = "the mug was smashed to pieces, can you send a new one?"
+        order = {"id": "A7", "item": "stoneware mug", "shipping_address": "12 Quay St"}
+        crm = {"customer": {"first_name": "Liam"}, "order": {**order, "status": "shipped"}}
+        assert not {"damaged_item_photo", "damaged_item_replacement"} & set(self.ids(client, keys, text, crm))
+        crm["order"]["status"] = "Delivered"
+        assert self.ids(client, keys, text, crm)[0] in {"damaged_item_photo", "damaged_item_replacement"}
+
 
 class TestConversations:
     """Whole conversations through the API with the demo pack: the request holds through details,
