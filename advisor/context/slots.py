@@ -20,10 +20,13 @@ SLOT_CATALOGUE: dict[str, str] = {
     "customer.account_id": "Customer account id",
     # order
     "order.id": "Order number",
-    "order.status": "Order status (processing, shipped, in_transit, delivered, returned, cancelled)",
+    "order.status": (
+        "Order status (processing, shipped, in_transit, delivered, returned, cancelled, payment_failed)"
+    ),
     "order.purchase_date": "Date the order was placed",
     "order.item": "Name of the item in question",
     "order.total": "Order total with currency",
+    "order.shipping_fee": "Shipping fee charged on the order (0 when delivery was free)",
     "order.carrier": "Shipping carrier",
     "order.tracking_number": "Carrier tracking number",
     "order.tracking_url": "Tracking link",
@@ -39,7 +42,7 @@ SLOT_CATALOGUE: dict[str, str] = {
     # case
     "case.id": "Case / ticket number",
     "case.promo_code": "Promo code the customer mentioned",
-    "case.promo_code_expires": "Last day the promo code could be used",
+    "case.promo_code_expires": "Last day the promo code could be used (a timestamp counts as its UTC day)",
     "case.subscription_plan": "Subscription plan name",
     "case.subscription_renewal_date": "Next renewal date of the subscription",
     "case.amount_due": "Amount due on the account",

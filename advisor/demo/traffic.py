@@ -117,11 +117,12 @@ def _meeting(slot: str, premise: Comparison, today: date) -> str | None:
     if premise.kind == "date":
         candidates = [_day(today, d) for d in (2, -2, 5, -5, 10, -10, 20, -20, 40, -40)]
     else:
-        candidates = [str(n) for n in (0, 1, 2, 3, 10, 50, 100, 500, 1000, 5000)]
+        # Small counts first ("charged 2 times"), then round amounts ("€50.00").
+        candidates = [str(n) for n in (1, 2, 3)] + [f"€{n}.00" for n in (0, 10, 50, 100, 500, 1000, 5000)]
     return next((v for v in candidates if compare(slot, v, premise, today) is not None), None)
 
 
-def _crm(rng: random.Random, at: datetime, spec: PatternSpec) -> dict[str, dict[str, str]]:
+def crm_for(rng: random.Random, at: datetime, spec: PatternSpec) -> dict[str, dict[str, str]]:
     """Return CRM fields for one interaction, dated around ``at`` and true to ``spec``'s premises."""
     today = at.astimezone(UTC).date()
     order = rng.randint(10000, 99999)
@@ -140,6 +141,7 @@ def _crm(rng: random.Random, at: datetime, spec: PatternSpec) -> dict[str, dict[
             "shipped_at": _day(today, -2),
             "item": "rain jacket",
             "total": "€89.00",
+            "shipping_fee": "€6.95",
             "refund_amount": "€89.00",
             "refund_eta": _day(today, 4),
             "return_deadline": _day(today, 20),
@@ -155,11 +157,16 @@ def _crm(rng: random.Random, at: datetime, spec: PatternSpec) -> dict[str, dict[
             "subscription_plan": "Plus",
             "subscription_renewal_date": _day(today, 15),
             "amount_due": "€9.99",
+            "subscription_charges": "1",
+            "promo_code_expires": _day(today, 10),
         },
     }
     # The customer is in the situation the drawn pattern is for: its premises hold in the CRM.
     for slot, premise in spec.eligibility.when.items():
         group, field = slot.split(".", 1)
+        current = crm.get(group, {}).get(field)
+        if isinstance(premise, Comparison) and current is not None and compare(slot, current, premise, today):
+            continue  # the everyday value already meets it (a shipping fee was charged)
         value = premise[0] if isinstance(premise, list) else _meeting(slot, premise, today)
         if group in crm and value is not None:
             crm[group][field] = value
@@ -205,7 +212,7 @@ def simulate_interaction(
             "agent_id": agent.agent_id,
             "team_id": agent.team_id,
             "turns": [{"role": "customer", "text": text, "at": at.isoformat()}],
-            "crm": _crm(rng, at, spec),
+            "crm": crm_for(rng, at, spec),
         }
     )
     log = step.log

@@ -270,28 +270,44 @@ class TestRecommendationPremises:
         data = self.served(client, keys, body)
         assert "return_policy_member" not in [r["pattern_id"] for r in data["recommendations"]]
 
-    def ids(self, client: TestClient, keys: Keys, text: str, crm: dict[str, Any]) -> list[str]:
+    def ask(self, client: TestClient, keys: Keys, text: str, crm: dict[str, Any]) -> dict[str, Any]:
         body = make_context(text)  # the customer writes on 2026-11-25
         body["crm"] = crm
-        return [r["pattern_id"] for r in self.served(client, keys, body)["recommendations"]]
+        return self.served(client, keys, body)
 
-    def test_a_double_charge_is_said_only_when_the_crm_shows_two(
-        self, client: TestClient, keys: Keys
-    ) -> None:
-        """ "I can see two charges" is a premise: a renewal question, or a claim the CRM does not back, is
-        not a duplicate charge (the renewal question with a past date used to get it at 0.94)."""
+    def ids(self, client: TestClient, keys: Keys, text: str, crm: dict[str, Any]) -> list[str]:
+        return [r["pattern_id"] for r in self.ask(client, keys, text, crm)["recommendations"]]
+
+    def top(self, client: TestClient, keys: Keys, text: str, crm: dict[str, Any]) -> dict[str, Any]:
+        data = self.ask(client, keys, text, crm)
+        assert data["recommendations"], data["reason"]
+        top: dict[str, Any] = data["recommendations"][0]
+        return top
+
+    def test_a_double_charge_is_said_only_when_the_crm_shows_it(self, client: TestClient, keys: Keys) -> None:
+        """ "Charged more than once" is a premise: a renewal question, or a claim the CRM does not back,
+        is not a duplicate charge (the renewal question with a past renewal date used to get it)."""
         plan = {"id": "C-7", "subscription_plan": "Plus Delivery Pass"}
         customer = {"first_name": "Priya"}
-        renewal = {**plan, "subscription_renewal_date": "2026-11-01", "amount_due": "$9.99"}
         question = "when does my subscription renew and how much is it?"
+        renewal = {**plan, "subscription_renewal_date": "2026-12-20", "amount_due": "$9.99"}
         crm = {"customer": customer, "case": renewal}
-        assert "subscription_bill_double_charge" not in self.ids(client, keys, question, crm)
+        assert self.top(client, keys, question, crm)["pattern_id"] == "subscription_bill_amount_due"
+        # Renewal date passed: the right answer's premise fails, and nothing else is offered in its place.
+        crm["case"] = {**renewal, "subscription_renewal_date": "2026-11-01"}
+        data = self.ask(client, keys, question, crm)
+        assert data["escalate"] is True
+        assert data["recommendations"] == []
+        assert "subscription bill, but none of its patterns is eligible" in data["reason"]
         twice = "you took my membership fee twice this month, I want the extra one back"
-        for charges in ({}, {"subscription_charges": "1"}):
+        for charges in ({}, {"subscription_charges": "1"}, {"subscription_charges": "two"}):
             crm = {"customer": customer, "case": {**plan, **charges}}
             assert "subscription_bill_double_charge" not in self.ids(client, keys, twice, crm)
         crm = {"customer": customer, "case": {**plan, "subscription_charges": "2"}}
-        assert self.ids(client, keys, twice, crm)[0] == "subscription_bill_double_charge"
+        top = self.top(client, keys, twice, crm)
+        assert top["pattern_id"] == "subscription_bill_double_charge"
+        assert "charged more than once" in top["text"]
+        assert "case.subscription_charges 2 is at least 2" in top["signals"]["rules"]
 
     def test_an_expired_code_is_said_only_once_its_date_has_passed(
         self, client: TestClient, keys: Keys
@@ -299,19 +315,48 @@ class TestRecommendationPremises:
         expired = {"promo_code_expired_explain", "promo_code_expired_member_code"}
         text = "my discount code WINTER10 says it has expired, can I still use it?"
         customer = {"first_name": "Nora", "segment": "gold"}
-        for expires in ({}, {"promo_code_expires": "2026-12-10"}):
+        # No date, its last valid day (the customer writes on 2026-11-25), a later day, a date unread.
+        for expires in (
+            {},
+            {"promo_code_expires": "2026-11-25"},
+            {"promo_code_expires": "2026-12-10"},
+            {"promo_code_expires": "soon"},
+        ):
             case = {"promo_code": "WINTER10", **expires}
             assert not expired & set(self.ids(client, keys, text, {"customer": customer, "case": case}))
-        case = {"promo_code": "WINTER10", "promo_code_expires": "2026-11-20"}
-        assert self.ids(client, keys, text, {"customer": customer, "case": case})[0] in expired
+        case = {"promo_code": "WINTER10", "promo_code_expires": "2026-11-24"}
+        assert self.top(client, keys, text, {"customer": customer, "case": case})["pattern_id"] in expired
 
     def test_damage_on_arrival_needs_a_delivered_order(self, client: TestClient, keys: Keys) -> None:
+        damaged = {"damaged_item_photo", "damaged_item_replacement"}
         text = "the mug was smashed to pieces, can you send a new one?"
         order = {"id": "A7", "item": "stoneware mug", "shipping_address": "12 Quay St"}
-        crm = {"customer": {"first_name": "Liam"}, "order": {**order, "status": "shipped"}}
-        assert not {"damaged_item_photo", "damaged_item_replacement"} & set(self.ids(client, keys, text, crm))
-        crm["order"]["status"] = "Delivered"
-        assert self.ids(client, keys, text, crm)[0] in {"damaged_item_photo", "damaged_item_replacement"}
+        for status in ("shipped", "out_for_delivery", "delivered_to_neighbour"):
+            crm = {"customer": {"first_name": "Liam"}, "order": {**order, "status": status}}
+            assert not damaged & set(self.ids(client, keys, text, crm))
+        crm = {"customer": {"first_name": "Liam"}, "order": {**order, "status": "Delivered"}}
+        assert self.top(client, keys, text, crm)["pattern_id"] in damaged
+
+    def test_a_fee_is_waived_only_when_one_was_charged(self, client: TestClient, keys: Keys) -> None:
+        text = "the delivery charge on my order is way too high, can you take it off?"
+        order = {"id": "A8", "status": "shipped", "payment_method": "Visa 4242"}
+        customer = {"first_name": "Ben", "segment": "platinum"}
+        for fee in ({}, {"shipping_fee": "$0.00"}, {"shipping_fee": "free"}):
+            crm = {"customer": customer, "order": {**order, **fee}}
+            assert "shipping_cost_fee_waived" not in self.ids(client, keys, text, crm)
+        crm = {"customer": customer, "order": {**order, "shipping_fee": "$24.95"}}
+        assert self.top(client, keys, text, crm)["pattern_id"] == "shipping_cost_fee_waived"
+
+    def test_a_declined_payment_is_said_only_when_the_order_shows_it(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        text = "my card was declined, is my order still coming?"
+        customer = {"first_name": "Ann"}
+        for status in ("pending", "on_hold", "processing"):
+            crm = {"customer": customer, "order": {"id": "A9", "status": status}}
+            assert "payment_declined_order_on_hold" not in self.ids(client, keys, text, crm)
+        crm = {"customer": customer, "order": {"id": "A9", "status": "Payment Failed"}}
+        assert "payment_declined_order_on_hold" in self.ids(client, keys, text, crm)
 
 
 class TestConversations:
