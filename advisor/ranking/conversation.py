@@ -281,10 +281,6 @@ def supplies_data(text: str, details: frozenset[str] = frozenset()) -> bool:
 
 NAME_WORDS = (2, 3)
 """A name handed over has this many words, at least and at most ("Crystal Minh", "Calvin Klein Boots")."""
-INTRODUCTION_RE = re.compile(
-    r"(?:(?:my )?(?:full )?name(?:'s| is|:)|it's|it is|i'm|i am|this is)\s+", re.IGNORECASE
-)
-"""How a name handed over may begin ("it's Chloe Zhang", "My name is Chloe Zhang", "Name: Chloe Zhang")."""
 NAME_TERMS = frozenset(terms("name username"))
 """An agent's question with one of these words asks for a name ("may I have your full name?"); one
 that asks for anything else ("anything else on your order?") gets no name in reply."""
@@ -292,16 +288,13 @@ that asks for anything else ("anything else on your order?") gets no name in rep
 
 def hands_over_name(text: str, question: str | None) -> bool:
     """Return whether ``text`` reads as a name handed over on request: the agent's ``question`` asks
-    for a name (``NAME_TERMS``), and the reply, past its yes or no, a self-introduction
-    (``INTRODUCTION_RE``) and any identifiers, is two or three capitalised content words and asks
-    nothing ("Crystal Minh" or "it's Crystal Minh" after "may I have your full name?"; not "pizza
-    recipe", "Useless Idiot" after "anything else on your order?", or "Tell me a joke"). The caller also
-    checks that the library uses none of its words."""
+    for a name (``NAME_TERMS``), and the reply, past its yes or no and any identifiers, is two or three
+    capitalised content words and asks nothing ("Crystal Minh" after "may I have your full name?";
+    not "pizza recipe", "Useless Idiot" after "anything else on your order?", or "Tell me a joke"). The
+    caller also checks that the library uses none of its words."""
     if not asks(question) or "?" in text or not NAME_TERMS.intersection(terms(question or "")):
         return False
-    reply = _leading_act(text)[1].strip()
-    introduced = INTRODUCTION_RE.match(reply)
-    bare = IDENTIFIER_RE.sub(" ", reply[introduced.end() :] if introduced else reply)
+    bare = IDENTIFIER_RE.sub(" ", _leading_act(text)[1])
     words = TOKEN_RE.findall(bare)
     low, high = NAME_WORDS
     return low <= len(words) <= high and only_content_words(bare) and all(w[0].isupper() for w in words)

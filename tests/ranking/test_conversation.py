@@ -73,12 +73,8 @@ ASK_NAME = "Sorry to hear that. May I have your full name?"
 
 @pytest.mark.parametrize(
     "after_question",
-    [
-        [customer("Dana Whitfield")],
-        [customer("ok"), customer("Dana Whitfield")],
-        [customer("I'm Dana Whitfield")],
-    ],
-    ids=["reply", "second-message", "introduced"],
+    [[customer("Dana Whitfield")], [customer("ok"), customer("Dana Whitfield")]],
+    ids=["reply", "second-message"],
 )
 def test_a_name_handed_over_keeps_the_request_and_its_confidence(
     ranker: HybridRanker, after_question: list[dict[str, str]]
@@ -97,11 +93,6 @@ def test_a_name_handed_over_keeps_the_request_and_its_confidence(
         ("Crystal Minh", "May I have your full name?", True),
         ("yes, Dana Whitfield", "Is the account in your name?", True),
         ("Calvin Klein", "What's the name of the product?", True),
-        ("it's Chloe Zhang", "Can I get your name please?", True),  # introduced
-        ("My name is Chloe Zhang.", "May I have your full name?", True),
-        ("Name: Chloe Zhang", "May I have your full name?", True),
-        ("I'm not telling you", "May I have your full name?", False),
-        ("it's pizza recipe", "May I have your full name?", False),
         ("Useless Idiot", "Is there anything else I can help with on your order?", False),  # no name asked
         ("Crystal Minh", "Thanks, I can see the account.", False),  # nothing was asked
         ("Crystal Minh", None, False),
