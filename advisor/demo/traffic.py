@@ -170,6 +170,12 @@ def crm_for(rng: random.Random, at: datetime, spec: PatternSpec) -> dict[str, di
         value = premise[0] if isinstance(premise, list) else _meeting(slot, premise, today)
         if group in crm and value is not None:
             crm[group][field] = value
+    # And it carries the facts the pattern requires (an account id is on screen only when one is needed,
+    # so that the account step is still suggested for the rest).
+    for slot in spec.eligibility.requires:
+        group, field = slot.split(".", 1)
+        if group in crm:
+            crm[group].setdefault(field, f"{field.upper()}-{order}")
     return crm
 
 

@@ -337,6 +337,20 @@ class TestRecommendationPremises:
         crm = {"customer": {"first_name": "Liam"}, "order": {**order, "status": "Delivered"}}
         assert self.top(client, keys, text, crm)["pattern_id"] in damaged
 
+    def test_stuck_tracking_is_not_said_of_a_parcel_out_for_delivery(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        text = "the tracking hasn't changed in days, is my parcel stuck somewhere?"
+        order = {"id": "A6", "carrier": "UPS", "shipped_at": "2026-11-15", "eta": "2026-11-28"}
+        crm = {
+            "customer": {"first_name": "Jo"},
+            "case": {"id": "C-6"},
+            "order": {**order, "status": "out_for_delivery"},
+        }
+        assert "late_delivery_tracking_stuck" not in self.ids(client, keys, text, crm)
+        crm["order"]["status"] = "in_transit"
+        assert "late_delivery_tracking_stuck" in self.ids(client, keys, text, crm)
+
     def test_a_fee_is_waived_only_when_one_was_charged(self, client: TestClient, keys: Keys) -> None:
         text = "the delivery charge on my order is way too high, can you take it off?"
         order = {"id": "A8", "status": "shipped", "payment_method": "Visa 4242"}
