@@ -123,7 +123,8 @@ def _meeting(slot: str, premise: Comparison, today: date) -> str | None:
 
 
 def crm_for(rng: random.Random, at: datetime, spec: PatternSpec) -> dict[str, dict[str, str]]:
-    """Return CRM fields for one interaction, dated around ``at`` and true to ``spec``'s premises."""
+    """Return CRM fields for one interaction, dated around ``at``, meeting ``spec``'s premises and required
+    facts."""
     today = at.astimezone(UTC).date()
     order = rng.randint(10000, 99999)
     crm = {
