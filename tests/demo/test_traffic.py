@@ -13,6 +13,7 @@ from advisor.patterns.files import load_patterns
 from advisor.patterns.models import Eligibility, PatternSpec, RiskLevel
 from advisor.ranking.eligibility import StagePolicy, check
 from advisor.settings import DEMO_PACK_DIR
+from tests.builders import make_context
 
 SPECS = {spec.id: spec for spec in load_patterns(DEMO_PACK_DIR)}
 AT = datetime(2026, 11, 25, 15, tzinfo=UTC)
@@ -20,16 +21,9 @@ AT = datetime(2026, 11, 25, 15, tzinfo=UTC)
 
 def facts_hold(spec: PatternSpec, crm: dict[str, dict[str, str]], at: datetime) -> bool:
     """Whether ``crm`` meets the premises and required facts of ``spec`` (segments are drawn at random)."""
-    context = InteractionContext.model_validate(
-        {
-            "interaction_id": "sim-1",
-            "channel": "chat",
-            "locale": "en-US",
-            "agent_id": "agent-1",
-            "turns": [{"role": "customer", "text": "hello", "at": at.isoformat()}],
-            "crm": crm,
-        }
-    )
+    body = make_context("hello", crm=crm)
+    body["turns"][0]["at"] = at.isoformat()
+    context = InteractionContext.model_validate(body)
     facts = Eligibility(requires=spec.eligibility.requires, when=spec.eligibility.when)
     only_facts = spec.model_copy(update={"eligibility": facts, "risk": RiskLevel.low})
     return check(only_facts, context, context.slot_values(), StagePolicy()) is not None
